@@ -1,0 +1,43 @@
+"""Model access for simulated agents: a litellm-backed AutoGen client and its helpers."""
+
+from agents.models.cache import ResponseCache
+from agents.models.errors import CacheMissError, ModelCallError
+from agents.models.litellm_client import DEFAULT_MODEL_INFO, LiteLLMClient
+from agents.models.offline import (
+    OfflinePolicy,
+    OfflineReply,
+    OfflineRequest,
+    UnknownOfflineModelError,
+    offline_model_names,
+    register_offline_model,
+)
+from agents.models.recording import (
+    AttemptRecord,
+    CallRecord,
+    CallRecorder,
+    JsonlCallRecorder,
+    MemoryCallRecorder,
+    scrub,
+)
+from agents.models.retry import RetryPolicy
+
+__all__ = [
+    "DEFAULT_MODEL_INFO",
+    "AttemptRecord",
+    "CacheMissError",
+    "CallRecord",
+    "CallRecorder",
+    "JsonlCallRecorder",
+    "LiteLLMClient",
+    "MemoryCallRecorder",
+    "ModelCallError",
+    "OfflinePolicy",
+    "OfflineReply",
+    "OfflineRequest",
+    "ResponseCache",
+    "RetryPolicy",
+    "UnknownOfflineModelError",
+    "offline_model_names",
+    "register_offline_model",
+    "scrub",
+]

@@ -1,0 +1,51 @@
+"""An on-disk response cache shared across runs and processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def cache_key(payload: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of `payload` (sorted keys, compact separators)."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ResponseCache:
+    """One JSON file per key under ``dir/<first two hex digits>/<key>.json``.
+
+    Writes go to a temporary file in the same folder followed by `os.replace`, so
+    readers in other processes never see a half-written entry.
+    """
+
+    def __init__(self, dir: Path | str) -> None:
+        self.dir = Path(dir)
+
+    def path_for(self, key: str) -> Path:
+        """Where the entry for `key` lives."""
+        return self.dir / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored entry for `key`, or None."""
+        try:
+            return json.loads(self.path_for(key).read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Store `value` under `key`, atomically."""
+        path = self.path_for(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(value, handle, ensure_ascii=False, sort_keys=True)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

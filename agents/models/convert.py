@@ -1,0 +1,264 @@
+"""Translation between AutoGen model types and OpenAI-style chat dicts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from autogen_core import FunctionCall
+from autogen_core.models import (
+    AssistantMessage,
+    CreateResult,
+    FinishReasons,
+    FunctionExecutionResultMessage,
+    LLMMessage,
+    RequestUsage,
+    SystemMessage,
+    UserMessage,
+)
+from autogen_core.tools import Tool, ToolSchema
+from pydantic import BaseModel
+
+from agents.text_tools import (
+    parse_text_tool_calls,
+    render_text_tool_call,
+    strip_text_tool_calls,
+    tool_keys,
+)
+
+_FINISH_REASONS: dict[str, FinishReasons] = {
+    "stop": "stop",
+    "length": "length",
+    "tool_calls": "function_calls",
+    "function_call": "function_calls",
+    "content_filter": "content_filter",
+}
+
+
+def _user_text(message: UserMessage) -> str:
+    if isinstance(message.content, str):
+        return message.content
+    return "\n".join(part for part in message.content if isinstance(part, str))
+
+
+def to_openai_messages(messages: Sequence[LLMMessage]) -> list[dict[str, Any]]:
+    """Convert AutoGen messages to OpenAI chat messages (images are dropped)."""
+    result: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            result.append({"role": "system", "content": message.content})
+        elif isinstance(message, UserMessage):
+            result.append({"role": "user", "content": _user_text(message)})
+        elif isinstance(message, AssistantMessage):
+            if isinstance(message.content, str):
+                result.append({"role": "assistant", "content": message.content})
+            else:
+                calls = [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": call.arguments},
+                    }
+                    for call in message.content
+                ]
+                result.append(
+                    {"role": "assistant", "content": message.thought, "tool_calls": calls}
+                )
+        elif isinstance(message, FunctionExecutionResultMessage):
+            result.extend(
+                {"role": "tool", "tool_call_id": r.call_id, "content": r.content}
+                for r in message.content
+            )
+    return result
+
+
+def _call_arguments(call: FunctionCall) -> Mapping[str, Any]:
+    try:
+        parsed = json.loads(call.arguments)
+    except json.JSONDecodeError:
+        return {"arguments": call.arguments}
+    return parsed if isinstance(parsed, dict) else {"arguments": parsed}
+
+
+def to_text_tool_messages(
+    messages: Sequence[LLMMessage], instructions: str
+) -> list[dict[str, Any]]:
+    """Convert messages for a model that calls tools in text.
+
+    `instructions` are appended to the first system message (or sent as one), earlier
+    tool calls are shown in the text syntax and tool results come back as user messages.
+    """
+    result: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, AssistantMessage) and not isinstance(message.content, str):
+            blocks = [render_text_tool_call(c.name, _call_arguments(c)) for c in message.content]
+            text = "\n\n".join([message.thought, *blocks] if message.thought else blocks)
+            result.append({"role": "assistant", "content": text})
+        elif isinstance(message, FunctionExecutionResultMessage):
+            lines = ["Tool results:"]
+            for r in message.content:
+                lines.append(f"[{r.name}{' error' if r.is_error else ''}] {r.content}")
+            result.append({"role": "user", "content": "\n".join(lines)})
+        else:
+            result.extend(to_openai_messages([message]))
+    system = next((m for m in result if m["role"] == "system"), None)
+    if system is None:
+        result.insert(0, {"role": "system", "content": instructions})
+    else:
+        system["content"] = f"{system['content']}\n\n{instructions}"
+    return result
+
+
+def to_openai_tools(tools: Sequence[Tool | ToolSchema]) -> list[dict[str, Any]]:
+    """Convert AutoGen tools or tool schemas to OpenAI function tools."""
+    converted = []
+    for tool in tools:
+        schema: Mapping[str, Any] = tool.schema if isinstance(tool, Tool) else tool
+        function = {
+            k: schema[k] for k in ("name", "description", "parameters", "strict") if k in schema
+        }
+        converted.append({"type": "function", "function": function})
+    return converted
+
+
+def to_openai_tool_choice(
+    tool_choice: Tool | Literal["auto", "required", "none"],
+) -> str | dict[str, Any]:
+    """Convert an AutoGen tool choice to the OpenAI form."""
+    if isinstance(tool_choice, str):
+        return tool_choice
+    return {"type": "function", "function": {"name": tool_choice.name}}
+
+
+def to_response_format(json_output: bool | type[BaseModel] | None) -> dict[str, Any] | None:
+    """The OpenAI `response_format` for AutoGen's `json_output` argument."""
+    if json_output is None or json_output is False:
+        return None
+    if json_output is True:
+        return {"type": "json_object"}
+    from agents.models._litellm import load_litellm
+
+    load_litellm()
+    from litellm.llms.base_llm.base_utils import type_to_response_format_param
+
+    return type_to_response_format_param(json_output)
+
+
+def _thinking_text(message: Any) -> str | None:
+    reasoning = getattr(message, "reasoning_content", None)
+    if reasoning:
+        return str(reasoning)
+    blocks = getattr(message, "thinking_blocks", None) or []
+    texts = [b.get("thinking", "") for b in blocks if isinstance(b, Mapping)]
+    return "\n".join(t for t in texts if t) or None
+
+
+def reply_from_response(response: Any) -> dict[str, Any]:
+    """Reduce a litellm `ModelResponse` to the plain dict that is cached and recorded."""
+    choice = response.choices[0]
+    message = choice.message
+    tool_calls = []
+    for i, call in enumerate(message.tool_calls or []):
+        arguments = call.function.arguments
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments)
+        tool_calls.append(
+            {"id": call.id or f"call-{i}", "name": call.function.name, "arguments": arguments}
+        )
+    usage = getattr(response, "usage", None)
+    return {
+        "content": message.content or "",
+        "tool_calls": tool_calls,
+        "reasoning": _thinking_text(message),
+        "finish_reason": choice.finish_reason,
+        "usage": {
+            "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
+            "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
+        },
+    }
+
+
+def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> CreateResult:
+    """Build AutoGen's `CreateResult` from a reply dict.
+
+    With tool calls, any text the model wrote next to them joins the reasoning in
+    `thought`, as AutoGen expects.
+    """
+    usage = RequestUsage(**reply["usage"])
+    reasoning = reply.get("reasoning")
+    if reply["tool_calls"]:
+        calls = [
+            FunctionCall(id=c["id"], name=c["name"], arguments=c["arguments"])
+            for c in reply["tool_calls"]
+        ]
+        thought = "\n".join(t for t in (reasoning, reply["content"]) if t) or None
+        return CreateResult(
+            finish_reason="function_calls",
+            content=calls,
+            usage=usage,
+            cached=cached,
+            thought=thought,
+        )
+    finish = _FINISH_REASONS.get(reply.get("finish_reason") or "", "unknown")
+    if finish == "function_calls":
+        finish = "stop"
+    return CreateResult(
+        finish_reason=finish,
+        content=reply["content"],
+        usage=usage,
+        cached=cached,
+        thought=reasoning,
+    )
+
+
+def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
+    kind = spec.get("type")
+    if kind == "string" and isinstance(value, list):
+        return ", ".join(map(str, value))
+    if kind == "array" and isinstance(value, str):
+        return [value]
+    if isinstance(value, str) and kind in ("integer", "number", "boolean"):
+        if kind == "boolean":
+            return value.strip().lower() in ("true", "yes", "1")
+        try:
+            return int(value) if kind == "integer" else float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def apply_text_tools(
+    reply: Mapping[str, Any], tools: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Turn ``<tool_use:...>`` blocks in a reply's text into tool calls.
+
+    Values are coerced to the types the tool schemas declare. Blocks with problems
+    (unclosed) are not called; their problems are added to the reasoning. Calls to
+    unknown tools are passed on so the agent reports the unknown name to the model.
+    """
+    text = reply["content"]
+    parsed = parse_text_tool_calls(text, tool_keys(tools))
+    if not parsed:
+        return dict(reply)
+    properties = {
+        t.get("function", t)["name"]: t.get("function", t)
+        .get("parameters", {})
+        .get("properties", {})
+        for t in tools
+    }
+    calls, problems = [], []
+    for call in parsed:
+        if call.error and call.name in properties:
+            problems.append(call.error)
+            continue
+        props = properties.get(call.name, {})
+        arguments = {k: _coerce(v, props.get(k, {})) for k, v in call.arguments.items()}
+        calls.append(
+            {"id": f"text-{len(calls)}", "name": call.name, "arguments": json.dumps(arguments)}
+        )
+    reasoning = "\n".join(t for t in (reply.get("reasoning"), *problems) if t) or None
+    if not calls:
+        return {**reply, "reasoning": reasoning}
+    content = strip_text_tool_calls(text, parsed)
+    return {**reply, "content": content, "tool_calls": calls, "reasoning": reasoning}

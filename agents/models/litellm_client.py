@@ -1,0 +1,438 @@
+"""An AutoGen chat completion client that sends every request through litellm."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import weakref
+from collections import Counter
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any, Literal
+
+from autogen_core import CancellationToken
+from autogen_core.models import (
+    ChatCompletionClient,
+    CreateResult,
+    LLMMessage,
+    ModelCapabilities,
+    ModelInfo,
+    RequestUsage,
+)
+from autogen_core.tools import Tool, ToolSchema
+from pydantic import BaseModel
+
+from agents.models._litellm import load_litellm
+from agents.models.cache import ResponseCache, cache_key
+from agents.models.convert import (
+    apply_text_tools,
+    reply_from_response,
+    to_create_result,
+    to_openai_messages,
+    to_openai_tool_choice,
+    to_openai_tools,
+    to_response_format,
+    to_text_tool_messages,
+)
+from agents.models.errors import CacheMissError, ModelCallError
+from agents.models.offline import PROVIDER as OFFLINE_PROVIDER
+from agents.models.offline import ensure_offline_provider, get_offline_policy
+from agents.models.recording import AttemptRecord, CallRecord, CallRecorder, scrub
+from agents.models.retry import RetryPolicy, error_status, is_retryable
+from agents.text_tools import render_text_tool_instructions
+
+DEFAULT_MODEL_INFO: ModelInfo = {
+    "vision": False,
+    "function_calling": True,
+    "json_output": True,
+    "family": "unknown",
+    "structured_output": True,
+}
+DEFAULT_CONTEXT_TOKENS = 128_000
+_ERROR_TEXT_LIMIT = 500
+_KEYED_FIELDS = frozenset(
+    {
+        "model",
+        "messages",
+        "tools",
+        "tool_choice",
+        "response_format",
+        "temperature",
+        "max_tokens",
+        "seed",
+    }
+)
+
+_SEMAPHORES: dict[str, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
+
+
+def model_semaphore(model: str, limit: int) -> asyncio.Semaphore:
+    """The semaphore shared by all clients of `model` on the running event loop.
+
+    The first client to ask for a model on a loop fixes its limit.
+    """
+    per_loop = _SEMAPHORES.setdefault(model, weakref.WeakKeyDictionary())
+    loop = asyncio.get_running_loop()
+    if loop not in per_loop:
+        per_loop[loop] = asyncio.Semaphore(limit)
+    return per_loop[loop]
+
+
+class LiteLLMClient(ChatCompletionClient):
+    """Routes AutoGen model calls through `litellm.acompletion`.
+
+    Adds retries with backoff, a per-model concurrency limit, an on-disk response cache
+    with exact replay, a call recorder, offline reference policies (``offline/<name>``)
+    and, with `text_tools`, tool calling for models that only produce text. The API key
+    is used for the call and is never recorded.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+        timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+        max_concurrency: int = 8,
+        recorder: CallRecorder | None = None,
+        cache: ResponseCache | None = None,
+        replay_only: bool = False,
+        agent: str = "",
+        model_info: ModelInfo | None = None,
+        text_tools: bool = False,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        if replay_only and cache is None:
+            raise ValueError("replay_only needs a cache to replay from")
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self._model = model
+        self._api_base = api_base
+        self._api_key = api_key
+        self._temperature = temperature
+        self._max_tokens = max_tokens
+        self._seed = seed
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._max_concurrency = max_concurrency
+        self._recorder = recorder
+        self._cache = cache
+        self._replay_only = replay_only
+        self._agent = agent
+        self._model_info: ModelInfo = model_info or dict(DEFAULT_MODEL_INFO)  # type: ignore[assignment]
+        self._text_tools = text_tools
+        self._extra = dict(extra or {})
+        self._seen: Counter[str] = Counter()
+        self._actual_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
+        self._total_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
+
+    @property
+    def model(self) -> str:
+        """The litellm model string."""
+        return self._model
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        """Answer `messages`, from the cache if possible, else through litellm."""
+        request = self._build_request(messages, tools, tool_choice, json_output, extra_create_args)
+        recorded_tools = to_openai_tools(tools)
+        key = self._next_cache_key(request) if self._cache is not None else None
+        call_id = self._recorder.next_call_id() if self._recorder is not None else ""
+        entry = self._cache.get(key) if self._cache is not None and key else None
+        if entry is not None:
+            reply = self._finish_reply(entry["reply"], recorded_tools)
+            self._add_usage(reply, actual=False)
+            self._record(
+                call_id, request, recorded_tools, reply=reply, cost=0.0, cached=True, key=key
+            )
+            return to_create_result(reply, cached=True)
+        if self._replay_only:
+            raise CacheMissError(self._model, key or "")
+
+        started = time.perf_counter()
+        attempts: list[AttemptRecord] = []
+        try:
+            response = await self._call_with_retries(request, attempts, cancellation_token)
+        except ModelCallError as error:
+            self._record(
+                call_id,
+                request,
+                recorded_tools,
+                attempts=attempts,
+                key=key,
+                latency=time.perf_counter() - started,
+                error=str(error),
+            )
+            raise
+        raw = reply_from_response(response)
+        if self._cache is not None and key:
+            self._cache.put(key, {"model": self._model, "reply": raw})
+        reply = self._finish_reply(raw, recorded_tools)
+        self._add_usage(reply, actual=True)
+        self._record(
+            call_id,
+            request,
+            recorded_tools,
+            reply=reply,
+            cost=self._cost(response),
+            attempts=attempts,
+            key=key,
+            latency=time.perf_counter() - started,
+        )
+        return to_create_result(reply, cached=False)
+
+    async def create_stream(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = (),
+        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[str | CreateResult, None]:
+        """Make one ordinary call and yield its `CreateResult` (no partial chunks)."""
+        yield await self.create(
+            messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            json_output=json_output,
+            extra_create_args=extra_create_args,
+            cancellation_token=cancellation_token,
+        )
+
+    def _build_request(
+        self,
+        messages: Sequence[LLMMessage],
+        tools: Sequence[Tool | ToolSchema],
+        tool_choice: Tool | Literal["auto", "required", "none"],
+        json_output: bool | type[BaseModel] | None,
+        extra_create_args: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The litellm keyword arguments for one call, without credentials."""
+        openai_tools = to_openai_tools(tools)
+        request: dict[str, Any] = {"model": self._model}
+        if self._text_tools and openai_tools:
+            instructions = render_text_tool_instructions(openai_tools)
+            request["messages"] = to_text_tool_messages(messages, instructions)
+        else:
+            request["messages"] = to_openai_messages(messages)
+            if openai_tools:
+                request["tools"] = openai_tools
+                request["tool_choice"] = to_openai_tool_choice(tool_choice)
+        sampling = {
+            "response_format": to_response_format(json_output),
+            "temperature": self._temperature,
+            "max_tokens": self._max_tokens,
+            "seed": self._seed,
+        }
+        request.update({k: v for k, v in sampling.items() if v is not None})
+        request.update(self._extra)
+        request.update(extra_create_args)
+        return request
+
+    def _next_cache_key(self, request: Mapping[str, Any]) -> str:
+        """Key the request together with how often this client has seen it before."""
+        payload = {
+            "model": self._model,
+            "messages": request["messages"],
+            "tools": request.get("tools", []),
+            "tool_choice": request.get("tool_choice"),
+            "response_format": request.get("response_format"),
+            "temperature": self._temperature,
+            "max_tokens": self._max_tokens,
+            "seed": self._seed,
+            "extra": scrub({k: v for k, v in request.items() if k not in _KEYED_FIELDS}),
+        }
+        base = cache_key(payload)
+        sample_index = self._seen[base]
+        self._seen[base] += 1
+        return cache_key({**payload, "sample_index": sample_index})
+
+    async def _call_with_retries(
+        self,
+        request: Mapping[str, Any],
+        attempts: list[AttemptRecord],
+        cancellation_token: CancellationToken | None,
+    ) -> Any:
+        """Call litellm until it succeeds, fails for good, or attempts run out."""
+        litellm = load_litellm()
+        if self._model.startswith(f"{OFFLINE_PROVIDER}/"):
+            ensure_offline_provider()
+            get_offline_policy(self._model)
+        semaphore = model_semaphore(self._model, self._max_concurrency)
+        number = 0
+        while True:
+            number += 1
+            started = time.perf_counter()
+            try:
+                async with semaphore:
+                    task = asyncio.ensure_future(
+                        litellm.acompletion(
+                            **request,
+                            api_base=self._api_base,
+                            api_key=self._api_key,
+                            timeout=self._timeout,
+                            max_retries=0,
+                        )
+                    )
+                    if cancellation_token is not None:
+                        cancellation_token.link_future(task)
+                    response = await task
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                retry = is_retryable(exc) and number < self._retry.max_attempts
+                status = error_status(exc)
+                message = self._redact(str(exc))[:_ERROR_TEXT_LIMIT]
+                backoff = self._retry.backoff(number) if retry else 0.0
+                attempts.append(
+                    AttemptRecord(
+                        number=number,
+                        ok=False,
+                        status=status,
+                        error_class=type(exc).__name__,
+                        error=message,
+                        latency_s=time.perf_counter() - started,
+                        backoff_s=backoff,
+                    )
+                )
+                if not retry:
+                    detail = f"{type(exc).__name__}{f' (status {status})' if status else ''}"
+                    raise ModelCallError(
+                        self._model, f"{detail}: {message}", number, status
+                    ) from exc
+                await asyncio.sleep(backoff)
+                continue
+            attempts.append(
+                AttemptRecord(
+                    number=number, ok=True, status=200, latency_s=time.perf_counter() - started
+                )
+            )
+            return response
+
+    def _finish_reply(
+        self, reply: Mapping[str, Any], tools: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        if self._text_tools and tools:
+            return apply_text_tools(reply, tools)
+        return dict(reply)
+
+    def _add_usage(self, reply: Mapping[str, Any], *, actual: bool) -> None:
+        usage = reply["usage"]
+        for total in (self._total_usage, self._actual_usage) if actual else (self._total_usage,):
+            total.prompt_tokens += usage["prompt_tokens"]
+            total.completion_tokens += usage["completion_tokens"]
+
+    def _cost(self, response: Any) -> float | None:
+        try:
+            return float(load_litellm().completion_cost(completion_response=response))
+        except Exception:
+            return None
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+    def _record(
+        self,
+        call_id: str,
+        request: Mapping[str, Any],
+        tools: list[dict[str, Any]],
+        *,
+        reply: Mapping[str, Any] | None = None,
+        cost: float | None = None,
+        attempts: list[AttemptRecord] | None = None,
+        cached: bool = False,
+        key: str | None = None,
+        latency: float = 0.0,
+        error: str | None = None,
+    ) -> None:
+        if self._recorder is None:
+            return
+        params = {k: v for k, v in request.items() if k not in ("model", "messages", "tools")}
+        params["timeout"] = self._timeout
+        response = None
+        if reply is not None:
+            response = {
+                k: reply[k] for k in ("content", "tool_calls", "reasoning", "finish_reason")
+            }
+        record = CallRecord(
+            call_id=call_id,
+            agent=self._agent,
+            model=self._model,
+            messages=list(request["messages"]),
+            tools=tools,
+            params=scrub(params),
+            response=response,
+            usage=dict(reply["usage"]) if reply is not None else None,
+            cost=cost,
+            latency_s=latency,
+            attempts=attempts or [],
+            cached=cached,
+            cache_key=key,
+            error=error,
+        )
+        self._recorder.record(record)
+
+    def actual_usage(self) -> RequestUsage:
+        """Tokens used by calls that reached a provider."""
+        return RequestUsage(self._actual_usage.prompt_tokens, self._actual_usage.completion_tokens)
+
+    def total_usage(self) -> RequestUsage:
+        """Tokens of all answers, including those served from the cache."""
+        return RequestUsage(self._total_usage.prompt_tokens, self._total_usage.completion_tokens)
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        """Tokens by litellm's counter, else about a quarter of the characters."""
+        openai_messages = to_openai_messages(messages)
+        openai_tools = to_openai_tools(tools)
+        try:
+            counted = load_litellm().token_counter(
+                model=self._model, messages=openai_messages, tools=openai_tools or None
+            )
+            return int(counted)
+        except Exception:
+            return len(json.dumps(openai_messages) + json.dumps(openai_tools)) // 4
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
+    ) -> int:
+        """Context tokens left after `messages` and `tools`."""
+        try:
+            limit = load_litellm().get_model_info(self._model).get("max_input_tokens")
+        except Exception:
+            limit = None
+        return (limit or DEFAULT_CONTEXT_TOKENS) - self.count_tokens(messages, tools=tools)
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """What the model supports; tool calling is on by default."""
+        return self._model_info
+
+    @property
+    def capabilities(self) -> ModelCapabilities:  # type: ignore[override]
+        """Deprecated AutoGen view of `model_info`."""
+        info = self._model_info
+        return {  # type: ignore[return-value]
+            "vision": info["vision"],
+            "function_calling": info["function_calling"],
+            "json_output": info["json_output"],
+        }
+
+    async def close(self) -> None:
+        """Nothing to release: litellm owns its HTTP clients."""

@@ -1,0 +1,267 @@
+"""A local OpenAI-compatible chat completions server for tests and benchmarks.
+
+It binds to 127.0.0.1 only, answers ``POST /v1/chat/completions`` with a reply chosen by
+a script queue or a responder function, and keeps the bodies of the requests it
+received (never header values). Run it alone with
+``python -m agents.models.stub_server --port 8000 --latency 0.2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from agents.models.offline import find_call_directive, last_user_text
+
+CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+
+
+@dataclass
+class StubReply:
+    """One scripted answer.
+
+    `tool_calls` items are ``{"name": str, "arguments": dict | str}``. A `status` other than
+    200 sends an OpenAI-style error body. `delay` is slept before answering (on top of the
+    server latency). With `malformed_tool_json` the tool call arguments are cut short so
+    they are not valid JSON.
+    """
+
+    text: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200
+    delay: float = 0.0
+    malformed_tool_json: bool = False
+    reasoning: str | None = None
+
+
+@dataclass
+class ReceivedRequest:
+    """A request as the stub saw it: the JSON body and whether it carried auth."""
+
+    path: str
+    body: dict[str, Any]
+    had_authorization: bool
+
+
+def default_responder(body: dict[str, Any]) -> StubReply:
+    """Canned text, or the tool call named by ``CALL name {json}`` when tools are offered."""
+    text = last_user_text(body.get("messages", []))
+    directive = find_call_directive(text) if body.get("tools") else None
+    if directive:
+        try:
+            arguments: dict[str, Any] | str = json.loads(directive[1])
+        except json.JSONDecodeError:
+            arguments = directive[1]
+        return StubReply(tool_calls=[{"name": directive[0], "arguments": arguments}])
+    return StubReply(text="stub reply")
+
+
+def _arguments_text(arguments: dict[str, Any] | str, malformed: bool) -> str:
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return text[:-1] if malformed and text else text
+
+
+def _estimate_tokens(value: Any) -> int:
+    return max(1, len(json.dumps(value)) // 4)
+
+
+def completion_body(request: dict[str, Any], reply: StubReply, call_number: int) -> dict[str, Any]:
+    """Build a chat.completion response body for `reply`."""
+    tool_calls = [
+        {
+            "id": f"call_stub_{call_number}_{i}",
+            "type": "function",
+            "function": {
+                "name": call["name"],
+                "arguments": _arguments_text(call.get("arguments", {}), reply.malformed_tool_json),
+            },
+        }
+        for i, call in enumerate(reply.tool_calls)
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    if reply.reasoning is not None:
+        message["reasoning_content"] = reply.reasoning
+    prompt_tokens = _estimate_tokens(request.get("messages", []))
+    completion_tokens = _estimate_tokens(message)
+    return {
+        "id": f"chatcmpl-stub-{call_number}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "stub-model"),
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if tool_calls else "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def error_body(status: int) -> dict[str, Any]:
+    """An OpenAI-style error body for an HTTP status."""
+    kind = "rate_limit_error" if status == 429 else "server_error"
+    return {"error": {"message": f"stub error {status}", "type": kind, "code": status}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: StubServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if self.path not in CHAT_PATHS:
+            self._send(404, {"error": {"message": f"no route {self.path}", "code": 404}})
+            return
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            self._send(400, {"error": {"message": "body is not JSON", "code": 400}})
+            return
+        status, payload, delay = self.server.handle_chat(
+            self.path, body, "Authorization" in self.headers
+        )
+        try:
+            time.sleep(delay)
+            self._send(status, payload)
+        finally:
+            self.server.leave()
+
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class StubServer(ThreadingHTTPServer):
+    """OpenAI-compatible stub server on 127.0.0.1, served from a daemon thread.
+
+    Use as a context manager. `latency` is slept per request; `responder` picks the reply
+    when the `script` queue is empty. `requests` lists what was received; `max_in_flight`
+    is the highest number of requests handled at once.
+    """
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        latency: float = 0.0,
+        responder: Callable[[dict[str, Any]], StubReply] = default_responder,
+    ):
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.latency = latency
+        self.responder = responder
+        self._lock = threading.Lock()
+        self._script: deque[StubReply] = deque()
+        self._requests: list[ReceivedRequest] = []
+        self._counter = itertools.count(1)
+        self._in_flight = 0
+        self.max_in_flight = 0
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Base URL to give an OpenAI client, ending in ``/v1``."""
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        """A snapshot of the requests received so far."""
+        with self._lock:
+            return list(self._requests)
+
+    def script(self, *replies: StubReply) -> None:
+        """Queue replies to be used, in order, before the responder."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def handle_chat(
+        self, path: str, body: dict[str, Any], had_authorization: bool
+    ) -> tuple[int, dict[str, Any], float]:
+        """Record a request and decide the status, body and delay of its answer."""
+        with self._lock:
+            self._requests.append(ReceivedRequest(path, body, had_authorization))
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            reply = self._script.popleft() if self._script else None
+            number = next(self._counter)
+        if reply is None:
+            reply = self.responder(body)
+        delay = self.latency + reply.delay
+        if reply.status != 200:
+            return reply.status, error_body(reply.status), delay
+        return 200, completion_body(body, reply, number), delay
+
+    def leave(self) -> None:
+        """Mark one request as finished."""
+        with self._lock:
+            self._in_flight -= 1
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that hang up early (for example after a client-side timeout)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+    def start(self) -> StubServer:
+        """Serve from a daemon thread."""
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.shutdown()
+        self.server_close()
+
+    def __enter__(self) -> StubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve from the command line until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    server = StubServer(port=args.port, latency=args.latency)
+    print(f"stub server at {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
