@@ -231,7 +231,9 @@ class StubServer(ThreadingHTTPServer):
 
     def start(self) -> StubServer:
         """Serve from a daemon thread."""
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
