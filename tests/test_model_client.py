@@ -29,9 +29,13 @@ from agents.models import (
     LiteLLMClient,
     MemoryCallRecorder,
     ModelCallError,
+    OfflineReply,
+    OfflineRequest,
     ResponseCache,
     RetryPolicy,
     UnknownOfflineModelError,
+    register_offline_model,
+    scrub,
 )
 from agents.models.stub_server import StubReply, StubServer
 
@@ -375,3 +379,39 @@ def test_unknown_offline_model_lists_registered_names() -> None:
 def test_replay_only_needs_a_cache() -> None:
     with pytest.raises(ValueError):
         LiteLLMClient(model="offline/echo", replay_only=True)
+
+
+def test_scrub_drops_credentials_but_keeps_token_counts() -> None:
+    params = {
+        "api_key": "k",
+        "max_tokens": 10,
+        "max_completion_tokens": 5,
+        "extra_headers": {"Authorization": "Bearer k", "X-Api-Key": "k", "Accept": "json"},
+        "options": [{"client_secret": "s", "access_token": "t", "temperature": 0.1}],
+    }
+    assert scrub(params) == {
+        "max_tokens": 10,
+        "max_completion_tokens": 5,
+        "extra_headers": {"Accept": "json"},
+        "options": [{"temperature": 0.1}],
+    }
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    policy = RetryPolicy(initial_backoff=0.5, max_backoff=3.0, multiplier=2.0, jitter=0.0)
+    assert [policy.backoff(n) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    jittered = RetryPolicy(initial_backoff=1.0, jitter=0.5)
+    assert all(0.5 <= jittered.backoff(1) <= 1.5 for _ in range(20))
+
+
+def test_failing_offline_policy_is_not_retried() -> None:
+    calls: list[int] = []
+
+    def broken(request: OfflineRequest) -> OfflineReply:
+        calls.append(1)
+        raise RuntimeError("policy bug")
+
+    register_offline_model("broken-test", broken)
+    with pytest.raises(ModelCallError, match="policy bug"):
+        run(LiteLLMClient(model="offline/broken-test", retry=FAST_RETRY).create(ask("hi")))
+    assert calls == [1]

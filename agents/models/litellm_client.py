@@ -149,9 +149,13 @@ class LiteLLMClient(ChatCompletionClient):
         """Answer `messages`, from the cache if possible, else through litellm."""
         request = self._build_request(messages, tools, tool_choice, json_output, extra_create_args)
         recorded_tools = to_openai_tools(tools)
-        key = self._next_cache_key(request) if self._cache is not None else None
+        key = entry = None
+        if self._cache is not None:
+            key = self._next_cache_key(request)
+            entry = self._cache.get(key)
+            if entry is None and self._replay_only:
+                raise CacheMissError(self._model, key)
         call_id = self._recorder.next_call_id() if self._recorder is not None else ""
-        entry = self._cache.get(key) if self._cache is not None and key else None
         if entry is not None:
             reply = self._finish_reply(entry["reply"], recorded_tools)
             self._add_usage(reply, actual=False)
@@ -159,8 +163,6 @@ class LiteLLMClient(ChatCompletionClient):
                 call_id, request, recorded_tools, reply=reply, cost=0.0, cached=True, key=key
             )
             return to_create_result(reply, cached=True)
-        if self._replay_only:
-            raise CacheMissError(self._model, key or "")
 
         started = time.perf_counter()
         attempts: list[AttemptRecord] = []
@@ -178,7 +180,7 @@ class LiteLLMClient(ChatCompletionClient):
             )
             raise
         raw = reply_from_response(response)
-        if self._cache is not None and key:
+        if self._cache is not None and key is not None:
             self._cache.put(key, {"model": self._model, "reply": raw})
         reply = self._finish_reply(raw, recorded_tools)
         self._add_usage(reply, actual=True)
@@ -270,7 +272,8 @@ class LiteLLMClient(ChatCompletionClient):
     ) -> Any:
         """Call litellm until it succeeds, fails for good, or attempts run out."""
         litellm = load_litellm()
-        if self._model.startswith(f"{OFFLINE_PROVIDER}/"):
+        offline = self._model.startswith(f"{OFFLINE_PROVIDER}/")
+        if offline:
             ensure_offline_provider()
             get_offline_policy(self._model)
         semaphore = model_semaphore(self._model, self._max_concurrency)
@@ -295,9 +298,10 @@ class LiteLLMClient(ChatCompletionClient):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                retry = is_retryable(exc) and number < self._retry.max_attempts
+                # An offline policy is deterministic: trying it again cannot help.
+                retry = not offline and is_retryable(exc) and number < self._retry.max_attempts
                 status = error_status(exc)
-                message = self._redact(str(exc))[:_ERROR_TEXT_LIMIT]
+                message = self._redact(str(exc).strip().split("\n", 1)[0])[:_ERROR_TEXT_LIMIT]
                 backoff = self._retry.backoff(number) if retry else 0.0
                 attempts.append(
                     AttemptRecord(
