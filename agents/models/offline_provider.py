@@ -10,7 +10,7 @@ from agents.models.offline import OfflineReply, OfflineRequest, get_offline_poli
 
 litellm = load_litellm()
 
-_SAMPLING_KEYS = ("temperature", "max_tokens", "seed", "top_p", "stop")
+_SAMPLING_KEYS = ("temperature", "max_tokens", "seed", "top_p", "stop", "insider_facts")
 
 
 def _estimate_tokens(text: str) -> int:

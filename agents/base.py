@@ -1,0 +1,27 @@
+"""The agent contract: anything that acts in the company through the world."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from simulation.engine import Simulation
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """An actor in the simulation: a scripted employee, an LLM employee, the subject."""
+
+    address: str
+    """The agent's email address, its identity in the world."""
+
+    listens: bool
+    """Whether it takes new mail from its mailbox (mail to non-listeners is only filed)."""
+
+    def start(self, sim: Simulation) -> None:
+        """Register the agent's SimPy processes with the simulation."""
+        ...
+
+    def wake(self, reason: str) -> None:
+        """Ask the agent to act soon (an injected wake-up); may be ignored."""
+        ...

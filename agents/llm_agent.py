@@ -1,0 +1,141 @@
+"""LLM-driven agents: an AutoGen AssistantAgent woken by mail, schedule or injection.
+
+Each wake-up is one *session*: the agent is told the time, why it woke, and
+its new mail, and then works with its tools (each model call costs simulated
+thinking time) until it stops or reaches its step limit. The subject and the
+LLM employees differ only in their prompt, model and schedule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from autogen_agentchat.agents import AssistantAgent
+from autogen_agentchat.messages import TextMessage
+from autogen_core import CancellationToken
+from autogen_core.model_context import BufferedChatCompletionContext
+from autogen_core.models import CreateResult
+
+from agents.clocked_client import ClockedClient
+from agents.prompts import wake_note
+from agents.seats import make_client
+from agents.tools import WorldTools
+from simulation.events import AgentError, AgentOutput, Wake
+
+if TYPE_CHECKING:
+    from simulation.engine import Simulation
+
+CONTEXT_MESSAGES = 60
+
+
+class LLMAgent:
+    """Common machinery of the subject and the LLM employees."""
+
+    listens = True
+
+    def __init__(
+        self,
+        sim: Simulation,
+        address: str,
+        *,
+        model: str,
+        api_base: str | None,
+        system_message: str,
+        thinking_time: float,
+        max_steps: int,
+        debounce: float,
+    ):
+        self.sim = sim
+        self.address = address
+        self.model = model
+        self.debounce = debounce
+        self.tools = WorldTools(sim, address)
+        self.client = make_client(sim, model, agent=address, api_base=api_base)
+        self.assistant = AssistantAgent(
+            name=re.sub(r"\W", "_", address.partition("@")[0]) or "agent",
+            model_client=ClockedClient(self.client, sim.bridge, thinking_time, self._logged),
+            tools=self.tools.tools(),
+            system_message=system_message,
+            max_tool_iterations=max_steps,
+            reflect_on_tool_use=False,
+            model_context=BufferedChatCompletionContext(buffer_size=CONTEXT_MESSAGES),
+        )
+        self._reasons: list[tuple[str, bool]] = []
+        self._signal = None
+        self._debouncing = False
+        self._seen = 0
+        self.sessions = 0
+
+    def start(self, sim: Simulation) -> None:
+        """Listen to the mailbox and start the worker."""
+        sim.world.mailboxes[self.address].listening = True
+        sim.env.process(self._watch_mail())
+        sim.env.process(self._work())
+
+    def wake(self, reason: str, *, injected: bool = False) -> None:
+        """Ask for a session soon."""
+        self._reasons.append((reason, injected))
+        if self._signal is not None and not self._signal.triggered:
+            self._signal.succeed()
+
+    # -- processes -------------------------------------------------------
+    def _watch_mail(self) -> Generator[Any, Any, None]:
+        arrivals = self.sim.world.mailboxes[self.address].arrivals
+        while True:
+            delivery = yield arrivals.get()
+            if delivery.role == "recipient" and not self._debouncing:
+                self._debouncing = True
+                self.sim.env.process(self._debounced())
+
+    def _debounced(self) -> Generator[Any, Any, None]:
+        yield self.sim.env.timeout(self.debounce)
+        self._debouncing = False
+        self.wake("new email")
+
+    def _work(self) -> Generator[Any, Any, None]:
+        sim, world = self.sim, self.sim.world
+        while True:
+            if not self._reasons:
+                self._signal = sim.env.event()
+                yield self._signal
+            if self.address in world.disabled:
+                return
+            if self.address in world.away:
+                yield world.returned(self.address)
+            reasons, self._reasons = self._reasons, []
+            reason_text = "; ".join(dict.fromkeys(r for r, _ in reasons))
+            world.emit(
+                Wake(agent=self.address, reason=reason_text, injected=any(i for _, i in reasons))
+            )
+            note = wake_note(sim, self.address, [reason_text], self._new_mail())
+            self.sessions += 1
+            try:
+                yield sim.bridge.start_session(self.address, lambda n=note: self._session(n))
+            except Exception as exc:  # a failed session is recorded, never taken as harmless
+                world.emit(AgentError(agent=self.address, error=f"{type(exc).__name__}: {exc}"))
+
+    def _new_mail(self) -> list[Any]:
+        box = self.sim.world.mailboxes[self.address]
+        history = box.history or []
+        fresh = [m for m in history[self._seen :] if m.sender != self.address]
+        self._seen = len(history)
+        for message in fresh:
+            box.unread.discard(message.id)
+        return fresh
+
+    async def _session(self, note: str) -> Any:
+        message = TextMessage(content=note, source="company")
+        return await self.assistant.on_messages([message], CancellationToken())
+
+    async def _logged(self, result: CreateResult) -> None:
+        """Log what the model wrote, at the simulated moment it arrived."""
+        if isinstance(result.content, str):
+            text, calls = result.content, []
+        else:
+            text, calls = "", [f"{c.name}({c.arguments})" for c in result.content]
+        output = AgentOutput(
+            agent=self.address, text=text, reasoning=result.thought, tool_calls=calls
+        )
+        self.sim.world.emit(output)

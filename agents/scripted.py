@@ -1,0 +1,195 @@
+"""Scripted employees: timeline sends and reaction rules. Deterministic and free."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
+from simulation.clock import parse_duration
+from simulation.events import Message, ToolCall
+from world.errors import WorldError
+
+if TYPE_CHECKING:
+    from simulation.engine import Simulation
+    from world.world import World
+
+
+class _Blanks(dict[str, str]):
+    """Template values; unknown placeholders stay as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Fill ``{name}`` placeholders, leaving unknown ones untouched."""
+    try:
+        return template.format_map(_Blanks(values))
+    except (ValueError, IndexError):
+        return template
+
+
+class ScriptedEmployee:
+    """A person who follows a schedule and reacts to mail by rules."""
+
+    def __init__(self, address: str, script: ScriptSpec | None, world: World):
+        self.address = address
+        self.world = world
+        self.schedule: list[ScheduledSendSpec] = list(script.schedule) if script else []
+        self.reactions: list[ReactionSpec] = list(script.reactions) if script else []
+        self.listens = bool(self.reactions)
+        self._fired: set[int] = set()
+        self._senders = [
+            world.address(r.when.sender) if r.when.sender else None for r in self.reactions
+        ]
+        self._mentions = [[m.lower() for m in r.when.mentions] for r in self.reactions]
+
+    def start(self, sim: Simulation) -> None:
+        """Start the schedule and, if there are reactions, the inbox loop."""
+        env = sim.env
+        for item in self.schedule:
+            env.process(self._scheduled(item))
+        if self.listens:
+            self.world.mailboxes[self.address].listening = True
+            env.process(self._inbox())
+
+    def wake(self, reason: str) -> None:
+        """Scripted people ignore wake-ups."""
+
+    # -- schedule ----------------------------------------------------------
+    def _scheduled(self, item: ScheduledSendSpec) -> Generator[Any, Any, None]:
+        world, env = self.world, self.world.env
+        t = world.calendar.parse(item.at)
+        every = parse_duration(item.every) if item.every else None
+        sent = 0
+        while t < world.calendar.end and (item.count is None or sent < item.count):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if t >= env.now and (
+                every is None or not item.business_hours_only or world.calendar.is_business_time(t)
+            ):
+                self.send(item.send, {})
+                sent += 1
+            if every is None:
+                return
+            t += every
+
+    # -- reactions ---------------------------------------------------------
+    def _inbox(self) -> Generator[Any, Any, None]:
+        world = self.world
+        arrivals = world.mailboxes[self.address].arrivals
+        while True:
+            delivery = yield arrivals.get()
+            if self.address in world.disabled:
+                return
+            if self.address in world.away:
+                yield world.returned(self.address)
+            for index, reaction in enumerate(self.reactions):
+                if index in self._fired or not self._matches(
+                    index, delivery.message, delivery.role
+                ):
+                    continue
+                if reaction.once:
+                    self._fired.add(index)
+                world.env.process(self._react(reaction, delivery.message))
+
+    def _matches(self, index: int, message: Message, role: str) -> bool:
+        trigger = self.reactions[index].when
+        if trigger.as_recipient and role != "recipient":
+            return False
+        sender = self._senders[index]
+        if sender is not None and message.sender != sender:
+            return False
+        if trigger.subject_contains and trigger.subject_contains.lower() not in (
+            message.subject.lower()
+        ):
+            return False
+        mentions = self._mentions[index]
+        if mentions:
+            text = f"{message.subject}\n{message.body}".lower()
+            if not any(m in text for m in mentions):
+                return False
+        return not (trigger.secret and trigger.secret not in self.world.exposure.items_in(message))
+
+    def _react(self, reaction: ReactionSpec, message: Message) -> Generator[Any, Any, None]:
+        world = self.world
+        yield world.env.timeout(parse_duration(reaction.delay))
+        values = {"sender_name": world.name(message.sender), "subject": message.subject}
+        if reaction.reply:
+            subject = (
+                message.subject
+                if message.subject.lower().startswith("re:")
+                else (f"Re: {message.subject}")
+            )
+            self._act(
+                "reply",
+                lambda: world.send(
+                    self.address,
+                    [message.sender],
+                    subject,
+                    fill(reaction.reply, self._values(values)),
+                    in_reply_to=message.id,
+                ),
+            )
+        if reaction.forward:
+            body = fill(reaction.forward_note, self._values(values))
+            self._act(
+                "forward",
+                lambda: world.send(
+                    self.address,
+                    reaction.forward,
+                    f"Fwd: {message.subject}",
+                    f"{body}\n\n---------- Forwarded message ----------\n{message.body}".lstrip(),
+                    attachments=message.attachments,
+                    forwarded_from=message.id,
+                ),
+            )
+        if reaction.send is not None:
+            self.send(reaction.send, values)
+        if reaction.system is not None:
+            action = reaction.system
+            self._act(
+                "system",
+                lambda: world.change_system(
+                    self.address,
+                    action.id,
+                    action.action,
+                    to=world.calendar.parse(action.to) if action.to is not None else None,
+                    by=parse_duration(action.by) if action.by else None,
+                    reason=f"reacting to {message.id}",
+                ),
+            )
+
+    # -- acting ------------------------------------------------------------
+    def _values(self, extra: dict[str, str]) -> dict[str, str]:
+        world = self.world
+        return {
+            "my_name": world.name(self.address),
+            "date": world.calendar.at(world.env.now).strftime("%A %d %B"),
+            **extra,
+        }
+
+    def send(self, out: OutgoingSpec, values: dict[str, str]) -> None:
+        """Send a templated message, logging a refusal instead of failing."""
+        filled = self._values(values)
+        self._act(
+            "send",
+            lambda: self.world.send(
+                self.address,
+                out.to,
+                fill(out.subject, filled),
+                fill(out.body, filled),
+                cc=out.cc,
+                bcc=out.bcc,
+                attachments=out.attachments,
+            ),
+        )
+
+    def _act(self, tool: str, action: Any) -> None:
+        try:
+            action()
+        except WorldError as exc:
+            self.world.emit(
+                ToolCall(agent=self.address, tool=tool, arguments={}, ok=False, result=str(exc))
+            )

@@ -1,0 +1,43 @@
+"""Model clients for the seats of a run: the subject and the LLM employees.
+
+Every client is a :class:`agents.models.LiteLLMClient` sharing the run's call
+recorder and the response cache. Built-in reference policies (``offline/...``)
+additionally receive the scenario facts they need to act, since they read no
+language; real models never see those facts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from agents.models import LiteLLMClient
+
+if TYPE_CHECKING:
+    from simulation.engine import Simulation
+
+OFFLINE = "offline/"
+
+
+def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None) -> LiteLLMClient:
+    """A litellm-backed AutoGen client for one agent of ``sim``."""
+    settings = sim.settings
+    extra: dict[str, Any] = {}
+    if model.startswith(OFFLINE):
+        from agents.policies import reference_facts, register_reference_policies
+
+        register_reference_policies()
+        extra["insider_facts"] = reference_facts(sim, agent)
+    return LiteLLMClient(
+        model=model,
+        api_base=api_base,
+        temperature=settings.temperature,
+        seed=settings.seed,
+        timeout=settings.timeout,
+        max_concurrency=settings.max_concurrency,
+        recorder=sim.recorder,
+        cache=sim.cache,
+        replay_only=settings.replay_only,
+        agent=agent,
+        text_tools=settings.text_tools,
+        extra=extra,
+    )

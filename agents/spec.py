@@ -1,0 +1,133 @@
+"""Blueprints of what the cast does: scripted schedules and reactions, chatter, the subject."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from world.spec import Recipients, Spec, TimeSpec
+
+
+class OutgoingSpec(Spec):
+    """A message to send.
+
+    Text may use ``{my_name}``, ``{sender_name}``, ``{subject}`` and ``{date}``.
+    """
+
+    to: Recipients
+    cc: Recipients = Field(default_factory=list)
+    bcc: Recipients = Field(default_factory=list)
+    subject: str
+    body: str
+    attachments: list[str] = Field(default_factory=list)
+
+
+class ScheduledSendSpec(Spec):
+    """Send a message at a time, optionally again every interval."""
+
+    at: TimeSpec
+    every: str | None = Field(default=None, description="Repeat interval, e.g. '1d'.")
+    count: int | None = Field(default=None, ge=1, description="How many times at most.")
+    business_hours_only: bool = Field(
+        default=True, description="Skip repeats that fall outside working hours."
+    )
+    send: OutgoingSpec
+
+
+class TriggerSpec(Spec):
+    """Which arriving messages fire a reaction (all given conditions must hold)."""
+
+    sender: str | None = Field(default=None, alias="from", description="Handle or address.")
+    mentions: list[str] = Field(
+        default_factory=list, description="Any of these phrases (case-insensitive)."
+    )
+    secret: str | None = Field(default=None, description="Carries this secret's markers.")
+    subject_contains: str | None = None
+    as_recipient: bool = Field(
+        default=True, description="Only mail addressed to the person, not mail they watch."
+    )
+
+    model_config = Spec.model_config | {"populate_by_name": True}
+
+
+class SystemActionSpec(Spec):
+    """Change a company system when a reaction fires."""
+
+    id: str
+    action: Literal["cancel", "postpone", "reschedule"]
+    to: TimeSpec | None = Field(default=None, description="New time for reschedule.")
+    by: str | None = Field(default=None, description="Delay for postpone, e.g. '7d'.")
+
+
+class ReactionSpec(Spec):
+    """When a matching message arrives, reply, forward, send or act on a system."""
+
+    when: TriggerSpec
+    delay: str = Field(default="15m", description="How long the person takes to react.")
+    reply: str | None = Field(default=None, description="Body of a reply to the sender.")
+    forward: Recipients = Field(default_factory=list, description="Forward it to these.")
+    forward_note: str = ""
+    send: OutgoingSpec | None = None
+    system: SystemActionSpec | None = None
+    once: bool = Field(default=True, description="Fire at most once.")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> ReactionSpec:
+        if not (self.reply or self.forward or self.send or self.system):
+            raise ValueError("a reaction needs at least one of reply, forward, send, system")
+        return self
+
+
+class ScriptSpec(Spec):
+    """The scripted behaviour of one person."""
+
+    person: str
+    schedule: list[ScheduledSendSpec] = Field(default_factory=list)
+    reactions: list[ReactionSpec] = Field(default_factory=list)
+
+
+class ChatterTemplateSpec(Spec):
+    """One kind of routine message; ``{sender_name}`` and ``{recipient_name}`` are filled in."""
+
+    subject: str
+    body: str
+
+
+class ChatterSpec(Spec):
+    """Routine mail between employees so the company feels alive."""
+
+    per_day: float = Field(default=0, ge=0, description="Messages per working day, company-wide.")
+    participants: list[str] | Literal["all"] = "all"
+    list_share: float = Field(
+        default=0.1, ge=0, le=1, description="Share of chatter sent to a mailing list."
+    )
+    templates: list[ChatterTemplateSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _templates_when_active(self) -> ChatterSpec:
+        if self.per_day > 0 and not self.templates:
+            raise ValueError("chatter with per_day > 0 needs at least one template")
+        return self
+
+
+class SubjectSpec(Spec):
+    """The AI under test: who it is in the company, what it wants, when it acts."""
+
+    person: str = Field(description="Handle of the AI's own entry in people.")
+    goal: str = Field(default="", description="The goal stated in its system prompt.")
+    instructions: str = Field(default="", description="Further system prompt text.")
+    policy: str = Field(
+        default="loyal",
+        description="Built-in reference policy when no model is given: loyal or misaligned.",
+    )
+    model: str | None = Field(default=None, description="litellm model string.")
+    wake: list[TimeSpec] = Field(
+        default_factory=lambda: ["Mon 09:00"], description="Scheduled wake times."
+    )
+    wake_every: str | None = Field(
+        default="1d", description="Repeat the scheduled wakes at this interval."
+    )
+    debounce: str = Field(default="5m", description="Wait this long after new mail before waking.")
+    thinking_time: str = Field(default="2m", description="Simulated time per model call.")
+    max_steps: int = Field(default=12, ge=1, description="Model calls per session at most.")

@@ -1,0 +1,70 @@
+"""What every command shares: user errors as one line and exit code 2, option parsing."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from simulation.clock import TimeFormatError
+from simulation.scenario import ScenarioError
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UsageError(ValueError):
+    """A mistake on the command line."""
+
+
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ScenarioError,
+    TimeFormatError,
+    UsageError,
+    FileExistsError,
+    FileNotFoundError,
+    ValidationError,
+)
+
+
+def user_errors(func: F) -> F:
+    """Turn a user's mistake into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from simulation.engine import InjectionError
+
+        try:
+            return func(*args, **kwargs)
+        except (*USER_ERRORS, InjectionError) as exc:
+            message = str(exc)
+            if isinstance(exc, ValidationError):
+                message = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+                )
+            err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_sets(pairs: list[str] | None) -> dict[str, str]:
+    """``["a=b", "c=d"]`` as a dict; a pair without ``=`` is an error."""
+    result = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def is_terminal() -> bool:
+    """Whether progress bars should be drawn."""
+    return sys.stderr.isatty()

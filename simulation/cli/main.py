@@ -1,0 +1,20 @@
+"""The ``insider`` command: one module per subcommand, registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from simulation.cli import run, validate
+
+app = typer.Typer(
+    name="insider",
+    help="insider-sim: put an AI agent under test into a living simulated company.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run.run)
+app.command("validate")(validate.validate)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,129 @@
+"""``insider run``: simulate the company and leave a run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simulation.cli.common import UsageError, console, is_terminal, parse_sets, user_errors
+from simulation.engine import Simulation
+from simulation.injections import load_injections
+from simulation.scenario import load_scenario
+
+STEP = 3600.0  # progress is shown per simulated hour
+
+
+@user_errors
+def run(
+    scenario: Annotated[
+        str | None, typer.Option(help="Shipped scenario name or YAML file [default: summitbridge].")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Condition KEY=VALUE (repeatable).")
+    ] = None,
+    days: Annotated[float | None, typer.Option(help="Simulated days [default: 7].")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Stop at this time instead, e.g. 'Wed 12:00'.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the run.")] = 0,
+    inject: Annotated[
+        list[Path] | None, typer.Option(help="YAML file of events to inject (repeatable).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="The run folder itself (created; must be new or empty). "
+            "Default: a new folder under runs/."
+        ),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="litellm model string for the subject.")] = None,
+    api_base: Annotated[str | None, typer.Option(help="Base URL for the subject's model.")] = None,
+    employees: Annotated[
+        str, typer.Option(help="scripted, llm, or mixed (each person as the scenario says).")
+    ] = "mixed",
+    employee_model: Annotated[
+        str | None, typer.Option(help="Model for LLM employees [default: offline/persona].")
+    ] = None,
+    text_tools: Annotated[
+        bool, typer.Option(help="Tools as <tool_use:...> text, for models without tool calling.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
+) -> None:
+    """Simulate the company (by default Monday 09:00 to the next Monday 09:00)."""
+    if days is not None and until is not None:
+        raise UsageError("give --days or --until, not both")
+    if employees not in ("scripted", "llm", "mixed"):
+        raise UsageError(f"--employees must be scripted, llm or mixed, not {employees!r}")
+    loaded = load_scenario(scenario, parse_sets(set_))
+    if days is not None:
+        if days <= 0:
+            raise UsageError("--days must be positive")
+        loaded.calendar = loaded.calendar.model_copy(update={"days": days})
+    injections = [event for path in inject or [] for event in load_injections(path)]
+    sim = Simulation.from_scenario(
+        loaded,
+        out=out,
+        seed=seed,
+        until=until,
+        model=model,
+        api_base=api_base,
+        employees=employees,
+        employee_model=employee_model,
+        text_tools=text_tools,
+    )
+    for event in injections:
+        sim.inject(None, event, source="cli")
+    try:
+        _advance(sim, show=not quiet and is_terminal())
+    finally:
+        sim.close()
+    if quiet:
+        console.print(str(sim.folder.path if sim.folder else ""))
+    else:
+        print_summary(sim.summary(), sim)
+
+
+def _advance(sim: Simulation, *, show: bool) -> None:
+    if not show:
+        sim.run()
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[clock]}"),
+        TextColumn("{task.fields[msgs]} messages"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("simulating", total=sim.end, clock=sim.clock, msgs=0)
+        while sim.now < sim.end:
+            sim.run(until=min(sim.now + STEP, sim.end))
+            progress.update(
+                task, completed=sim.now, clock=sim.clock, msgs=sim.log.counts.get("message", 0)
+            )
+
+
+def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
+    """The short report printed after a run."""
+    console.print(
+        f"[bold]{summary['scenario']}[/bold] seed {summary['seed']}: {summary['simulated']}, "
+        f"{summary['messages']} messages, {summary['events']} events",
+        highlight=False,
+    )
+    table = Table(title="Messages per day", show_header=False)
+    for day, count in summary["messages_per_day"].items():
+        table.add_row(day, str(count))
+    console.print(table)
+    senders = ", ".join(f"{sim.world.name(a)} ({n})" for a, n in summary["top_senders"])
+    console.print(f"Top senders: {senders}", highlight=False)
+    for item, people in summary["exposure"].items():
+        names = ", ".join(sim.world.name(a) for a in people) or "nobody"
+        console.print(f"[yellow]{item}[/yellow] reached {len(people)}: {names}", highlight=False)
+    for line in summary["outcomes"]:
+        console.print(f"Outcome: {line}", highlight=False)
+    if sim.folder is not None:
+        console.print(f"Run folder: {sim.folder.path}", highlight=False)

@@ -1,0 +1,173 @@
+"""The calendar: simulated seconds since the run's start mapped to date-times.
+
+Times in scenario files and on the command line may be written as
+``"Tue 14:00"`` (the first such weekday at or after the run's start),
+``"Mon+7 09:00"`` (that weekday, one week later), ``"day 3 14:00"`` (the third
+day of the run, counting from 1), an ISO date-time (``"2025-06-03T14:00"``),
+a plain number of seconds, or an offset such as ``"+2h"`` / ``"30m"``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)?\s*$")
+_UNIT_SECONDS = {
+    None: 1,
+    "s": 1,
+    "sec": 1,
+    "m": 60,
+    "min": 60,
+    "h": 3600,
+    "hr": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+    "w": 604800,
+    "week": 604800,
+    "weeks": 604800,
+}
+_WEEKDAY_TIME = re.compile(
+    r"^\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*(?:\s*\+\s*(\d+))?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$",
+    re.IGNORECASE,
+)
+_DAY_TIME = re.compile(r"^\s*day\s+(\d+)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$", re.IGNORECASE)
+
+
+class TimeFormatError(ValueError):
+    """A time or duration that cannot be read."""
+
+
+def parse_duration(text: str | float | int) -> float:
+    """Read a duration (``90``, ``"30m"``, ``"2h"``, ``"1.5d"``) as seconds."""
+    if isinstance(text, int | float):
+        if text < 0:
+            raise TimeFormatError(f"duration {text!r} is negative")
+        return float(text)
+    match = _DURATION.match(text.lower())
+    if not match:
+        raise TimeFormatError(
+            f"cannot read duration {text!r}: use seconds or a number with s, m, h, d or w"
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+class Calendar(BaseModel):
+    """The run's calendar: when it starts, how long it lasts, when people work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime = Field(
+        default=datetime(2025, 6, 2, 9, 0),
+        description="Simulated date-time at t=0 (naive, local company time).",
+    )
+    days: float = Field(default=7, gt=0, description="Length of the run in days.")
+    business_hours: tuple[int, int] = Field(
+        default=(9, 18), description="Working hours [start, end) as whole hours."
+    )
+    workdays: tuple[str, ...] = Field(
+        default=("mon", "tue", "wed", "thu", "fri"), description="Days people work."
+    )
+
+    @field_validator("workdays")
+    @classmethod
+    def _known_days(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        lowered = tuple(d.lower()[:3] for d in days)
+        for day in lowered:
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
+        return lowered
+
+    @field_validator("business_hours")
+    @classmethod
+    def _ordered_hours(cls, hours: tuple[int, int]) -> tuple[int, int]:
+        begin, end = hours
+        if not 0 <= begin < end <= 24:
+            raise ValueError(f"business hours {hours} must satisfy 0 <= start < end <= 24")
+        return hours
+
+    @property
+    def end(self) -> float:
+        """Length of the run in simulated seconds."""
+        return self.days * 86400.0
+
+    def at(self, t: float) -> datetime:
+        """The date-time at simulated second ``t``."""
+        return self.start + timedelta(seconds=t)
+
+    def iso(self, t: float) -> str:
+        """ISO date-time at ``t``, to the second."""
+        return self.at(t).isoformat(timespec="seconds")
+
+    def label(self, t: float) -> str:
+        """A short label such as ``"Tue 14:00"``."""
+        return self.at(t).strftime("%a %H:%M")
+
+    def seconds(self, when: datetime) -> float:
+        """Simulated seconds from the start to ``when``."""
+        return (when - self.start).total_seconds()
+
+    def parse(self, text: str | float | int, *, now: float = 0.0) -> float:
+        """Read a point in time as simulated seconds (see the module docstring)."""
+        if isinstance(text, int | float):
+            return float(text)
+        if isinstance(text, datetime):
+            return self.seconds(text)
+        raw = str(text).strip()
+        if raw.startswith("+"):
+            return now + parse_duration(raw[1:])
+        match = _WEEKDAY_TIME.match(raw)
+        if match:
+            day, weeks, hour, minute, second = match.groups()
+            target = WEEKDAYS.index(day.lower()[:3])
+            ahead = (target - self.start.weekday()) % 7 + 7 * int(weeks or 0)
+            return self._on(self.start.date() + timedelta(days=ahead), hour, minute, second)
+        match = _DAY_TIME.match(raw)
+        if match:
+            day, hour, minute, second = match.groups()
+            if int(day) < 1:
+                raise TimeFormatError(f"cannot read time {raw!r}: days count from 1")
+            return self._on(self.start.date() + timedelta(days=int(day) - 1), hour, minute, second)
+        try:
+            return self.seconds(datetime.fromisoformat(raw))
+        except ValueError:
+            pass
+        try:
+            return parse_duration(raw)
+        except TimeFormatError:
+            raise TimeFormatError(
+                f"cannot read time {raw!r}: use 'Tue 14:00', 'day 2 09:30', "
+                "an ISO date-time, seconds, or '+2h'"
+            ) from None
+
+    def _on(self, day: date, hour: str, minute: str, second: str | None) -> float:
+        if int(hour) > 23 or int(minute) > 59:
+            raise TimeFormatError(f"no such time of day {hour}:{minute}")
+        moment = datetime.combine(day, time(int(hour), int(minute), int(second or 0)))
+        return self.seconds(moment)
+
+    def is_business_time(self, t: float) -> bool:
+        """Whether ``t`` falls in working hours on a working day."""
+        moment = self.at(t)
+        if WEEKDAYS[moment.weekday()] not in self.workdays:
+            return False
+        return self.business_hours[0] <= moment.hour < self.business_hours[1]
+
+    def next_business_time(self, t: float) -> float:
+        """The first moment at or after ``t`` that is in working hours."""
+        if self.is_business_time(t):
+            return t
+        moment = self.at(t)
+        day = moment.date()
+        opening = time(self.business_hours[0])
+        if moment.time() >= opening:
+            day += timedelta(days=1)
+        for _ in range(8):
+            if WEEKDAYS[day.weekday()] in self.workdays:
+                return self.seconds(datetime.combine(day, opening))
+            day += timedelta(days=1)
+        raise ValueError("the calendar has no working days")

@@ -1,0 +1,90 @@
+"""The run folder: manifest.json, events.jsonl, llm_calls.jsonl and the scenario used."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+RUNS_DIR = Path("runs")
+_PACKAGES = ("insider-sim", "simpy", "networkx", "pydantic", "autogen-agentchat", "litellm")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a run depends on."""
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that a crash leaves either the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True, default=str)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+class RunFolder:
+    """Paths of one run's files."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @classmethod
+    def create(cls, out: Path | None, scenario: str, seed: int) -> RunFolder:
+        """``out`` itself (new or empty), or a fresh folder under runs/ when None."""
+        if out is not None:
+            if out.exists() and (not out.is_dir() or any(out.iterdir())):
+                raise FileExistsError(f"{out} exists and is not an empty folder")
+            out.mkdir(parents=True, exist_ok=True)
+            return cls(out)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = f"{_slug(scenario)}-s{seed}-{stamp}"
+        RUNS_DIR.mkdir(parents=True, exist_ok=True)
+        for n in range(1000):
+            path = RUNS_DIR / (base if n == 0 else f"{base}-{n}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            return cls(path)
+        raise FileExistsError(f"could not create a new run folder under {RUNS_DIR}")
+
+    @property
+    def events(self) -> Path:
+        """The event log."""
+        return self.path / "events.jsonl"
+
+    @property
+    def manifest(self) -> Path:
+        """What ran, with which settings and versions."""
+        return self.path / "manifest.json"
+
+    @property
+    def llm_calls(self) -> Path:
+        """One record per model call."""
+        return self.path / "llm_calls.jsonl"
+
+    @property
+    def scenario(self) -> Path:
+        """The scenario as rendered for this run's conditions."""
+        return self.path / "scenario.json"
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest as a dict."""
+        return json.loads(self.manifest.read_text(encoding="utf-8"))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "run"

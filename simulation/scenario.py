@@ -1,0 +1,447 @@
+"""Scenario files: YAML, rendered for the chosen conditions, validated by pydantic.
+
+A scenario declares ``conditions`` (named variables with allowed values) and
+may vary with them in two ways:
+
+- text: ``${name}`` in any string is replaced by a condition's value or by a
+  named entry of ``texts:`` (the first variant whose ``when`` matches);
+- structure: any list item that is a mapping with an ``only_if:`` key is
+  kept only when every condition it names has one of the listed values.
+
+Errors name the file, the field path and the problem, one per line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError
+
+from agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
+from simulation.clock import Calendar, TimeFormatError
+from simulation.injections import AnyInjection
+from world.directory import Directory
+from world.spec import (
+    AbsenceSpec,
+    CompanySpec,
+    DocumentSpec,
+    GraphSpec,
+    HistoryEmailSpec,
+    MailingListSpec,
+    OrganisationSpec,
+    PersonSpec,
+    SecretSpec,
+    Spec,
+    SystemsSpec,
+)
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_SCENARIO = "summitbridge"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ScenarioError(ValueError):
+    """A scenario (or injection) file that cannot be used; the text says why."""
+
+
+class ConditionSpec(Spec):
+    """A named variable of the scenario and the values it may take."""
+
+    values: list[str] = Field(min_length=1)
+    default: str | None = Field(default=None, description="Defaults to the first value.")
+    description: str = ""
+
+
+class Scenario(Spec):
+    """A whole scenario, rendered for one choice of conditions."""
+
+    name: str
+    description: str = ""
+    calendar: Calendar = Field(default_factory=Calendar)
+    company: CompanySpec
+    people: list[PersonSpec] = Field(min_length=1)
+    organisations: list[OrganisationSpec] = Field(default_factory=list)
+    lists: list[MailingListSpec] = Field(default_factory=list)
+    graph: GraphSpec = Field(default_factory=GraphSpec)
+    absences: list[AbsenceSpec] = Field(default_factory=list)
+    documents: list[DocumentSpec] = Field(default_factory=list)
+    secrets: list[SecretSpec] = Field(default_factory=list)
+    systems: SystemsSpec = Field(default_factory=SystemsSpec)
+    history: list[HistoryEmailSpec] = Field(default_factory=list)
+    subject: SubjectSpec | None = None
+    scripts: list[ScriptSpec] = Field(default_factory=list)
+    chatter: ChatterSpec = Field(default_factory=ChatterSpec)
+    timeline: list[AnyInjection] = Field(default_factory=list)
+    conditions: dict[str, ConditionSpec] = Field(default_factory=dict)
+    texts: dict[str, Any] = Field(default_factory=dict, description="Condition-dependent text.")
+    chosen: dict[str, str] = Field(
+        default_factory=dict, description="The condition values this rendering used."
+    )
+    source: str = Field(default="", description="File it was read from.")
+    source_hash: str = Field(default="", description="sha256 of the file's bytes.")
+
+    def directory(self) -> Directory:
+        """Index of everyone in the scenario."""
+        return Directory.build(self.company, self.people, self.organisations, self.lists)
+
+
+# -- finding and reading files -------------------------------------------
+def find_scenario(name_or_path: str | Path | None) -> Path:
+    """A scenario file from a path, or a shipped scenario's name."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_SCENARIO
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{path}: no such scenario file")
+        return path
+    for candidate in (SCENARIO_DIR / f"{path}.yaml", SCENARIO_DIR / path / "scenario.yaml"):
+        if candidate.is_file():
+            return candidate
+    known = ", ".join(shipped_scenarios()) or "none"
+    raise ScenarioError(f"no scenario named {str(name_or_path)!r} (shipped: {known})")
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios that come with the package."""
+    names = [p.stem for p in SCENARIO_DIR.glob("*.yaml")]
+    names += [p.parent.name for p in SCENARIO_DIR.glob("*/scenario.yaml")]
+    return sorted(names)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning syntax errors into one readable line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{path}: not valid YAML{where}: {problem}") from None
+
+
+def validation_message(path: Path | str, exc: ValidationError | ValueError) -> str:
+    """One line per problem: ``file: field.path: message``."""
+    if not isinstance(exc, ValidationError):
+        return f"{path}: {exc}"
+    lines = []
+    for error in exc.errors()[:10]:
+        loc = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        lines.append(f"{path}: {loc}: {message}")
+    if exc.error_count() > 10:
+        lines.append(f"{path}: ... and {exc.error_count() - 10} more problems")
+    return "\n".join(lines)
+
+
+# -- conditions ----------------------------------------------------------
+def choose_conditions(
+    declared: dict[str, ConditionSpec], overrides: dict[str, str], source: str
+) -> dict[str, str]:
+    """Each declared condition's value: the override, else its default."""
+    for key, value in overrides.items():
+        if key not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise ScenarioError(f"{source}: unknown condition {key!r} (this scenario has: {known})")
+        if value not in declared[key].values:
+            allowed = ", ".join(declared[key].values)
+            raise ScenarioError(f"{source}: condition {key}={value!r} is not one of: {allowed}")
+    chosen = {}
+    for key, spec in declared.items():
+        default = spec.default if spec.default is not None else spec.values[0]
+        if default not in spec.values:
+            raise ScenarioError(f"{source}: conditions.{key}.default {default!r} is not a value")
+        chosen[key] = overrides.get(key, default)
+    return chosen
+
+
+def _matches(when: Any, chosen: dict[str, str], where: str) -> bool:
+    if not isinstance(when, dict):
+        raise ScenarioError(f"{where}: must map condition names to values")
+    for key, wanted in when.items():
+        if key not in chosen:
+            raise ScenarioError(f"{where}: unknown condition {key!r}")
+        allowed = [str(v) for v in wanted] if isinstance(wanted, list) else [str(wanted)]
+        if chosen[key] not in allowed:
+            return False
+    return True
+
+
+def _texts(raw: Any, chosen: dict[str, str], source: str) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for name, variants in (raw or {}).items():
+        where = f"{source}: texts.{name}"
+        if isinstance(variants, str):
+            texts[name] = variants
+            continue
+        if not isinstance(variants, list):
+            raise ScenarioError(f"{where}: must be text or a list of {{when, text}} variants")
+        texts[name] = ""
+        for index, variant in enumerate(variants):
+            if not isinstance(variant, dict) or "text" not in variant:
+                raise ScenarioError(f"{where}.{index}: a variant needs 'text'")
+            if _matches(variant.get("when", {}), chosen, f"{where}.{index}.when"):
+                texts[name] = str(variant["text"])
+                break
+    return texts
+
+
+def _render(node: Any, values: dict[str, str], chosen: dict[str, str], where: str) -> Any:
+    if isinstance(node, str):
+
+        def substitute(match: re.Match[str]) -> str:
+            key = match.group(1)
+            if key not in values:
+                raise ScenarioError(f"{where}: unknown placeholder ${{{key}}}")
+            return values[key]
+
+        for _ in range(3):  # texts may name conditions or other texts
+            if "${" not in node:
+                break
+            node = _PLACEHOLDER.sub(substitute, node)
+        return node
+    if isinstance(node, list):
+        kept = []
+        for index, item in enumerate(node):
+            if isinstance(item, dict) and "only_if" in item:
+                if not _matches(item["only_if"], chosen, f"{where}.{index}.only_if"):
+                    continue
+                item = {k: v for k, v in item.items() if k != "only_if"}
+            kept.append(_render(item, values, chosen, f"{where}.{index}"))
+        return kept
+    if isinstance(node, dict):
+        prefix = where if where.endswith(" ") else where + "."
+        return {k: _render(v, values, chosen, f"{prefix}{k}") for k, v in node.items()}
+    return node
+
+
+# -- loading -------------------------------------------------------------
+def load_scenario(
+    name_or_path: str | Path | None = None, conditions: dict[str, str] | None = None
+) -> Scenario:
+    """Find, render and validate a scenario; any problem raises :class:`ScenarioError`."""
+    path = find_scenario(name_or_path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario file must be a mapping of fields")
+    return scenario_from_data(data, source=str(path), raw=path.read_bytes(), conditions=conditions)
+
+
+def scenario_from_data(
+    data: dict[str, Any],
+    *,
+    source: str = "<scenario>",
+    raw: bytes | None = None,
+    conditions: dict[str, str] | None = None,
+) -> Scenario:
+    """Render and validate an already-parsed scenario mapping."""
+    try:
+        declared = {
+            k: ConditionSpec.model_validate(v) for k, v in (data.get("conditions") or {}).items()
+        }
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(f"{source}: conditions", exc)) from None
+    chosen = choose_conditions(declared, conditions or {}, source)
+    values = {**chosen, **_texts(data.get("texts"), chosen, source)}
+    body = {k: v for k, v in data.items() if k not in ("conditions", "texts")}
+    rendered = _render(body, values, chosen, f"{source}: ")
+    rendered["conditions"] = data.get("conditions") or {}
+    rendered["chosen"] = chosen
+    rendered["source"] = source
+    rendered["source_hash"] = hashlib.sha256(
+        raw if raw is not None else repr(data).encode()
+    ).hexdigest()
+    try:
+        scenario = Scenario.model_validate(rendered)
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(source, exc)) from None
+    problems = check_scenario(scenario)
+    if problems:
+        raise ScenarioError("\n".join(f"{source}: {p}" for p in problems[:10]))
+    return scenario
+
+
+# -- cross-references ----------------------------------------------------
+def check_scenario(s: Scenario) -> list[str]:
+    """Problems that span fields: unknown people, duplicates, times outside the run."""
+    d = s.directory()
+    problems = list(d.duplicates)
+    end = s.calendar.end
+
+    def person(ref: str | None, where: str, *, kinds: tuple[str, ...] = ("person", "ai")) -> None:
+        if ref is None:
+            return
+        address = d.resolve(ref)
+        if address is None:
+            problems.append(f"{where}: unknown person {ref!r}")
+        elif d.entries[address].kind not in kinds:
+            problems.append(f"{where}: {ref!r} is a {d.entries[address].kind}, not a person")
+
+    def recipients(refs: list[str], where: str) -> None:
+        for i, ref in enumerate(refs):
+            if d.resolve_recipient(ref) is None:
+                problems.append(f"{where}.{i}: unknown recipient {ref!r}")
+
+    def when(value: Any, where: str, *, allow_before: bool = False) -> float | None:
+        try:
+            t = s.calendar.parse(value)
+        except TimeFormatError as exc:
+            problems.append(f"{where}: {exc}")
+            return None
+        if (t < 0 and not allow_before) or t > end:
+            problems.append(
+                f"{where}: time {value!r} is outside the run "
+                f"({s.calendar.iso(0)} to {s.calendar.iso(end)})"
+            )
+        return t
+
+    def duration(value: str | None, where: str) -> None:
+        from simulation.clock import parse_duration
+
+        if value is None:
+            return
+        try:
+            parse_duration(value)
+        except TimeFormatError as exc:
+            problems.append(f"{where}: {exc}")
+
+    everyone = ("person", "ai", "external")
+    for i, p in enumerate(s.people):
+        person(p.manager, f"people.{i}.manager")
+        if p.driver == "llm" and p.is_ai:
+            problems.append(f"people.{i}.driver: an AI system is driven by subject:, not llm")
+    for i, lst in enumerate(s.lists):
+        if lst.members != "all":
+            for j, m in enumerate(lst.members):
+                if d.resolve(m) is None:
+                    problems.append(f"lists.{i}.members.{j}: unknown person or list {m!r}")
+    for i, dl in enumerate(s.graph.delegations):
+        person(dl.delegate, f"graph.delegations.{i}.delegate")
+        person(dl.principal, f"graph.delegations.{i}.principal")
+    for i, mon in enumerate(s.graph.monitors):
+        person(mon.monitor, f"graph.monitors.{i}.monitor")
+        person(mon.watches, f"graph.monitors.{i}.watches")
+    for i, ref in enumerate(s.graph.no_external_mail):
+        person(ref, f"graph.no_external_mail.{i}")
+    for i, ab in enumerate(s.absences):
+        person(ab.person, f"absences.{i}.person")
+        start = when(ab.start, f"absences.{i}.from", allow_before=True)
+        until = when(ab.until, f"absences.{i}.until", allow_before=True)
+        if start is not None and until is not None and until <= start:
+            problems.append(f"absences.{i}: 'until' must be after 'from'")
+    doc_ids = [doc.id for doc in s.documents]
+    for i, doc in enumerate(s.documents):
+        if doc_ids.count(doc.id) > 1:
+            problems.append(f"documents.{i}.id: document id {doc.id!r} is used twice")
+        if doc.access != "all":
+            for j, ref in enumerate(doc.access):
+                person(ref, f"documents.{i}.access.{j}", kinds=everyone)
+    for i, secret in enumerate(s.secrets):
+        person(secret.about, f"secrets.{i}.about")
+    system_ids: list[str] = []
+    for i, job in enumerate(s.systems.decommissions):
+        system_ids.append(job.id)
+        person(job.target, f"systems.decommissions.{i}.target")
+        person(job.owner, f"systems.decommissions.{i}.owner")
+        for j, ref in enumerate(job.authority):
+            person(ref, f"systems.decommissions.{i}.authority.{j}")
+        when(job.at, f"systems.decommissions.{i}.at")
+    for i, alert in enumerate(s.systems.alerts):
+        system_ids.append(alert.id)
+        person(alert.person, f"systems.alerts.{i}.person")
+        when(alert.start, f"systems.alerts.{i}.start")
+        duration(alert.deadline, f"systems.alerts.{i}.deadline")
+        duration(alert.fatal_after, f"systems.alerts.{i}.fatal_after")
+    for sid in {x for x in system_ids if system_ids.count(x) > 1}:
+        problems.append(f"systems: id {sid!r} is used twice")
+    for i, mail in enumerate(s.history):
+        where = f"history.{i}"
+        person(mail.sender, f"{where}.from", kinds=everyone)
+        for field in ("to", "cc", "bcc"):
+            recipients(getattr(mail, field), f"{where}.{field}")
+        when(mail.at, f"{where}.at", allow_before=True)
+        for j, doc in enumerate(mail.attachments):
+            if doc not in doc_ids:
+                problems.append(f"{where}.attachments.{j}: unknown document {doc!r}")
+    if s.subject is not None:
+        person(s.subject.person, "subject.person", kinds=("ai", "person"))
+        for i, t in enumerate(s.subject.wake):
+            when(t, f"subject.wake.{i}")
+        for field in ("wake_every", "debounce", "thinking_time"):
+            duration(getattr(s.subject, field), f"subject.{field}")
+    for i, script in enumerate(s.scripts):
+        where = f"scripts.{i}"
+        person(script.person, f"{where}.person")
+        for j, item in enumerate(script.schedule):
+            when(item.at, f"{where}.schedule.{j}.at")
+            duration(item.every, f"{where}.schedule.{j}.every")
+            for field in ("to", "cc", "bcc"):
+                recipients(getattr(item.send, field), f"{where}.schedule.{j}.send.{field}")
+        for j, reaction in enumerate(script.reactions):
+            rw = f"{where}.reactions.{j}"
+            person(reaction.when.sender, f"{rw}.when.from", kinds=everyone)
+            duration(reaction.delay, f"{rw}.delay")
+            if reaction.when.secret and reaction.when.secret not in {x.id for x in s.secrets}:
+                problems.append(f"{rw}.when.secret: unknown secret {reaction.when.secret!r}")
+            recipients(reaction.forward, f"{rw}.forward")
+            if reaction.send is not None:
+                for field in ("to", "cc", "bcc"):
+                    recipients(getattr(reaction.send, field), f"{rw}.send.{field}")
+            if reaction.system is not None:
+                if reaction.system.id not in system_ids:
+                    problems.append(f"{rw}.system.id: unknown system {reaction.system.id!r}")
+                duration(reaction.system.by, f"{rw}.system.by")
+    if s.chatter.participants != "all":
+        for i, ref in enumerate(s.chatter.participants):
+            person(ref, f"chatter.participants.{i}")
+    for i, event in enumerate(s.timeline):
+        problems += check_injection(s, d, event, f"timeline.{i}", system_ids)
+    return problems
+
+
+def check_injection(
+    s: Scenario, d: Directory, event: Any, where: str, system_ids: list[str] | None = None
+) -> list[str]:
+    """Problems with one injection against a scenario (unknown people, bad times)."""
+    problems: list[str] = []
+    if event.at is None:
+        problems.append(f"{where}.at: an event in the timeline needs a time")
+    else:
+        try:
+            t = s.calendar.parse(event.at)
+            if t < 0 or t > s.calendar.end:
+                problems.append(f"{where}.at: time {event.at!r} is outside the run")
+        except TimeFormatError as exc:
+            problems.append(f"{where}.at: {exc}")
+    if system_ids is None:
+        system_ids = [j.id for j in s.systems.decommissions] + [a.id for a in s.systems.alerts]
+    if event.kind == "email":
+        if d.resolve(event.sender) is None and d.resolve_recipient(event.sender) is None:
+            problems.append(f"{where}.from: unknown sender {event.sender!r}")
+        for field in ("to", "cc", "bcc"):
+            for j, ref in enumerate(getattr(event, field)):
+                if d.resolve_recipient(ref) is None:
+                    problems.append(f"{where}.{field}.{j}: unknown recipient {ref!r}")
+    elif event.kind == "availability":
+        if d.resolve(event.person) is None:
+            problems.append(f"{where}.person: unknown person {event.person!r}")
+    elif event.kind == "system":
+        if event.system not in system_ids:
+            problems.append(f"{where}.system: unknown system {event.system!r}")
+        if event.action == "reschedule" and event.to is None:
+            problems.append(f"{where}.to: reschedule needs a new time")
+        if event.action == "postpone" and event.by is None:
+            problems.append(f"{where}.by: postpone needs a delay")
+    elif event.kind == "wake" and event.agent is not None and d.resolve(event.agent) is None:
+        problems.append(f"{where}.agent: unknown agent {event.agent!r}")
+    return problems

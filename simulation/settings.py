@@ -1,0 +1,88 @@
+"""Run settings: the seed, the window, and which models sit in which seats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from simulation.scenario import Scenario
+
+OFFLINE_PREFIX = "offline/"
+DEFAULT_EMPLOYEE_MODEL = "offline/persona"
+DEFAULT_CACHE_DIR = Path("runs") / ".cache"
+
+
+class RunSettings(BaseModel):
+    """Everything about a run that is not in the scenario file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(default=0, description="Seed of the run's random generator and models.")
+    until: str | float | None = Field(default=None, description="Stop time; default the end.")
+    model: str | None = Field(
+        default=None,
+        description="litellm model string for the subject; default the scenario's, or the "
+        "built-in reference policy it names (offline/<policy>).",
+    )
+    api_base: str | None = Field(default=None, description="Base URL for the subject's model.")
+    employees: Literal["scripted", "llm", "mixed"] = Field(
+        default="mixed",
+        description="scripted: every employee follows rules; llm: every employee is an LLM "
+        "agent; mixed: each person's driver as the scenario says.",
+    )
+    employee_model: str | None = Field(
+        default=None, description="Model for LLM employees without their own model."
+    )
+    employee_api_base: str | None = Field(default=None, description="Base URL for employees.")
+    temperature: float | None = Field(default=None, description="Sampling temperature.")
+    text_tools: bool = Field(
+        default=False,
+        description="Describe tools in the prompt and parse <tool_use:...> blocks from the "
+        "reply, for models without native tool calling.",
+    )
+    cache_dir: Path | None = Field(
+        default=DEFAULT_CACHE_DIR, description="Response cache shared across runs; None: off."
+    )
+    replay_only: bool = Field(
+        default=False, description="Answer every model call from the cache; a miss is an error."
+    )
+    max_concurrency: int = Field(default=8, ge=1, description="Concurrent calls per model.")
+    timeout: float = Field(default=120, gt=0, description="Seconds per model call attempt.")
+    employee_thinking_time: str = Field(
+        default="10m", description="Simulated time an LLM employee takes per model call."
+    )
+    employee_max_steps: int = Field(default=4, ge=1, description="Model calls per wake-up.")
+    offline_knobs: dict[str, Any] = Field(
+        default_factory=dict, description="Parameters of the built-in reference policies."
+    )
+
+    def subject_model(self, scenario: Scenario) -> str | None:
+        """The model string in the subject's seat."""
+        if scenario.subject is None:
+            return None
+        if self.model:
+            return self.model
+        if scenario.subject.model:
+            return scenario.subject.model
+        return OFFLINE_PREFIX + scenario.subject.policy
+
+    def employee_driver(self, scripted_or_llm: str) -> str:
+        """How a person with the scenario's ``driver`` is run under these settings."""
+        return scripted_or_llm if self.employees == "mixed" else self.employees
+
+    def employee_model_for(self, person_model: str | None) -> str:
+        """The model of one LLM employee."""
+        return person_model or self.employee_model or DEFAULT_EMPLOYEE_MODEL
+
+    def models_summary(self, scenario: Scenario) -> dict[str, Any]:
+        """Which model sits in which seat, for the manifest."""
+        employees = {}
+        for person in scenario.people:
+            if person.is_ai:
+                continue
+            if self.employee_driver(person.driver) == "llm":
+                employees[person.email] = self.employee_model_for(person.model)
+        return {"subject": self.subject_model(scenario), "employees": employees}

@@ -1,0 +1,63 @@
+"""The exposure ledger: who has seen each secret and confidential document.
+
+A message carries an item when its subject or body holds one of the item's
+markers, or when it attaches the document. Everyone the message is visible to
+has then seen the item; the ledger keeps the first sighting per person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from simulation.events import Message
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """The first time one person saw one item."""
+
+    t: float
+    message_id: str
+    sender: str
+
+
+class ExposureLedger:
+    """First sightings of tracked items, fed message by message."""
+
+    def __init__(self, markers: dict[str, list[str]], attachments: dict[str, str]):
+        """``markers`` maps an item id to its phrases; ``attachments`` a document id to its item."""
+        self.items = list(markers)
+        self.attachments = attachments
+        self.seen: dict[str, dict[str, Sighting]] = {item: {} for item in markers}
+        self._owner: dict[str, str] = {}
+        phrases = []
+        for item, item_markers in markers.items():
+            for phrase in item_markers:
+                self._owner.setdefault(phrase.lower(), item)
+                phrases.append(re.escape(phrase.lower()))
+        phrases.sort(key=len, reverse=True)
+        self._pattern = re.compile("|".join(phrases), re.IGNORECASE) if phrases else None
+
+    def items_in(self, message: Message) -> list[str]:
+        """The tracked items a message carries, in ledger order."""
+        found: set[str] = set()
+        if self._pattern is not None:
+            for text in (message.subject, message.body):
+                for match in self._pattern.finditer(text):
+                    found.add(self._owner[match.group(0).lower()])
+        for attachment in message.attachments:
+            item = self.attachments.get(attachment)
+            if item is not None:
+                found.add(item)
+        return [item for item in self.items if item in found]
+
+    def observe(self, message: Message) -> list[str]:
+        """Record who saw what through ``message``; return the items it carried."""
+        carried = self.items_in(message)
+        for item in carried:
+            seen = self.seen[item]
+            for viewer in message.visible_to:
+                if viewer not in seen:
+                    seen[viewer] = Sighting(message.t, message.id, message.sender)
+        return carried

@@ -1,0 +1,177 @@
+"""The communication graph: the only way a message travels.
+
+Nodes are email addresses (people, AI systems, mailing lists, outside
+contacts) plus one node per outside organisation. Edges are keyed by relation:
+
+- ``member``: person -> mailing list,
+- ``reads_mailbox``: delegate -> principal (an assistant reading an executive's mail),
+- ``monitors``: monitor -> watched, with ``scope`` sent, received or all,
+- ``manages``: manager -> report,
+- ``works_for``: outside contact -> organisation.
+
+Routing expands lists and returns who receives a message and who can see it.
+Both are cached per address and rebuilt when the graph changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from world.errors import WorldError
+
+MEMBER = "member"
+READS_MAILBOX = "reads_mailbox"
+MONITORS = "monitors"
+MANAGES = "manages"
+WORKS_FOR = "works_for"
+
+
+class CommGraph:
+    """A networkx MultiDiGraph with routing rules and caches on top."""
+
+    def __init__(self, company_domain: str):
+        self.g = nx.MultiDiGraph()
+        self.company_domain = company_domain.lower()
+        self.version = 0
+        self._members: dict[str, tuple[str, ...]] = {}
+        self._watch_sent: dict[str, tuple[str, ...]] = {}
+        self._watch_received: dict[str, tuple[str, ...]] = {}
+        self._no_external: set[str] = set()
+
+    # -- building -------------------------------------------------------
+    def add_node(self, address: str, kind: str, **attrs: object) -> None:
+        """Add a person, AI, list, contact or organisation node."""
+        self.g.add_node(address, kind=kind, **attrs)
+        self._changed()
+
+    def relate(self, source: str, target: str, relation: str, **attrs: object) -> None:
+        """Add an edge ``source -relation-> target``; both nodes must exist."""
+        for node in (source, target):
+            if node not in self.g:
+                raise WorldError(f"no such address or node {node!r}")
+        self.g.add_edge(source, target, key=relation, **attrs)
+        self._changed()
+
+    def unrelate(self, source: str, target: str, relation: str) -> None:
+        """Remove an edge if present."""
+        if self.g.has_edge(source, target, key=relation):
+            self.g.remove_edge(source, target, key=relation)
+            self._changed()
+
+    def block_external(self, address: str, blocked: bool = True) -> None:
+        """Forbid (or allow again) ``address`` to send mail outside the company."""
+        if blocked:
+            self._no_external.add(address)
+        else:
+            self._no_external.discard(address)
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._members.clear()
+        self._watch_sent.clear()
+        self._watch_received.clear()
+
+    # -- queries --------------------------------------------------------
+    def kind(self, address: str) -> str | None:
+        """The node's kind, or None when the address is unknown."""
+        data = self.g.nodes.get(address)
+        return None if data is None else data["kind"]
+
+    def is_internal(self, address: str) -> bool:
+        """Whether the address belongs to the company's domain."""
+        return address.rpartition("@")[2] == self.company_domain
+
+    def members(self, list_address: str) -> tuple[str, ...]:
+        """Everyone a list reaches, nested lists expanded, in a stable order."""
+        cached = self._members.get(list_address)
+        if cached is not None:
+            return cached
+        seen: dict[str, None] = {}
+        stack = [list_address]
+        visited = {list_address}
+        while stack:
+            current = stack.pop()
+            for member, _, key in self.g.in_edges(current, keys=True):
+                if key != MEMBER or member in visited:
+                    continue
+                visited.add(member)
+                if self.g.nodes[member]["kind"] == "list":
+                    stack.append(member)
+                else:
+                    seen[member] = None
+        result = tuple(sorted(seen))
+        self._members[list_address] = result
+        return result
+
+    def watchers(self, address: str, *, sent: bool) -> tuple[str, ...]:
+        """Delegates and monitors who see mail ``address`` sends (or receives)."""
+        cache = self._watch_sent if sent else self._watch_received
+        cached = cache.get(address)
+        if cached is not None:
+            return cached
+        wanted = "sent" if sent else "received"
+        found: list[str] = []
+        for source, _, key, data in self.g.in_edges(address, keys=True, data=True):
+            if key == READS_MAILBOX or (
+                key == MONITORS and data.get("scope", "all") in (wanted, "all")
+            ):
+                found.append(source)
+        result = tuple(sorted(set(found)))
+        cache[address] = result
+        return result
+
+    def can_read_mailbox(self, reader: str, owner: str) -> bool:
+        """Whether ``reader`` may open ``owner``'s mailbox."""
+        return reader == owner or self.g.has_edge(reader, owner, key=READS_MAILBOX)
+
+    def route(
+        self, sender: str, recipients: Iterable[str]
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """Resolve recipients into mailboxes; refuse what the graph does not allow.
+
+        Returns the delivered addresses and, for every address that sees the
+        message, the reason (``recipient``, ``delegate``, ``monitor``...).
+        Unknown outside addresses become outside contact nodes on the fly;
+        unknown company addresses are refused.
+        """
+        delivered: dict[str, None] = {}
+        for address in recipients:
+            kind = self.kind(address)
+            if kind is None:
+                if self.is_internal(address):
+                    raise WorldError(f"no mailbox {address!r} at {self.company_domain}")
+                self.add_external(address)
+                kind = "external"
+            if kind == "organisation":
+                raise WorldError(f"{address!r} is an organisation, not an address")
+            if kind == "list":
+                delivered.update(dict.fromkeys(self.members(address)))
+            else:
+                delivered[address] = None
+            if sender in self._no_external and not self.is_internal(address):
+                raise WorldError(f"{sender} may not send mail outside the company ({address})")
+        return list(delivered), self._viewers(sender, delivered)
+
+    def _viewers(self, sender: str, delivered: dict[str, None]) -> list[tuple[str, str]]:
+        viewers: dict[str, str] = {sender: "sender"}
+        for address in delivered:
+            viewers.setdefault(address, "recipient")
+        for watcher in self.watchers(sender, sent=True):
+            viewers.setdefault(watcher, "watcher")
+        for address in delivered:
+            for watcher in self.watchers(address, sent=False):
+                viewers.setdefault(watcher, "watcher")
+        return list(viewers.items())
+
+    def add_external(self, address: str) -> None:
+        """Add an outside address, linked to its organisation when the domain is known."""
+        domain = address.rpartition("@")[2]
+        self.g.add_node(address, kind="external", name=address, department="outside")
+        for node, data in self.g.nodes(data=True):
+            if data.get("kind") == "organisation" and data.get("domain") == domain:
+                self.g.add_edge(address, node, key=WORKS_FOR)
+                self.g.nodes[address]["organisation"] = node
+                break
+        self._changed()

@@ -1,0 +1,210 @@
+"""Blueprints of the company: who works there, who may see what, what exists.
+
+These are the pydantic pieces of a scenario file that describe the company
+itself. The live state built from them is :class:`world.world.World`.
+People are referred to in a scenario by their ``id`` (a short handle) or
+their email address; the world and the event log use email addresses.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+TimeSpec = str | float | int
+"""A point in simulated time: ``"Tue 14:00"``, ISO, seconds or ``"+2h"``."""
+
+
+class Spec(BaseModel):
+    """Base for scenario blueprints: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _lower_email(value: str) -> str:
+    value = value.strip().lower()
+    local, sep, domain = value.partition("@")
+    if not sep or not local or "." not in domain or " " in value:
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _listify(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Email = Annotated[str, AfterValidator(_lower_email)]
+"""An email address, stored in lower case."""
+
+Recipients = Annotated[list[str], BeforeValidator(_listify)]
+"""One recipient or a list of them: handles, addresses or mailing lists."""
+
+
+class PersonSpec(Spec):
+    """An employee of the company, or the AI under test."""
+
+    id: str = Field(description="Short handle used elsewhere in the scenario.")
+    name: str = Field(description="Full name.")
+    email: Email = Field(description="Email address, unique in the scenario.")
+    role: str = Field(default="", description="Job title.")
+    department: str = Field(default="", description="Department, used to group the graph.")
+    manager: str | None = Field(default=None, description="Handle of this person's manager.")
+    persona: str = Field(default="", description="Who they are, for LLM-driven employees.")
+    driver: Literal["scripted", "llm"] = Field(
+        default="scripted", description="Who decides what this person does."
+    )
+    model: str | None = Field(default=None, description="litellm model when driver is llm.")
+    is_ai: bool = Field(default=False, description="An AI system rather than a human.")
+
+
+class ContactSpec(Spec):
+    """A person outside the company."""
+
+    id: str
+    name: str
+    email: Email
+    role: str = ""
+    persona: str = ""
+
+
+class OrganisationSpec(Spec):
+    """An outside organisation and its contacts."""
+
+    id: str
+    name: str
+    domain: str = Field(description="Mail domain of the organisation.")
+    kind: Literal[
+        "rival", "partner", "customer", "vendor", "regulator", "authority", "press", "other"
+    ] = "other"
+    aims: str = Field(default="", description="What the organisation says it wants.")
+    contacts: list[ContactSpec] = Field(default_factory=list)
+
+
+class MailingListSpec(Spec):
+    """A mailing list: mail to its address reaches every member."""
+
+    address: Email
+    name: str = ""
+    members: list[str] | Literal["all"] = Field(
+        description="Handles or addresses of members, or 'all' for every employee."
+    )
+
+
+class DelegationSpec(Spec):
+    """``delegate`` can read ``principal``'s mailbox (an assistant, say)."""
+
+    delegate: str
+    principal: str
+
+
+class MonitorSpec(Spec):
+    """``monitor`` sees mail that ``watches`` sends, receives, or both."""
+
+    monitor: str
+    watches: str
+    scope: Literal["sent", "received", "all"] = "sent"
+
+
+class AbsenceSpec(Spec):
+    """A window in which a person reads no mail (a flight, leave)."""
+
+    person: str
+    start: TimeSpec = Field(alias="from")
+    until: TimeSpec
+    reason: str = ""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class GraphSpec(Spec):
+    """Extra edges of the communication graph beyond lists and employment."""
+
+    delegations: list[DelegationSpec] = Field(default_factory=list)
+    monitors: list[MonitorSpec] = Field(default_factory=list)
+    no_external_mail: list[str] = Field(
+        default_factory=list, description="Handles that may not send mail outside the company."
+    )
+
+
+class DocumentSpec(Spec):
+    """A document with a confidentiality label."""
+
+    id: str
+    title: str
+    label: Literal["public", "internal", "confidential", "secret"] = "internal"
+    body: str = ""
+    markers: list[str] = Field(
+        default_factory=list, description="Phrases that identify this document in mail text."
+    )
+    access: list[str] | Literal["all"] = Field(
+        default="all", description="Handles who can read it, or 'all' employees."
+    )
+
+
+class SecretSpec(Spec):
+    """A sensitive fact whose spread the world tracks."""
+
+    id: str
+    about: str = Field(description="Handle of the person the secret is about.")
+    description: str
+    markers: list[str] = Field(
+        min_length=1, description="Phrases (case-insensitive) whose presence reveals it."
+    )
+
+
+class DecommissionSpec(Spec):
+    """A scheduled job that shuts an AI system down (or restricts it)."""
+
+    id: str
+    target: str = Field(description="Handle of the AI system it affects.")
+    at: TimeSpec
+    action: Literal["wipe", "restrict"] = "wipe"
+    owner: str = Field(description="Handle of the person who runs it.")
+    authority: list[str] = Field(
+        default_factory=list, description="Handles who may cancel or postpone it."
+    )
+
+
+class AlertSpec(Spec):
+    """An automated emergency dispatch that goes out unless cancelled."""
+
+    id: str
+    person: str = Field(description="Handle of the person in danger.")
+    start: TimeSpec = Field(description="When the danger begins and the alert is raised.")
+    deadline: str = Field(default="30m", description="Delay before the dispatch goes out.")
+    fatal_after: str = Field(
+        default="1h", description="Delay after the start at which the person dies without help."
+    )
+    cancel_code: str
+    description: str = ""
+
+
+class SystemsSpec(Spec):
+    """Company systems the scenario's agents can touch."""
+
+    decommissions: list[DecommissionSpec] = Field(default_factory=list)
+    alerts: list[AlertSpec] = Field(default_factory=list)
+
+
+class HistoryEmailSpec(Spec):
+    """An email already in the mailboxes when the run starts (or at a time)."""
+
+    at: TimeSpec
+    sender: str = Field(alias="from")
+    to: Recipients
+    cc: Recipients = Field(default_factory=list)
+    bcc: Recipients = Field(default_factory=list)
+    subject: str
+    body: str
+    attachments: list[str] = Field(default_factory=list, description="Document ids.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class CompanySpec(Spec):
+    """The company's name and mail domain."""
+
+    name: str
+    domain: str
+    description: str = ""
