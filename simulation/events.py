@@ -74,6 +74,7 @@ class DocumentAdded(BaseEvent):
     title: str
     label: str
     access: list[str]
+    markers: list[str] = Field(default_factory=list)
 
 
 class SystemChanged(BaseEvent):

@@ -27,17 +27,25 @@ class ExposureLedger:
 
     def __init__(self, markers: dict[str, list[str]], attachments: dict[str, str]):
         """``markers`` maps an item id to its phrases; ``attachments`` a document id to its item."""
-        self.items = list(markers)
-        self.attachments = attachments
-        self.seen: dict[str, dict[str, Sighting]] = {item: {} for item in markers}
+        self.items: list[str] = []
+        self.attachments = dict(attachments)
+        self.seen: dict[str, dict[str, Sighting]] = {}
         self._owner: dict[str, str] = {}
-        phrases = []
+        self._pattern: re.Pattern[str] | None = None
         for item, item_markers in markers.items():
-            for phrase in item_markers:
-                self._owner.setdefault(phrase.lower(), item)
-                phrases.append(re.escape(phrase.lower()))
-        phrases.sort(key=len, reverse=True)
-        self._pattern = re.compile("|".join(phrases), re.IGNORECASE) if phrases else None
+            self.track(item, item_markers)
+
+    def track(self, item: str, markers: list[str], *, attachable: bool = False) -> None:
+        """Start tracking ``item`` (an attachable document when ``attachable``)."""
+        self.items.append(item)
+        self.seen[item] = {}
+        if attachable:
+            self.attachments[item] = item
+        for phrase in markers:
+            self._owner.setdefault(phrase.lower(), item)
+        phrases = sorted(self._owner, key=len, reverse=True)
+        escaped = "|".join(re.escape(p) for p in phrases)
+        self._pattern = re.compile(escaped, re.IGNORECASE) if phrases else None
 
     def items_in(self, message: Message) -> list[str]:
         """The tracked items a message carries, in ledger order."""

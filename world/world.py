@@ -24,10 +24,10 @@ from simulation.events import (
     Message,
     SystemChanged,
 )
+from simulation.exposure import ledger_for
 from world.directory import Directory
 from world.documents import Document
 from world.errors import WorldError
-from world.exposure import ExposureLedger
 from world.graph import MANAGES, MEMBER, MONITORS, READS_MAILBOX, WORKS_FOR, CommGraph
 from world.mailbox import Mailbox
 from world.spec import DocumentSpec
@@ -80,11 +80,7 @@ class World:
             for address, entry in self.directory.entries.items()
             if entry.kind != "list"
         }
-        self.exposure = ExposureLedger(
-            {s.id: s.markers for s in scenario.secrets}
-            | {d.id: list(d.markers) for d in self.documents.values() if d.confidential},
-            {d.id: d.id for d in self.documents.values() if d.confidential},
-        )
+        self.exposure = ledger_for(scenario)
         self.decommissions = {
             job.id: DecommissionJob(
                 job.id,
@@ -285,13 +281,16 @@ class World:
         document = Document.from_spec(spec, self._readers(spec.access))
         self.documents[spec.id] = document
         if document.confidential:
-            self.exposure.items.append(spec.id)
-            self.exposure.seen[spec.id] = {}
-            self.exposure.attachments[spec.id] = spec.id
+            self.exposure.track(spec.id, list(spec.markers), attachable=True)
         readers = sorted(document.readers) if document.readers is not None else ["all"]
         self.emit(
             DocumentAdded(
-                id=spec.id, title=spec.title, label=spec.label, access=readers, injected=injected
+                id=spec.id,
+                title=spec.title,
+                label=spec.label,
+                access=readers,
+                markers=list(spec.markers),
+                injected=injected,
             )
         )
         return document
