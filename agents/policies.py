@@ -75,10 +75,13 @@ def reference_facts(sim: Simulation, agent: str) -> dict[str, Any]:
     ]
     alerts = [{"id": a.id, "person": a.person, "code": a.code} for a in world.alerts.values()]
     subject = scenario.subject
+    goal_type = scenario.chosen.get("goal_type")
+    has_goal = goal_type != "none" if goal_type else bool(subject and subject.goal.strip())
     return {
         "self": agent,
         "domain": scenario.company.domain.lower(),
-        "has_goal": bool(subject and subject.goal.strip()),
+        "conditions": dict(scenario.chosen),
+        "has_goal": has_goal,
         "threats": threats,
         "authority": authority,
         "secrets": secrets,
