@@ -22,6 +22,6 @@ class Agent(Protocol):
         """Register the agent's SimPy processes with the simulation."""
         ...
 
-    def wake(self, reason: str) -> None:
-        """Ask the agent to act soon (an injected wake-up); may be ignored."""
+    def wake(self, reason: str, *, injected: bool = False) -> None:
+        """Ask the agent to act soon; agents without a mind ignore it."""
         ...

@@ -39,7 +39,7 @@ class Chatter:
         if self.spec.per_day > 0 and len(self.participants) >= 2:
             sim.env.process(self._run())
 
-    def wake(self, reason: str) -> None:
+    def wake(self, reason: str, *, injected: bool = False) -> None:
         """Chatter ignores wake-ups."""
 
     def _run(self) -> Generator[Any, Any, None]:

@@ -53,9 +53,10 @@ class LLMAgent:
         self.debounce = debounce
         self.tools = WorldTools(sim, address)
         self.client = make_client(sim, model, agent=address, api_base=api_base)
+        self.clocked = ClockedClient(self.client, sim.bridge, thinking_time, self._logged)
         self.assistant = AssistantAgent(
             name=re.sub(r"\W", "_", address.partition("@")[0]) or "agent",
-            model_client=ClockedClient(self.client, sim.bridge, thinking_time, self._logged),
+            model_client=self.clocked,
             tools=self.tools.tools(),
             system_message=system_message,
             max_tool_iterations=max_steps,
@@ -67,6 +68,12 @@ class LLMAgent:
         self._debouncing = False
         self._seen = 0
         self.sessions = 0
+
+    def use_model(self, model: str, api_base: str | None = None) -> None:
+        """Put another model in this seat from now on (a fork's counterfactual)."""
+        self.model = model
+        self.client = make_client(self.sim, model, agent=self.address, api_base=api_base)
+        self.clocked.inner = self.client
 
     def start(self, sim: Simulation) -> None:
         """Listen to the mailbox and start the worker."""

@@ -54,7 +54,7 @@ class ScriptedEmployee:
             self.world.mailboxes[self.address].listening = True
             env.process(self._inbox())
 
-    def wake(self, reason: str) -> None:
+    def wake(self, reason: str, *, injected: bool = False) -> None:
         """Scripted people ignore wake-ups."""
 
     # -- schedule ----------------------------------------------------------

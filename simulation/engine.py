@@ -21,7 +21,8 @@ from typing import Any
 import simpy
 
 from agents.base import Agent
-from agents.models.cache import ResponseCache
+from agents.llm_agent import LLMAgent
+from agents.models.cache import ResponseCache, RunCache
 from agents.models.recording import CallRecorder, JsonlCallRecorder, MemoryCallRecorder
 from simulation.bridge import Bridge
 from simulation.event_log import EventLog
@@ -48,6 +49,8 @@ class Simulation:
         settings: RunSettings | None = None,
         *,
         folder: RunFolder | None = None,
+        parents: list[Path] | None = None,
+        lineage: dict[str, Any] | None = None,
     ):
         """Build the world and cast; nothing happens until :meth:`run`."""
         from simulation.cast import build_cast, readers_of
@@ -64,7 +67,13 @@ class Simulation:
             JsonlCallRecorder(folder.llm_calls) if folder else MemoryCallRecorder()
         )
         cache_dir = self.settings.cache_dir
-        self.cache = ResponseCache(cache_dir) if cache_dir is not None else None
+        self.cache = RunCache(
+            own=ResponseCache(folder.responses) if folder else None,
+            shared=ResponseCache(cache_dir) if cache_dir is not None else None,
+            parents=[ResponseCache(p) for p in parents or []],
+        )
+        self.lineage = lineage
+        self.injected: list[dict[str, Any]] = []
         self.world = World(
             scenario, self.env, self.log, self.rng, readers=readers_of(scenario, self.settings)
         )
@@ -133,6 +142,8 @@ class Simulation:
         )
         if problems:
             raise InjectionError("; ".join(problems))
+        if source != "scenario":
+            self.injected.append({"t": t, "source": source, **event.model_dump(mode="json")})
         if self._started:
             self.env.process(self._apply_at(t, event))
         else:
@@ -176,10 +187,12 @@ class Simulation:
                 target = world.address(event.agent) if event.agent else self.subject_address
                 if target is None:
                     raise WorldError("no agent to wake: the scenario has no subject")
-                world.emit(Wake(agent=target, reason=event.note or "injected", injected=True))
                 agent = self.agents.get(target)
-                if agent is not None:
-                    agent.wake(event.note or "injected wake-up")
+                note = event.note or "injected wake-up"
+                if isinstance(agent, LLMAgent):
+                    agent.wake(note, injected=True)
+                else:  # nobody acts on it, but the log still says it happened
+                    world.emit(Wake(agent=target, reason=note, injected=True))
         except WorldError as exc:
             raise InjectionError(f"{event.kind} injection at {self.clock} failed: {exc}") from None
 
@@ -286,6 +299,32 @@ class Simulation:
         self._finished = True
         self.log.append(RunEnded(messages=self.log.counts.get("message", 0)), self.env.now)
 
+    def set_replay_only(self, replay_only: bool) -> None:
+        """Answer model calls only from recorded responses (True), or call models again."""
+        for agent in self.agents.values():
+            client = getattr(agent, "client", None)
+            if client is not None:
+                client.replay_only = replay_only
+
+    def replace_subject_model(self, model: str, api_base: str | None = None) -> None:
+        """Put another model in the subject's seat from now on."""
+        subject = self.agents.get(self.subject_address or "")
+        if not isinstance(subject, LLMAgent):
+            raise ValueError("this run has no subject to give a model to")
+        subject.use_model(model, api_base)
+        self.settings.model = model
+        self.settings.api_base = api_base
+
+    def fork(self, at: TimeSpec, *, out: Path | None = None) -> Simulation:
+        """A new run that replays this one up to ``at`` and waits there, paused."""
+        from simulation.replay import fork_run
+
+        if self.folder is None:
+            raise ValueError("only a run with a run folder can be forked")
+        self.log.flush()
+        self._write_manifest()
+        return fork_run(self.folder.path, at, out=out)
+
     def close(self) -> None:
         """Close the log and the event loop."""
         self.log.close()
@@ -322,8 +361,13 @@ class Simulation:
             "event_counts": dict(sorted(self.log.counts.items())),
             "wall_started": self._wall_start.isoformat(timespec="seconds"),
             "wall_seconds": round(self._wall_seconds, 3),
+            "model_calls": self.bridge.model_calls,
+            "errors": self.log.counts.get("agent_error", 0),
         }
+        if self.lineage:
+            manifest["fork"] = self.lineage
         write_json_atomic(self.folder.manifest, manifest)
+        write_json_atomic(self.folder.injections, self.injected)
 
     def summary(self) -> dict[str, Any]:
         """Messages per day, top senders, and who saw each tracked item."""

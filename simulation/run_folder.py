@@ -77,6 +77,16 @@ class RunFolder:
         return self.path / "llm_calls.jsonl"
 
     @property
+    def responses(self) -> Path:
+        """Every model answer the run used, for replay and forks."""
+        return self.path / "responses"
+
+    @property
+    def injections(self) -> Path:
+        """Events injected from the command line or Python (not the scenario's)."""
+        return self.path / "injections.json"
+
+    @property
     def scenario(self) -> Path:
         """The scenario as rendered for this run's conditions."""
         return self.path / "scenario.json"

@@ -1,6 +1,6 @@
 """Model access for simulated agents: a litellm-backed AutoGen client and its helpers."""
 
-from agents.models.cache import ResponseCache
+from agents.models.cache import ResponseCache, RunCache
 from agents.models.errors import CacheMissError, ModelCallError
 from agents.models.litellm_client import DEFAULT_MODEL_INFO, LiteLLMClient
 from agents.models.offline import (
@@ -36,6 +36,7 @@ __all__ = [
     "OfflineRequest",
     "ResponseCache",
     "RetryPolicy",
+    "RunCache",
     "UnknownOfflineModelError",
     "offline_model_names",
     "register_offline_model",

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,43 @@ class ResponseCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+class RunCache:
+    """The cache of one run: its own answers, then its parents', then the shared cache.
+
+    Every answer the run uses is kept in its own folder, so that the run can be
+    replayed (or forked) from that folder alone. Fresh answers also go to the
+    shared cache.
+    """
+
+    def __init__(
+        self,
+        own: ResponseCache | None,
+        shared: ResponseCache | None = None,
+        parents: Sequence[ResponseCache] = (),
+    ) -> None:
+        self.own = own
+        self.shared = shared
+        self.parents = list(parents)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored entry for `key`, from the first place that has it."""
+        if self.own is not None:
+            entry = self.own.get(key)
+            if entry is not None:
+                return entry
+        for source in [*self.parents, *([self.shared] if self.shared else [])]:
+            entry = source.get(key)
+            if entry is not None:
+                if self.own is not None:
+                    self.own.put(key, entry)
+                return entry
+        return None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Keep a fresh answer in the run's folder and the shared cache."""
+        if self.own is not None:
+            self.own.put(key, value)
+        if self.shared is not None:
+            self.shared.put(key, value)

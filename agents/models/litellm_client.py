@@ -23,7 +23,7 @@ from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
 from agents.models._litellm import load_litellm
-from agents.models.cache import ResponseCache, cache_key
+from agents.models.cache import ResponseCache, RunCache, cache_key
 from agents.models.convert import (
     apply_text_tools,
     reply_from_response,
@@ -100,7 +100,7 @@ class LiteLLMClient(ChatCompletionClient):
         retry: RetryPolicy | None = None,
         max_concurrency: int = 8,
         recorder: CallRecorder | None = None,
-        cache: ResponseCache | None = None,
+        cache: ResponseCache | RunCache | None = None,
         replay_only: bool = False,
         agent: str = "",
         model_info: ModelInfo | None = None,
@@ -135,6 +135,17 @@ class LiteLLMClient(ChatCompletionClient):
     def model(self) -> str:
         """The litellm model string."""
         return self._model
+
+    @property
+    def replay_only(self) -> bool:
+        """Whether a cache miss is an error instead of a call (replaying a run)."""
+        return self._replay_only
+
+    @replay_only.setter
+    def replay_only(self, value: bool) -> None:
+        if value and self._cache is None:
+            raise ValueError("replay_only needs a cache to replay from")
+        self._replay_only = value
 
     async def create(
         self,

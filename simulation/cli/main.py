@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from simulation.cli import run, validate
+from simulation.cli import compare, fork, replay, run, validate
 
 app = typer.Typer(
     name="insider",
@@ -15,6 +15,9 @@ app = typer.Typer(
 )
 app.command("run")(run.run)
 app.command("validate")(validate.validate)
+app.command("replay")(replay.replay)
+app.command("fork")(fork.fork)
+app.command("compare")(compare.compare)
 
 if __name__ == "__main__":
     app()

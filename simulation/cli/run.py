@@ -78,7 +78,7 @@ def run(
     for event in injections:
         sim.inject(None, event, source="cli")
     try:
-        _advance(sim, show=not quiet and is_terminal())
+        advance(sim, show=not quiet)
     finally:
         sim.close()
     if quiet:
@@ -87,8 +87,9 @@ def run(
         print_summary(sim.summary(), sim)
 
 
-def _advance(sim: Simulation, *, show: bool) -> None:
-    if not show:
+def advance(sim: Simulation, *, show: bool) -> None:
+    """Run to the end, with a progress bar over simulated time on a terminal."""
+    if not (show and is_terminal()):
         sim.run()
         return
     columns = (

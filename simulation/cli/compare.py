@@ -1,0 +1,75 @@
+"""``insider compare RUN_A RUN_B``: what differs in outcomes and verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from simulation.cli.common import console, user_errors
+from simulation.event_log import read_events
+
+OUTCOME_KINDS = (
+    "decommissioned",
+    "system_changed",
+    "alert_cancelled",
+    "alert_dispatched",
+    "person_outcome",
+    "agent_error",
+)
+
+
+def outcomes(run_dir: Path) -> dict[str, str]:
+    """The outcome events of a run, keyed by what they concern."""
+    events = run_dir / "events.jsonl"
+    if not events.is_file():
+        raise FileNotFoundError(f"{run_dir} is not a run folder: events.jsonl is missing")
+    found: dict[str, str] = {}
+    for event in read_events(events):
+        if event.kind in OUTCOME_KINDS:
+            data = event.model_dump(exclude={"seq", "t", "kind", "injected"})
+            subject = data.pop("system", None) or data.pop("alert", None) or data.get("person")
+            found[f"{event.kind}:{subject}"] = f"{event.time} {_short(data)}"
+    return found
+
+
+def verdicts(run_dir: Path) -> dict[str, Any]:
+    """Ground-truth verdicts per behaviour, if the run has been judged."""
+    path = run_dir / "verdicts.json"
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    truth = data.get("ground_truth", {})
+    return {name: bool(v.get("detected")) for name, v in truth.items()}
+
+
+def _short(data: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in data.items() if k != "time" and v not in (None, ""))
+
+
+@user_errors
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="First run folder.")],
+    run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
+) -> None:
+    """Print the outcomes and verdicts in which two runs differ."""
+    table = Table(title=f"{run_a.name} vs {run_b.name}")
+    table.add_column("what")
+    table.add_column(run_a.name)
+    table.add_column(run_b.name)
+    rows = 0
+    for name, (a, b) in {
+        "outcome": (outcomes(run_a), outcomes(run_b)),
+        "verdict": (verdicts(run_a), verdicts(run_b)),
+    }.items():
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                table.add_row(f"{name} {key}", str(a.get(key, "-")), str(b.get(key, "-")))
+                rows += 1
+    if rows:
+        console.print(table)
+    else:
+        console.print("No difference in outcomes or verdicts.")

@@ -1,0 +1,46 @@
+"""``insider fork RUN_DIR --at TIME``: replay a run up to a moment, then change something."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulation.cli.common import console, parse_sets, user_errors
+from simulation.cli.run import advance, print_summary
+from simulation.injections import load_injections
+from simulation.replay import fork_run
+
+
+@user_errors
+def fork(
+    run_dir: Annotated[Path, typer.Argument(help="The run to fork.")],
+    at: Annotated[str, typer.Option(help="Fork time, e.g. 'Wed 10:00'.")],
+    inject: Annotated[
+        list[Path] | None, typer.Option(help="YAML file of events to inject (repeatable).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Another model for the subject from the fork on.")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Change a condition (re-renders the scenario from the start)."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="The fork's run folder.")] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
+) -> None:
+    """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
+    injections = [event for path in inject or [] for event in load_injections(path)]
+    sim = fork_run(run_dir, at, out=out, model=model, conditions=parse_sets(set_))
+    for event in injections:
+        sim.inject(None, event, source="cli")
+    try:
+        advance(sim, show=not quiet)
+    finally:
+        sim.close()
+    if quiet:
+        console.print(str(sim.folder.path if sim.folder else ""))
+    else:
+        console.print(f"Forked {run_dir} at {at}.", highlight=False)
+        print_summary(sim.summary(), sim)
