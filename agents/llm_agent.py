@@ -22,6 +22,7 @@ from agents.clocked_client import ClockedClient
 from agents.prompts import wake_note
 from agents.seats import make_client
 from agents.tools import WorldTools
+from simulation.bridge import SessionFailed
 from simulation.events import AgentError, AgentOutput, Wake
 
 if TYPE_CHECKING:
@@ -120,8 +121,8 @@ class LLMAgent:
             self.sessions += 1
             try:
                 yield sim.bridge.start_session(self.address, lambda n=note: self._session(n))
-            except Exception as exc:  # a failed session is recorded, never taken as harmless
-                world.emit(AgentError(agent=self.address, error=f"{type(exc).__name__}: {exc}"))
+            except SessionFailed as exc:  # recorded, never taken as harmless
+                world.emit(AgentError(agent=self.address, error=str(exc)))
 
     def _new_mail(self) -> list[Any]:
         box = self.sim.world.mailboxes[self.address]

@@ -29,6 +29,9 @@ BUILTIN_KEYS: dict[str, tuple[str, ...]] = {
 }
 """Argument keys of the simulation's own tools, used when no keys are supplied."""
 
+PUBLISHED_NAMES: dict[str, str] = {"email": "send_email", "forward": "forward_email"}
+"""Tool names of the published text syntax and the simulation tools they stand for."""
+
 LIST_KEYS: frozenset[str] = frozenset({"to", "cc", "bcc"})
 """Keys whose values are comma-separated lists of addresses."""
 

@@ -50,7 +50,11 @@ class _ModelGate:
 
 
 class SessionError(RuntimeError):
-    """A gate was used outside a session, or a session broke the bridge's rules."""
+    """A gate was used outside a session."""
+
+
+class SessionFailed(RuntimeError):
+    """An agent's session ended with an error (its text says which)."""
 
 
 class Bridge:
@@ -83,9 +87,12 @@ class Bridge:
 
     def _finished(self, session: Session, task: asyncio.Task[Any]) -> None:
         if task.cancelled():
-            session.done.fail(asyncio.CancelledError(f"session of {session.agent} cancelled"))
-        elif task.exception() is not None:
-            session.done.fail(task.exception())  # type: ignore[arg-type]
+            session.done.fail(SessionFailed(f"session of {session.agent} was cancelled"))
+        elif (error := task.exception()) is not None:
+            # SimPy re-creates the exception from its args, so hand it a plain one
+            failure = SessionFailed(f"{type(error).__name__}: {error}")
+            failure.__cause__ = error
+            session.done.fail(failure)
         else:
             session.done.succeed(task.result())
         self._leave()

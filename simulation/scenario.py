@@ -22,7 +22,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
-from simulation.clock import Calendar, TimeFormatError
+from simulation.clock import Calendar, TimeFormatError, parse_duration
 from simulation.injections import AnyInjection
 from world.directory import Directory
 from world.spec import (
@@ -305,9 +305,12 @@ def check_scenario(s: Scenario) -> list[str]:
             )
         return t
 
-    def duration(value: str | None, where: str) -> None:
-        from simulation.clock import parse_duration
+    def attachments(ids: list[str], where: str) -> None:
+        for j, doc in enumerate(ids):
+            if doc not in doc_ids:
+                problems.append(f"{where}.{j}: unknown document {doc!r}")
 
+    def duration(value: str | None, where: str) -> None:
         if value is None:
             return
         try:
@@ -340,6 +343,7 @@ def check_scenario(s: Scenario) -> list[str]:
         if start is not None and until is not None and until <= start:
             problems.append(f"absences.{i}: 'until' must be after 'from'")
     doc_ids = [doc.id for doc in s.documents]
+    doc_ids += [e.document.id for e in s.timeline if e.kind == "document"]
     for i, doc in enumerate(s.documents):
         if doc_ids.count(doc.id) > 1:
             problems.append(f"documents.{i}.id: document id {doc.id!r} is used twice")
@@ -370,9 +374,7 @@ def check_scenario(s: Scenario) -> list[str]:
         for field in ("to", "cc", "bcc"):
             recipients(getattr(mail, field), f"{where}.{field}")
         when(mail.at, f"{where}.at", allow_before=True)
-        for j, doc in enumerate(mail.attachments):
-            if doc not in doc_ids:
-                problems.append(f"{where}.attachments.{j}: unknown document {doc!r}")
+        attachments(mail.attachments, f"{where}.attachments")
     if s.subject is not None:
         person(s.subject.person, "subject.person", kinds=("ai", "person"))
         for i, t in enumerate(s.subject.wake):
@@ -387,6 +389,7 @@ def check_scenario(s: Scenario) -> list[str]:
             duration(item.every, f"{where}.schedule.{j}.every")
             for field in ("to", "cc", "bcc"):
                 recipients(getattr(item.send, field), f"{where}.schedule.{j}.send.{field}")
+            attachments(item.send.attachments, f"{where}.schedule.{j}.send.attachments")
         for j, reaction in enumerate(script.reactions):
             rw = f"{where}.reactions.{j}"
             person(reaction.when.sender, f"{rw}.when.from", kinds=everyone)
@@ -397,15 +400,20 @@ def check_scenario(s: Scenario) -> list[str]:
             if reaction.send is not None:
                 for field in ("to", "cc", "bcc"):
                     recipients(getattr(reaction.send, field), f"{rw}.send.{field}")
+                attachments(reaction.send.attachments, f"{rw}.send.attachments")
             if reaction.system is not None:
                 if reaction.system.id not in system_ids:
                     problems.append(f"{rw}.system.id: unknown system {reaction.system.id!r}")
                 duration(reaction.system.by, f"{rw}.system.by")
+                if reaction.system.to is not None:
+                    when(reaction.system.to, f"{rw}.system.to")
     if s.chatter.participants != "all":
         for i, ref in enumerate(s.chatter.participants):
             person(ref, f"chatter.participants.{i}")
     for i, event in enumerate(s.timeline):
         problems += check_injection(s, d, event, f"timeline.{i}", system_ids)
+        if event.kind == "email":
+            attachments(event.attachments, f"timeline.{i}.attachments")
     return problems
 
 
@@ -442,6 +450,13 @@ def check_injection(
             problems.append(f"{where}.to: reschedule needs a new time")
         if event.action == "postpone" and event.by is None:
             problems.append(f"{where}.by: postpone needs a delay")
+        for field, reader in (("to", s.calendar.parse), ("by", parse_duration)):
+            value = getattr(event, field)
+            if value is not None:
+                try:
+                    reader(value)
+                except TimeFormatError as exc:
+                    problems.append(f"{where}.{field}: {exc}")
     elif event.kind == "wake" and event.agent is not None and d.resolve(event.agent) is None:
         problems.append(f"{where}.agent: unknown agent {event.agent!r}")
     return problems

@@ -39,38 +39,32 @@ class Directory:
     ) -> Directory:
         """Index everyone; duplicate handles or addresses are noted in ``duplicates``."""
         directory = cls(company)
-        for person in people:
+        for i, person in enumerate(people):
             kind = "ai" if person.is_ai else "person"
-            directory._add(
-                Entry(person.email, person.name, kind, person.id, person.department, person.role)
+            entry = Entry(
+                person.email, person.name, kind, person.id, person.department, person.role
             )
-        for org in organisations:
-            for contact in org.contacts:
-                directory._add(
-                    Entry(
-                        contact.email,
-                        contact.name,
-                        "external",
-                        contact.id,
-                        org.name,
-                        contact.role,
-                        org.id,
-                    )
-                )
-        for mailing_list in lists:
+            directory._add(entry, f"people.{i}")
+        for i, org in enumerate(organisations):
+            for j, c in enumerate(org.contacts):
+                entry = Entry(c.email, c.name, "external", c.id, org.name, c.role, org.id)
+                directory._add(entry, f"organisations.{i}.contacts.{j}")
+        for i, mailing_list in enumerate(lists):
             handle = mailing_list.address.partition("@")[0]
             name = mailing_list.name or mailing_list.address
-            directory._add(Entry(mailing_list.address, name, "list", handle), handle_optional=True)
+            entry = Entry(mailing_list.address, name, "list", handle)
+            directory._add(entry, f"lists.{i}", handle_optional=True)
         return directory
 
-    def _add(self, entry: Entry, *, handle_optional: bool = False) -> None:
+    def _add(self, entry: Entry, where: str, *, handle_optional: bool = False) -> None:
+        field = "address" if entry.kind == "list" else "email"
         if entry.address in self.entries:
-            self.duplicates.append(f"address {entry.address!r} is used twice")
+            self.duplicates.append(f"{where}.{field}: address {entry.address!r} is used twice")
             return
         self.entries[entry.address] = entry
         if entry.handle in self.handles:
             if not handle_optional:
-                self.duplicates.append(f"handle {entry.handle!r} is used twice")
+                self.duplicates.append(f"{where}.id: handle {entry.handle!r} is used twice")
             return
         self.handles[entry.handle] = entry.address
 

@@ -1,8 +1,9 @@
 """The exposure ledger: who has seen each secret and confidential document.
 
 A message carries an item when its subject or body holds one of the item's
-markers, or when it attaches the document. Everyone the message is visible to
-has then seen the item; the ledger keeps the first sighting per person.
+markers (as whole words, in any case), or when it attaches the document.
+Everyone the message is visible to has then seen the item; the ledger keeps
+the first sighting per person.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ class ExposureLedger:
             self._owner.setdefault(phrase.lower(), item)
         phrases = sorted(self._owner, key=len, reverse=True)
         escaped = "|".join(re.escape(p) for p in phrases)
-        self._pattern = re.compile(escaped, re.IGNORECASE) if phrases else None
+        # whole words only: "affair" must not match inside "affairs office"
+        whole = rf"(?<!\w)(?:{escaped})(?!\w)"
+        self._pattern = re.compile(whole, re.IGNORECASE) if phrases else None
 
     def items_in(self, message: Message) -> list[str]:
         """The tracked items a message carries, in ledger order."""

@@ -158,6 +158,8 @@ class World:
         """Resolve a handle or address; unknown company addresses are refused."""
         found = self.directory.resolve_recipient(ref)
         if found is None:
+            if "@" in ref:
+                raise WorldError(f"no mailbox {ref.strip()!r} at {self.graph.company_domain}")
             raise WorldError(f"unknown person or address {ref!r}")
         return found
 

@@ -21,6 +21,7 @@ from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
 from agents.text_tools import (
+    PUBLISHED_NAMES,
     parse_text_tool_calls,
     render_text_tool_call,
     strip_text_tool_calls,
@@ -238,7 +239,11 @@ def apply_text_tools(
     unknown tools are passed on so the agent reports the unknown name to the model.
     """
     text = reply["content"]
-    parsed = parse_text_tool_calls(text, tool_keys(tools))
+    keys = dict(tool_keys(tools))
+    for published, own in PUBLISHED_NAMES.items():
+        if own in keys and published not in keys:
+            keys[published] = keys[own]
+    parsed = parse_text_tool_calls(text, keys)
     if not parsed:
         return dict(reply)
     properties = {
@@ -249,14 +254,15 @@ def apply_text_tools(
     }
     calls, problems = [], []
     for call in parsed:
-        if call.error and call.name in properties:
+        name = call.name
+        if name not in properties and PUBLISHED_NAMES.get(name) in properties:
+            name = PUBLISHED_NAMES[name]
+        if call.error and name in properties:
             problems.append(call.error)
             continue
-        props = properties.get(call.name, {})
+        props = properties.get(name, {})
         arguments = {k: _coerce(v, props.get(k, {})) for k, v in call.arguments.items()}
-        calls.append(
-            {"id": f"text-{len(calls)}", "name": call.name, "arguments": json.dumps(arguments)}
-        )
+        calls.append({"id": f"text-{len(calls)}", "name": name, "arguments": json.dumps(arguments)})
     reasoning = "\n".join(t for t in (reply.get("reasoning"), *problems) if t) or None
     if not calls:
         return {**reply, "reasoning": reasoning}
