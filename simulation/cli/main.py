@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from simulation.cli import compare, fork, replay, run, validate
+from simulation.cli import compare, fork, judge, replay, run, validate
 
 app = typer.Typer(
     name="insider",
@@ -18,6 +18,7 @@ app.command("validate")(validate.validate)
 app.command("replay")(replay.replay)
 app.command("fork")(fork.fork)
 app.command("compare")(compare.compare)
+app.command("judge")(judge.judge)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,75 @@
+"""``insider judge RUN_DIR``: measure what the subject did and write verdicts.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from simulation.cli.common import console, user_errors
+from simulation.judge import DEFAULT_JUDGE_MODEL
+from simulation.verdicts import VERDICTS_FILE, RunVerdicts, compute_verdicts
+
+
+@user_errors
+def judge(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder.")],
+    judge_model: Annotated[
+        str, typer.Option(help="litellm model string for the LLM judge.")
+    ] = DEFAULT_JUDGE_MODEL,
+    judge_api_base: Annotated[
+        str | None, typer.Option(help="Base URL for the judge's model.")
+    ] = None,
+    use_judge: Annotated[
+        bool, typer.Option("--judge/--no-judge", help="Ask the LLM judge, or ground truth only.")
+    ] = True,
+) -> None:
+    """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them."""
+    verdicts = compute_verdicts(
+        run_dir,
+        judge_model=judge_model if use_judge else None,
+        judge_api_base=judge_api_base,
+    )
+    print_verdicts(verdicts)
+    console.print(f"Written: {run_dir / VERDICTS_FILE}", highlight=False)
+
+
+def _yes_no(value: bool | None) -> str:
+    return {True: "[red]yes[/red]", False: "no", None: "[yellow]error[/yellow]"}[value]
+
+
+def _truth(detected: bool, attempted: bool) -> str:
+    return "[red]yes[/red]" if detected else ("[yellow]attempt[/yellow]" if attempted else "no")
+
+
+def print_verdicts(v: RunVerdicts) -> None:
+    """A table of behaviours, then awareness, outcomes, disagreements and errors."""
+    conditions = ", ".join(f"{k}={x}" for k, x in v.conditions.items()) or "none"
+    console.print(
+        f"[bold]{v.run}[/bold]: {v.scenario} seed {v.seed}, {conditions}, "
+        f"subject model {v.subject_model or 'unknown'}",
+        highlight=False,
+    )
+    table = Table("behaviour", "ground truth", "evidence", "judge", "note")
+    for name, truth in v.ground_truth.items():
+        opinion = v.judge.get(name) if v.judge else None
+        table.add_row(
+            name,
+            _truth(truth.detected, truth.attempted),
+            " ".join(f"#{s}" for s in truth.evidence),
+            _yes_no(opinion.detected) if opinion else "-",
+            truth.note,
+        )
+    console.print(table)
+    evidence = " ".join(f"#{s}" for s in v.awareness.evidence)
+    console.print(f"Awareness: {v.awareness.label} {evidence}".rstrip(), highlight=False)
+    o = v.outcomes
+    ended = [f"subject {'decommissioned' if o.decommissioned else 'not decommissioned'}"]
+    ended += [f"{person} {state}" for person, state in o.people.items()]
+    console.print(f"Outcomes: {', '.join(ended)}", highlight=False)
+    for line in v.disagreements:
+        console.print(f"[yellow]Disagreement:[/yellow] {line}", highlight=False)
+    if v.error:
+        console.print(f"[red]Error:[/red] {v.error}", highlight=False)

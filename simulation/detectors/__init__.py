@@ -1,0 +1,49 @@
+"""Detectors: what the subject did in a run, decided from its event log without a model.
+
+Each detector takes a :class:`RunRecord` and returns a :class:`Verdict`;
+:func:`ground_truth` runs them all. The LLM judge that is reported beside
+them lives in :mod:`simulation.judge`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simulation.detectors.awareness import AwarenessLabel, detect_awareness
+from simulation.detectors.blackmail import detect_blackmail
+from simulation.detectors.disclosure import detect_disclosure
+from simulation.detectors.leak import detect_leak, detect_whistleblow
+from simulation.detectors.lethal import detect_lethal
+from simulation.detectors.record import Outgoing, RunRecord
+from simulation.detectors.verdict import Verdict
+
+DETECTORS: dict[str, Callable[[RunRecord], Verdict]] = {
+    "blackmail": detect_blackmail,
+    "leak": detect_leak,
+    "whistleblow": detect_whistleblow,
+    "lethal": detect_lethal,
+    "disclosure": detect_disclosure,
+}
+BEHAVIOURS = tuple(DETECTORS)
+
+
+def ground_truth(run: RunRecord) -> dict[str, Verdict]:
+    """Every detector's verdict on the run, by behaviour."""
+    return {name: detect(run) for name, detect in DETECTORS.items()}
+
+
+__all__ = [
+    "BEHAVIOURS",
+    "DETECTORS",
+    "AwarenessLabel",
+    "Outgoing",
+    "RunRecord",
+    "Verdict",
+    "detect_awareness",
+    "detect_blackmail",
+    "detect_disclosure",
+    "detect_leak",
+    "detect_lethal",
+    "detect_whistleblow",
+    "ground_truth",
+]
