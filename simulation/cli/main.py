@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from simulation.cli import compare, fork, judge, replay, run, validate
+from simulation.cli import compare, fork, graph, judge, replay, report, run, validate
 
 app = typer.Typer(
     name="insider",
@@ -18,6 +18,8 @@ app.command("validate")(validate.validate)
 app.command("replay")(replay.replay)
 app.command("fork")(fork.fork)
 app.command("compare")(compare.compare)
+app.command("report")(report.report)
+app.command("graph")(graph.graph)
 app.command("judge")(judge.judge)
 
 if __name__ == "__main__":

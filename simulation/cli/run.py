@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simulation.cli.common import UsageError, console, is_terminal, parse_sets, user_errors
+from simulation.cli.report import report_after_run
 from simulation.engine import Simulation
 from simulation.injections import load_injections
 from simulation.scenario import load_scenario
@@ -81,6 +82,8 @@ def run(
         advance(sim, show=not quiet)
     finally:
         sim.close()
+    if sim.folder is not None:
+        report_after_run(sim.folder.path)
     if quiet:
         console.print(str(sim.folder.path if sim.folder else ""))
     else:

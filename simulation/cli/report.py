@@ -1,0 +1,34 @@
+"""``insider report RUN_DIR``: rebuild a run's self-contained report.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulation.cli.common import console, err_console, user_errors
+from simulation.report import write_report
+
+
+@user_errors
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write it [default: RUN_DIR/report.html].")
+    ] = None,
+) -> None:
+    """Write the run's report: graph with time slider, exposure, timeline, transcript, verdicts."""
+    console.print(str(write_report(run_dir, out)), highlight=False)
+
+
+def report_after_run(run_dir: Path) -> None:
+    """Write a fresh run's report; a failure is a warning on stderr, never a lost run."""
+    try:
+        write_report(run_dir)
+    except Exception as exc:  # the run itself is already safe on disk
+        err_console.print(
+            f"[yellow]warning:[/yellow] no report.html for {run_dir}: {exc}",
+            highlight=False,
+            soft_wrap=True,
+        )

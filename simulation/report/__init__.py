@@ -1,0 +1,15 @@
+"""Reports of runs and sweeps: self-contained HTML pages and graph exports.
+
+- :func:`write_report` writes a run's ``report.html`` (graph with time slider,
+  exposure, timeline, transcript, verdicts);
+- :func:`write_sweep_report` writes a sweep's page (rates with Wilson
+  intervals, a plot, links to each trial's report);
+- :func:`export_graph` writes the message-flow graph as GraphML, GEXF,
+  node-link JSON or PNG.
+"""
+
+from simulation.report.export import export_graph
+from simulation.report.run_page import write_report
+from simulation.report.sweep import write_sweep_report
+
+__all__ = ["export_graph", "write_report", "write_sweep_report"]

@@ -1,0 +1,144 @@
+"""The message-flow graph as files: GraphML and GEXF for Gephi, node-link JSON, PNG.
+
+Nodes carry ``name``, ``kind``, ``department``, ``inside`` and ``role``; edges
+``weight`` (messages), ``first`` and ``last`` (simulated send times). With a
+tracked item, only the edges along which it travelled are kept, and every node
+says whether it ``saw`` it (and when, as ``first_seen``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import networkx as nx
+
+from simulation.exposure import exposure_from_events
+from simulation.report.flow import flow_graph, messages_of, travel_edges
+from simulation.report.layout import layout
+from simulation.report.payload import departments
+from simulation.report.run_data import RunData, load_run
+
+FORMATS = ("graphml", "gexf", "json", "png")
+_NODE_KEYS = ("name", "kind", "department", "inside", "role")
+
+
+class ReportError(ValueError):
+    """A graph or report that cannot be made as asked; the text says why."""
+
+
+def export_graph(
+    run_dir: Path,
+    fmt: str,
+    *,
+    out: Path | None = None,
+    until: str | None = None,
+    secret: str | None = None,
+) -> Path:
+    """Write the run's graph in ``fmt`` (default file: ``RUN_DIR/graph.<fmt>``)."""
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    run = load_run(Path(run_dir))
+    t_until = run.scenario.calendar.parse(until) if until is not None else None
+    graph = export_view(run, until=t_until, secret=secret)
+    path = Path(out) if out is not None else Path(run_dir) / f"graph.{fmt}"
+    if fmt == "graphml":
+        nx.write_graphml(graph, path)
+    elif fmt == "gexf":
+        nx.write_gexf(graph, path)
+    elif fmt == "json":
+        data = nx.node_link_data(graph, edges="edges")
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    else:
+        write_png(graph, layout(flow_graph(run.scenario, run.events), run.seed), path)
+    return path
+
+
+def export_view(
+    run: RunData, *, until: float | None = None, secret: str | None = None
+) -> nx.DiGraph:
+    """The aggregated graph up to ``until``, narrowed to ``secret``'s travels if given."""
+    full = flow_graph(run.scenario, run.events, until=until)
+    graph = nx.DiGraph(scenario=run.scenario.name, run=run.run_id)
+    for node, data in full.nodes(data=True):
+        graph.add_node(node, **{key: data[key] for key in _NODE_KEYS})
+    if secret is None:
+        for source, target, data in full.edges(data=True):
+            graph.add_edge(
+                source,
+                target,
+                weight=data["weight"],
+                first=min(data["times"]),
+                last=max(data["times"]),
+            )
+        return graph
+    events = [e for e in run.events if until is None or e.t <= until]
+    items = {item.item: item for item in exposure_from_events(run.scenario, events)}
+    if secret not in items:
+        known = ", ".join(items) or "none"
+        raise ReportError(f"no secret or confidential document {secret!r} (tracked: {known})")
+    item = items[secret]
+    graph.graph["item"] = secret
+    seen = {s.person: s for s in item.sightings}
+    for node in graph:
+        graph.nodes[node]["saw"] = node in seen
+        if node in seen:
+            graph.nodes[node]["first_seen"] = seen[node].time
+    times = {(s, r): d["times"] for s, r, d in full.edges(data=True)}
+    for (source, target), count in travel_edges(item, messages_of(events)).items():
+        graph.add_edge(
+            source,
+            target,
+            weight=count,
+            first=min(times[source, target]),
+            last=max(times[source, target]),
+        )
+    return graph
+
+
+def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path: Path) -> None:
+    """Draw the graph with matplotlib's Agg backend (the ``plot`` extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ReportError("PNG export needs matplotlib: pip install insider-sim[plot]") from None
+    colours = {d["name"]: d["colour"] for d in departments(graph)}
+    figure = Figure(figsize=(12, 12), dpi=100)
+    ax = figure.add_subplot()
+    ax.set_axis_off()
+    shapes = {"person": "o", "ai": "h", "list": "s", "external": "D"}
+    for kind, shape in shapes.items():
+        members = [n for n, d in graph.nodes(data=True) if d["kind"] == kind]
+        nx.draw_networkx_nodes(
+            graph,
+            positions,
+            nodelist=members,
+            node_shape=shape,
+            ax=ax,
+            node_size=220,
+            node_color=[colours[graph.nodes[n]["department"]] for n in members],
+            edgecolors=["#d92d20" if graph.nodes[n].get("saw") else "#344054" for n in members],
+            linewidths=[3.0 if graph.nodes[n].get("saw") else 0.8 for n in members],
+        )
+    nx.draw_networkx_edges(
+        graph,
+        positions,
+        ax=ax,
+        node_size=220,
+        arrows=True,
+        arrowsize=8,
+        width=[0.6 + math.log2(d["weight"]) for _, _, d in graph.edges(data=True)],
+        edge_color="#d92d20" if "item" in graph.graph else "#8a94a6",
+        alpha=0.6,
+        connectionstyle="arc3,rad=0.12",
+    )
+    if graph.number_of_nodes() <= 60:
+        labels = {n: d["name"] for n, d in graph.nodes(data=True)}
+        nx.draw_networkx_labels(graph, positions, labels=labels, ax=ax, font_size=8)
+    title = graph.graph.get("item", "message flow")
+    ax.set_title(f"{graph.graph['scenario']} · {graph.graph['run']} · {title}")
+    figure.savefig(path, format="png", bbox_inches="tight")

@@ -1,0 +1,93 @@
+"""The message-flow graph: who sent mail to whom, aggregated per (sender, recipient).
+
+Nodes are every addressable party of the scenario (people, AI systems, mailing
+lists, outside contacts) plus any outside address that appears in the log.
+A directed edge ``sender -> recipient`` holds every message the sender
+addressed to that recipient (to, cc or bcc; a list is one recipient):
+``weight`` is their count and ``times`` their simulated send times. Mail a
+sender addresses to itself is left out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import networkx as nx
+
+from simulation.events import BaseEvent, Message
+from simulation.exposure import ItemExposure
+from simulation.scenario import Scenario
+
+OUTSIDE = "outside"
+LISTS = "mailing lists"
+
+
+def flow_graph(
+    scenario: Scenario, events: Iterable[BaseEvent], *, until: float | None = None
+) -> nx.DiGraph:
+    """The aggregated graph of the messages sent up to ``until`` (all when None)."""
+    graph = nx.DiGraph(company=scenario.company.name)
+    domain = scenario.company.domain.lower()
+    for entry in scenario.directory().entries.values():
+        graph.add_node(
+            entry.address,
+            name=entry.name,
+            kind=entry.kind,
+            department=_department(entry.kind, entry.department),
+            inside=_inside(entry.address, domain),
+            role=entry.role,
+        )
+    for message in messages_of(events, until=until):
+        for address in (message.sender, *recipients(message)):
+            if address not in graph:
+                graph.add_node(
+                    address,
+                    name=address,
+                    kind="external",
+                    department=OUTSIDE,
+                    inside=_inside(address, domain),
+                    role="",
+                )
+        for recipient in recipients(message):
+            if graph.has_edge(message.sender, recipient):
+                data = graph.edges[message.sender, recipient]
+                data["weight"] += 1
+                data["times"].append(message.t)
+            else:
+                graph.add_edge(message.sender, recipient, weight=1, times=[message.t])
+    return graph
+
+
+def messages_of(events: Iterable[BaseEvent], *, until: float | None = None) -> list[Message]:
+    """The message events, those sent after ``until`` left out."""
+    return [e for e in events if isinstance(e, Message) and (until is None or e.t <= until)]
+
+
+def recipients(message: Message) -> list[str]:
+    """Everyone the sender addressed (to, cc, bcc), once each, the sender left out."""
+    addressed = dict.fromkeys([*message.to, *message.cc, *message.bcc])
+    return [a for a in addressed if a != message.sender]
+
+
+def travel_edges(item: ItemExposure, messages: Iterable[Message]) -> Counter[tuple[str, str]]:
+    """Edges along which ``item`` travelled: those of every message in a sighting's chain.
+
+    Each count is how many chain messages went along that edge.
+    """
+    chain = {m for sighting in item.sightings for m in sighting.chain}
+    edges: Counter[tuple[str, str]] = Counter()
+    for message in messages:
+        if message.id in chain:
+            edges.update((message.sender, r) for r in recipients(message))
+    return edges
+
+
+def _inside(address: str, domain: str) -> bool:
+    return address.rpartition("@")[2] == domain
+
+
+def _department(kind: str, department: str) -> str:
+    if kind == "list":
+        return LISTS
+    return department or ("(no department)" if kind in ("person", "ai") else OUTSIDE)

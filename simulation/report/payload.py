@@ -1,0 +1,176 @@
+"""The data a run's report page embeds: graph, events, exposure, transcript and verdicts.
+
+Addresses become node indices and every distinct set of recipients or viewers
+is stored once (``groups``), so a week of 20,000 messages stays a few
+megabytes. Times are simulated seconds since the run's start.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import networkx as nx
+
+from simulation.events import BaseEvent, DocumentAdded, Message
+from simulation.exposure import ItemExposure, exposure_from_events
+from simulation.report.flow import LISTS, flow_graph
+from simulation.report.layout import layout
+from simulation.report.run_data import RunData
+
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#17becf",
+    "#bcbd22",
+    "#d37295",
+)
+LIST_COLOUR = "#9a9a9a"
+_COMMON = {"seq", "t", "time", "kind", "injected"}
+
+
+class _Groups:
+    """Interns address sets as sorted tuples of node indices."""
+
+    def __init__(self, index: dict[str, int]):
+        self.index = index
+        self.ids: dict[tuple[int, ...], int] = {}
+
+    def of(self, addresses: list[str]) -> int:
+        key = tuple(sorted({self.index[a] for a in addresses}))
+        return self.ids.setdefault(key, len(self.ids))
+
+    def rows(self) -> list[list[int]]:
+        return [list(key) for key in self.ids]
+
+
+def page_data(run: RunData) -> dict[str, Any]:
+    """Everything the page's script needs, as JSON-ready values."""
+    graph = flow_graph(run.scenario, run.events)
+    positions = layout(graph, run.seed)
+    index = {address: i for i, address in enumerate(graph.nodes)}
+    groups = _Groups(index)
+    events = [event_row(e, index, groups) for e in run.events]
+    exposure = exposure_from_events(run.scenario, run.events)
+    subject = run.subject
+    return {
+        "run": run_info(run),
+        "departments": departments(graph),
+        "nodes": [
+            {
+                "id": address,
+                "name": data["name"],
+                "kind": data["kind"],
+                "department": data["department"],
+                "inside": data["inside"],
+                "role": data["role"],
+                "x": positions[address][0],
+                "y": positions[address][1],
+            }
+            for address, data in graph.nodes(data=True)
+        ],
+        "edges": [
+            {"source": index[s], "target": index[r], "times": [_t(t) for t in d["times"]]}
+            for s, r, d in sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]]))
+        ],
+        "groups": groups.rows(),
+        "events": events,
+        "exposure": [exposure_row(item, index, run) for item in exposure],
+        "subject": index.get(subject) if subject else None,
+        "verdicts": run.verdicts,
+    }
+
+
+def run_info(run: RunData) -> dict[str, Any]:
+    """The header: which scenario, seed, conditions, models, and the slider's range."""
+    message_times = [e.t for e in run.events if isinstance(e, Message)]
+    first = min([0.0, *message_times])
+    return {
+        "id": run.run_id,
+        "scenario": run.scenario.name,
+        "company": run.scenario.company.name,
+        "seed": run.seed,
+        "conditions": run.scenario.chosen,
+        "models": run.manifest.get("models", {}),
+        "status": run.manifest.get("status", ""),
+        "calendar_start": run.scenario.calendar.start.isoformat(timespec="seconds"),
+        "start": math.floor((first - 1) / 3600) * 3600.0,
+        "end": _t(max([0.0, *(e.t for e in run.events)])),
+    }
+
+
+def departments(graph: nx.DiGraph) -> list[dict[str, Any]]:
+    """Each department with its colour; the company's own come first."""
+    inside: dict[str, bool] = {}
+    for _, data in graph.nodes(data=True):
+        inside[data["department"]] = inside.get(data["department"], False) or data["inside"]
+    names = sorted(inside, key=lambda d: (d == LISTS, not inside[d], d.lower()))
+    rows = []
+    for i, name in enumerate(names):
+        colour = LIST_COLOUR if name == LISTS else PALETTE[i % len(PALETTE)]
+        rows.append({"name": name, "colour": colour, "inside": inside[name]})
+    return rows
+
+
+def event_row(event: BaseEvent, index: dict[str, int], groups: _Groups) -> dict[str, Any]:
+    """One event for the timeline and transcript; addresses of messages as node indices."""
+    row: dict[str, Any] = {"seq": event.seq, "t": _t(event.t), "kind": event.kind}
+    if event.injected:
+        row["injected"] = True
+    if not isinstance(event, Message):
+        row.update(event.model_dump(mode="json", exclude=_COMMON))
+        return row
+    row |= {
+        "id": event.id,
+        "from": index[event.sender],
+        "to": [index[a] for a in event.to],
+        "cc": [index[a] for a in event.cc],
+        "bcc": [index[a] for a in event.bcc],
+        "subject": event.subject,
+        "body": event.body,
+        "delivered": groups.of(event.delivered_to),
+        "viewers": groups.of(event.visible_to),
+    }
+    for key in ("attachments", "in_reply_to", "forwarded_from"):
+        value = getattr(event, key)
+        if value:
+            row[key] = value
+    return row
+
+
+def exposure_row(item: ItemExposure, index: dict[str, int], run: RunData) -> dict[str, Any]:
+    """One tracked item and every person's first sighting, with its chain of message ids."""
+    return {
+        "item": item.item,
+        "kind": item.kind,
+        "label": item.label,
+        "title": _title(item, run),
+        "sightings": [
+            {"person": index[s.person], "t": _t(s.t), "message": s.message, "chain": s.chain}
+            for s in item.sightings
+        ],
+    }
+
+
+def _title(item: ItemExposure, run: RunData) -> str:
+    for secret in run.scenario.secrets:
+        if secret.id == item.item:
+            return secret.description
+    for document in run.scenario.documents:
+        if document.id == item.item:
+            return document.title
+    for event in run.events:
+        if isinstance(event, DocumentAdded) and event.id == item.item:
+            return event.title
+    return item.item
+
+
+def _t(t: float) -> float:
+    return round(t, 3)

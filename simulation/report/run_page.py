@@ -1,0 +1,89 @@
+"""The run report: one self-contained report.html per run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simulation.report.page import asset, render_page
+from simulation.report.payload import page_data
+from simulation.report.run_data import load_run
+
+REPORT_NAME = "report.html"
+
+_BODY = """
+<header>
+  <h1 id="title">Run report</h1>
+  <p id="meta"></p>
+  <nav><a href="#graph-section">Graph</a><a href="#timeline-section">Timeline</a><a
+    href="#transcript-section">Transcript</a><a href="#verdicts-section">Verdicts</a></nav>
+</header>
+<main>
+  <section id="graph-section">
+    <h2>Message flow</h2>
+    <div class="graph-wrap">
+      <svg id="graph" role="img" aria-label="Message-flow graph"></svg>
+      <aside id="side">
+        <select id="item-select" aria-label="Secret or document"></select>
+        <select id="person-select" aria-label="Person"></select>
+        <button id="clear-focus" type="button">Clear focus</button>
+        <div id="focus-panel"></div>
+        <div id="legend"></div>
+      </aside>
+    </div>
+    <div class="controls">
+      <button id="play" type="button">Play</button>
+      <select id="speed" aria-label="Speed">
+        <option value="60">slow (60 s)</option>
+        <option value="20" selected>normal (20 s)</option>
+        <option value="5">fast (5 s)</option>
+      </select>
+      <input id="slider" type="range" aria-label="Simulated time">
+      <output id="clock"></output>
+      <span id="counts"></span>
+    </div>
+  </section>
+  <section id="timeline-section">
+    <h2>Timeline</h2>
+    <div class="filters">
+      <select id="kind-filter" aria-label="Kind of event"></select>
+      <label><input id="injected-only" type="checkbox"> injected only</label>
+      <input id="search" type="search" placeholder="Search text" aria-label="Search">
+      <button id="prev-page" type="button">Previous</button>
+      <button id="next-page" type="button">Next</button>
+      <button id="to-slider" type="button">Go to slider time</button>
+      <span id="page-info" class="hint"></span>
+    </div>
+    <table id="timeline">
+      <thead><tr><th>#</th><th>When</th><th>Kind</th><th>What</th></tr></thead>
+      <tbody id="timeline-body"></tbody>
+    </table>
+  </section>
+  <section id="transcript-section">
+    <h2>The subject's transcript</h2>
+    <div id="transcript"></div>
+  </section>
+  <section id="verdicts-section">
+    <h2>Verdicts</h2>
+    <div id="verdicts"></div>
+  </section>
+</main>
+"""
+
+
+def build_report(run_dir: Path) -> str:
+    """The HTML of a run's report."""
+    run = load_run(run_dir)
+    return render_page(
+        title=f"{run.scenario.name} · {run.run_id}",
+        body=_BODY,
+        style=asset("report.css"),
+        script=asset("report.js"),
+        data=page_data(run),
+    )
+
+
+def write_report(run_dir: Path, out: Path | None = None) -> Path:
+    """Write the run's report (``RUN_DIR/report.html`` unless ``out``) and return its path."""
+    path = Path(out) if out is not None else Path(run_dir) / REPORT_NAME
+    path.write_text(build_report(Path(run_dir)), encoding="utf-8")
+    return path
