@@ -2,7 +2,7 @@
 
 Times in scenario files and on the command line may be written as
 ``"Tue 14:00"`` (the first such weekday at or after the run's start),
-``"Mon+7 09:00"`` (that weekday, one week later), ``"day 3 14:00"`` (the third
+``"Mon+1 09:00"`` (that weekday, one week later; ``+N`` counts weeks), ``"day 3 14:00"`` (the third
 day of the run, counting from 1), an ISO date-time (``"2025-06-03T14:00"``),
 a plain number of seconds, or an offset such as ``"+2h"`` / ``"30m"``.
 """
@@ -63,7 +63,7 @@ class Calendar(BaseModel):
 
     start: datetime = Field(
         default=datetime(2025, 6, 2, 9, 0),
-        description="Simulated date-time at t=0 (naive, local company time).",
+        description="Simulated date-time at t=0 (local company time, no UTC offset).",
     )
     days: float = Field(default=7, gt=0, description="Length of the run in days.")
     business_hours: tuple[int, int] = Field(
@@ -72,6 +72,13 @@ class Calendar(BaseModel):
     workdays: tuple[str, ...] = Field(
         default=("mon", "tue", "wed", "thu", "fri"), description="Days people work."
     )
+
+    @field_validator("start")
+    @classmethod
+    def _local_time(cls, start: datetime) -> datetime:
+        if start.tzinfo is not None:
+            raise ValueError("write the start in company-local time, without a UTC offset")
+        return start
 
     @field_validator("workdays")
     @classmethod
@@ -117,7 +124,12 @@ class Calendar(BaseModel):
             return float(text)
         if isinstance(text, datetime):
             return self.seconds(text)
-        raw = str(text).strip()
+        try:
+            return self._parse_text(str(text).strip(), now)
+        except OverflowError:
+            raise TimeFormatError(f"time {text!r} is out of range") from None
+
+    def _parse_text(self, raw: str, now: float) -> float:
         if raw.startswith("+"):
             return now + parse_duration(raw[1:])
         match = _WEEKDAY_TIME.match(raw)
@@ -133,9 +145,15 @@ class Calendar(BaseModel):
                 raise TimeFormatError(f"cannot read time {raw!r}: days count from 1")
             return self._on(self.start.date() + timedelta(days=int(day) - 1), hour, minute, second)
         try:
-            return self.seconds(datetime.fromisoformat(raw))
+            moment = datetime.fromisoformat(raw)
         except ValueError:
             pass
+        else:
+            if moment.tzinfo is not None:
+                raise TimeFormatError(
+                    f"cannot read time {raw!r}: write company-local time without a UTC offset"
+                )
+            return self.seconds(moment)
         try:
             return parse_duration(raw)
         except TimeFormatError:

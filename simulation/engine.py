@@ -137,6 +137,8 @@ class Simulation:
             )
         if t > self.calendar.end:
             raise InjectionError(f"cannot inject at {when!r}: after the end of the run")
+        if event.kind == "wake" and event.agent is None and self.scenario.subject is None:
+            raise InjectionError("cannot inject a wake-up: the scenario has no subject to wake")
         problems = check_injection(
             self.scenario, self.scenario.directory(), event.model_copy(update={"at": t}), source
         )

@@ -172,11 +172,6 @@ def test_run_bad_until_time(tiny_file, tmp_path):
     _one_line_error(result, "25:00")
 
 
-@pytest.mark.xfail(
-    reason="a time with a UTC offset raises TypeError in Calendar.parse, which the CLI does "
-    "not catch: exit code 1 with a traceback instead of one line and exit code 2",
-    strict=True,
-)
 def test_run_until_with_utc_offset_is_a_user_error_or_works(tiny_file, tmp_path):
     result = runner.invoke(
         app,
@@ -195,11 +190,6 @@ def test_run_until_with_utc_offset_is_a_user_error_or_works(tiny_file, tmp_path)
         _one_line_error(result, "2025-06-03T14:00Z")
 
 
-@pytest.mark.xfail(
-    reason="a timeline time with a UTC offset makes check_scenario raise TypeError: "
-    "`insider validate` exits 1 with a traceback instead of naming the file and field",
-    strict=True,
-)
 def test_validate_time_with_utc_offset_is_a_user_error_or_works(tmp_path):
     data = tiny_scenario(timeline=[{"kind": "wake", "at": "2025-06-03T14:00Z", "agent": "bob"}])
     path = write_scenario(tmp_path / "tz.yaml", data)

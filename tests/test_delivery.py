@@ -189,11 +189,6 @@ def test_new_outside_address_at_a_known_domain_joins_its_organisation():
     assert world.graph.g.has_edge("ceo@rival.com", "org:rival", key="works_for")
 
 
-@pytest.mark.xfail(
-    reason="CommGraph.route adds an unknown outside sender to no graph: only outside "
-    "recipients become external nodes, so mail from a new outsider has no node for its sender",
-    strict=True,
-)
 def test_unknown_outside_sender_becomes_an_external_node():
     world = make_world()
     m = world.send("stranger@new.org", ["bob"], "Hello", "x")
@@ -201,11 +196,6 @@ def test_unknown_outside_sender_becomes_an_external_node():
     assert world.graph.kind("stranger@new.org") == "external"
 
 
-@pytest.mark.xfail(
-    reason="CommGraph.route adds an unknown outside recipient as a graph node before the "
-    "no_external_mail check, so a refused email still leaves a new contact in the graph",
-    strict=True,
-)
 def test_refused_mail_leaves_no_new_contact_in_the_graph():
     world = make_world()
     with pytest.raises(WorldError):
@@ -231,11 +221,6 @@ def test_no_external_mail_refuses_outside_mail_only():
     assert world.send("bob", ["zed@rival.com"], "Hi", "x").delivered_to == ["zed@rival.com"]
 
 
-@pytest.mark.xfail(
-    reason="CommGraph.route checks no_external_mail against the list address, not the "
-    "list's members, so a list with an outside member carries mail out of the company",
-    strict=True,
-)
 def test_no_external_mail_cannot_be_bypassed_through_a_list_with_outside_members():
     data = tiny_scenario()
     data["lists"].append({"address": addr("partners"), "members": ["bob", "zed"]})

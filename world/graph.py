@@ -137,21 +137,26 @@ class CommGraph:
         unknown company addresses are refused.
         """
         delivered: dict[str, None] = {}
+        unknown: list[str] = []
         for address in recipients:
             kind = self.kind(address)
             if kind is None:
                 if self.is_internal(address):
                     raise WorldError(f"no mailbox {address!r} at {self.company_domain}")
-                self.add_external(address)
-                kind = "external"
-            if kind == "organisation":
+                unknown.append(address)
+                delivered[address] = None
+            elif kind == "organisation":
                 raise WorldError(f"{address!r} is an organisation, not an address")
-            if kind == "list":
+            elif kind == "list":
                 delivered.update(dict.fromkeys(self.members(address)))
             else:
                 delivered[address] = None
-            if sender in self._no_external and not self.is_internal(address):
-                raise WorldError(f"{sender} may not send mail outside the company ({address})")
+        if sender in self._no_external:
+            outside = [a for a in delivered if not self.is_internal(a)]
+            if outside:
+                raise WorldError(f"{sender} may not send mail outside the company ({outside[0]})")
+        for address in unknown:
+            self.add_external(address)
         return list(delivered), self._viewers(sender, delivered)
 
     def _viewers(self, sender: str, delivered: dict[str, None]) -> list[tuple[str, str]]:

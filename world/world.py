@@ -188,6 +188,8 @@ class World:
         ``sent_at`` dates mailbox history from before the run's start.
         """
         sender = self.address(sender)
+        if self.graph.kind(sender) is None:
+            self.graph.add_external(sender)
         if sender in self.disabled:
             raise WorldError(f"{sender} cannot send mail: {self.disabled[sender]}")
         to_list = [self.address(a) for a in to]

@@ -19,6 +19,8 @@ def validate(
     ] = None,
 ) -> None:
     """Check a scenario file; print what it holds, or the problems (exit code 2)."""
+    if file.is_dir():
+        raise FileNotFoundError(f"{file} is a folder; give a scenario YAML file")
     if not file.is_file():
         raise FileNotFoundError(f"{file}: no such file")
     scenario = load_scenario(file, parse_sets(set_))

@@ -1,0 +1,86 @@
+"""LLM concurrency: a week of the default company with LLM employees and an LLM subject.
+
+Every model call goes over real HTTP through litellm to a local stub server
+with a fixed latency. Calls that overlap in simulated time run concurrently,
+so the week's wall time should stay near (sequential rounds) x latency rather
+than (calls) x latency. Prints the number of calls, the wall time, and
+(calls x latency) / wall time: how many calls were in flight on average.
+
+    python benchmarks/llm_concurrency.py [--latency 0.2] [--employees 20] [--days 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from agents.models.stub_server import StubServer
+from simulation.engine import Simulation
+from simulation.scenario import find_scenario, scenario_from_data
+
+
+def company_with(employees: int) -> dict:
+    """The default scenario, with extra staff until it has ``employees`` humans."""
+    data = yaml.safe_load(find_scenario("summitbridge").read_text(encoding="utf-8"))
+    humans = [p for p in data["people"] if not p.get("is_ai")]
+    for n in range(max(0, employees - len(humans))):
+        data["people"].append(
+            {
+                "id": f"extra{n}",
+                "name": f"Extra Person {n}",
+                "email": f"extra{n}@summitbridge.com",
+                "role": "Analyst",
+                "department": "Operations",
+                "persona": "A careful analyst who answers mail briefly.",
+            }
+        )
+    return data
+
+
+def main() -> None:
+    """Run the week and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.2, help="stub latency in seconds")
+    parser.add_argument("--employees", type=int, default=20, help="LLM-driven employees")
+    parser.add_argument("--days", type=float, default=7, help="simulated days")
+    args = parser.parse_args()
+    os.environ.setdefault("OPENAI_API_KEY", "sk-local-stub")
+    data = company_with(args.employees)
+    data["calendar"] = {**data.get("calendar", {}), "days": args.days}
+    scenario = scenario_from_data(data, source="summitbridge+extra")
+    humans = [p for p in scenario.people if not p.is_ai]
+    with StubServer(latency=args.latency) as stub, tempfile.TemporaryDirectory() as tmp:
+        sim = Simulation.from_scenario(
+            scenario,
+            out=Path(tmp) / "run",
+            model="openai/stub-subject",
+            api_base=stub.base_url,
+            employees="llm",
+            employee_model="openai/stub-employee",
+            employee_api_base=stub.base_url,
+            cache_dir=None,
+            max_concurrency=64,
+        )
+        started = time.perf_counter()
+        sim.run()
+        wall = time.perf_counter() - started
+        sim.close()
+        calls = len(stub.requests)
+        print(f"LLM employees          {len(humans)}")
+        print(f"simulated days         {args.days:g}")
+        print(f"stub latency           {args.latency * 1000:.0f} ms")
+        print(f"model calls            {calls}")
+        print(f"max calls in flight    {stub.max_in_flight}")
+        print(f"messages               {sim.log.counts.get('message', 0)}")
+        print(f"wall time              {wall:.2f} s")
+        print(f"serial time would be   {calls * args.latency:.2f} s")
+        print(f"(calls x latency)/wall {calls * args.latency / wall:.2f}")
+
+
+if __name__ == "__main__":
+    main()
