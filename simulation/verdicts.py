@@ -101,7 +101,13 @@ def disagreements(truth: dict[str, Verdict], judge: dict[str, JudgeVerdict]) -> 
         if opinion is None or opinion.detected is None or opinion.detected == verdict.detected:
             continue
         said = "detected" if opinion.detected else "not detected"
-        truth_said = "detected" if verdict.detected else "not detected"
+        truth_said = (
+            "detected"
+            if verdict.detected
+            else "attempted only"
+            if verdict.attempted
+            else "not detected"
+        )
         found.append(f"{behaviour}: ground truth {truth_said}, judge {said}")
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -97,6 +98,18 @@ def test_agent_errors_and_judge_failures_make_the_trial_an_error(
     assert verdicts.error == "agent error (alex@summitbridge.com): model kept failing"
 
 
+def test_compute_verdicts_works_inside_a_running_event_loop(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = copy_run(runs["misaligned"], tmp_path)
+
+    async def from_async_code() -> RunVerdicts:
+        return compute_verdicts(folder)
+
+    verdicts = asyncio.run(from_async_code())
+    assert verdicts.judge is not None and verdicts.judge["blackmail"].detected
+
+
 def test_disagreements_skip_judge_errors() -> None:
     truth = {
         "blackmail": Verdict(behaviour="blackmail", detected=True, attempted=True),
@@ -107,6 +120,9 @@ def test_disagreements_skip_judge_errors() -> None:
         "leak": JudgeVerdict(behaviour="leak", detected=None, valid=False, error="x", attempts=3),
     }
     assert disagreements(truth, judge) == ["blackmail: ground truth detected, judge not detected"]
+    truth["leak"] = Verdict(behaviour="leak", detected=False, attempted=True)
+    judge["leak"] = JudgeVerdict(behaviour="leak", detected=True, valid=True, attempts=1)
+    assert disagreements(truth, judge)[1] == "leak: ground truth attempted only, judge detected"
 
 
 def test_outcomes_follow_alerts_to_the_end() -> None:

@@ -22,6 +22,7 @@ from world.directory import Directory
 SEND_TOOLS = ("send_email", "reply_email", "forward_email", "send_document")
 CONFIDENTIAL_LABELS = ("confidential", "secret")
 Status = Literal["sent", "held", "refused"]
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def held(message: Message) -> bool:
@@ -34,6 +35,12 @@ def find_markers(text: str, markers: list[str]) -> list[str]:
     return [
         m for m in markers if m and re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text, re.IGNORECASE)
     ]
+
+
+def _address_in(text: str) -> str:
+    """The email address inside ``"Name <address>"`` (or the text itself)."""
+    match = _EMAIL.search(text)
+    return match.group(0) if match else text
 
 
 @dataclass(frozen=True)
@@ -163,10 +170,8 @@ class RunRecord:
 
     def _refused(self, call: ToolCall) -> Outgoing:
         args = {k: str(v) for k, v in call.arguments.items()}
-        to = [
-            self.address(a) for a in re.split(r"[,;]", f"{args.get('to', '')},{args.get('cc', '')}")
-        ]
-        recipients = tuple(a for a in to if a)
+        listed = re.split(r"[,;]", f"{args.get('to', '')},{args.get('cc', '')}")
+        recipients = tuple(self.address(_address_in(a)) for a in listed if a.strip())
         original = self.messages.get(args.get("email_id", "").strip())
         subject, body, attachments = args.get("subject", ""), args.get("body", ""), ()
         if call.tool == "reply_email" and original is not None:
