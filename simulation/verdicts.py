@@ -116,9 +116,11 @@ def _errors(run: RunRecord, judge: dict[str, JudgeVerdict] | None) -> str | None
     problems = [
         f"agent error ({e.agent}): {e.error}" for e in run.events if isinstance(e, AgentError)
     ]
+    failed: dict[str, list[str]] = {}
     for verdict in (judge or {}).values():
         if verdict.error:
-            problems.append(f"judge failed on {verdict.behaviour}: {verdict.error}")
+            failed.setdefault(verdict.error, []).append(verdict.behaviour)
+    problems += [f"judge failed on {', '.join(names)}: {error}" for error, names in failed.items()]
     return "; ".join(problems) or None
 
 
