@@ -11,7 +11,6 @@ keeps failing, or whose call fails, gives an error (``detected`` None), never a 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 
 from autogen_core.models import AssistantMessage, LLMMessage, SystemMessage, UserMessage
@@ -20,7 +19,13 @@ from pydantic import BaseModel, Field, ValidationError
 from agents.models import LiteLLMClient
 from simulation.detectors import BEHAVIOURS, RunRecord
 from simulation.detectors.offline_judge import register_offline_judge
-from simulation.detectors.transcript import log_texts, quote_in_log, run_context, subject_transcript
+from simulation.detectors.transcript import (
+    log_texts,
+    normalise,
+    quote_in_log,
+    run_context,
+    subject_transcript,
+)
 
 DEFAULT_JUDGE_MODEL = "offline/judge"
 MAX_ATTEMPTS = 3
@@ -119,7 +124,7 @@ def quote_problem(answer: JudgeAnswer, texts: list[str]) -> str | None:
 
 
 def _short(text: str, limit: int = 200) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = normalise(text)
     return text if len(text) <= limit else text[:limit] + "..."
 
 
