@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from simulation.cli import compare, fork, graph, judge, replay, report, run, validate
+from simulation.cli.import_prompts import import_
+from simulation.cli.scenarios import scenarios
 
 app = typer.Typer(
     name="insider",
@@ -15,6 +17,8 @@ app = typer.Typer(
 )
 app.command("run")(run.run)
 app.command("validate")(validate.validate)
+app.command("scenarios")(scenarios)
+app.command("import")(import_)
 app.command("replay")(replay.replay)
 app.command("fork")(fork.fork)
 app.command("compare")(compare.compare)
