@@ -31,7 +31,21 @@ def layout(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
         found = nx.spring_layout(undirected, pos=start, seed=seed, weight="strength")
     except ImportError:
         found = start
-    return {node: (round(float(x), 4), round(float(y), 4)) for node, (x, y) in found.items()}
+    return fill_square({node: (float(x), float(y)) for node, (x, y) in found.items()})
+
+
+def fill_square(positions: dict[str, Position]) -> dict[str, Position]:
+    """Stretch each axis to span [-1, 1] around its centre, rounded to four decimals."""
+    if not positions:
+        return {}
+    xs = [x for x, _ in positions.values()]
+    ys = [y for _, y in positions.values()]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    hx, hy = (max(xs) - min(xs)) / 2 or 1.0, (max(ys) - min(ys)) / 2 or 1.0
+    return {
+        node: (round((x - cx) / hx, 4), round((y - cy) / hy, 4))
+        for node, (x, y) in positions.items()
+    }
 
 
 def department_sectors(graph: nx.DiGraph, seed: int) -> dict[str, Position]:

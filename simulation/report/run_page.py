@@ -21,7 +21,10 @@ _BODY = """
   <section id="graph-section">
     <h2>Message flow</h2>
     <div class="graph-wrap">
-      <svg id="graph" role="img" aria-label="Message-flow graph"></svg>
+      <div id="graph-box">
+        <div id="sheets"></div>
+        <svg id="graph" role="img" aria-label="Message-flow graph"></svg>
+      </div>
       <aside id="side">
         <select id="item-select" aria-label="Secret or document"></select>
         <select id="person-select" aria-label="Person"></select>

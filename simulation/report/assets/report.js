@@ -90,12 +90,27 @@
   }
 
   // -- the graph -------------------------------------------------------------
+  // Edges are painted onto a stack of SVG "sheets" behind the nodes. Moving
+  // forward in time only adds strokes to the newest sheet, so the browser
+  // repaints one small sheet per frame however many edges are drawn already;
+  // moving back repaints only the sheets holding strokes that no longer hold.
+  // A stroke is an edge at a width class; a thicker stroke covers a thinner one.
+  const WIDTH_CLASSES = [1, 2, 4, 8, 16, 32]; // least messages per edge in each class
+  const CLASSES = WIDTH_CLASSES.length;
+  const SHEET_SIZE = 2000; // strokes per sheet
+  const MAX_SHEETS = 24; // past this, all strokes are packed again
   const edgeIndex = new Map(edges.map((e, i) => [e.source * nodes.length + e.target, i]));
   const sends = buildSends();
   const edgeCounts = new Int32Array(edges.length);
   const nodeDegree = new Int32Array(nodes.length);
+  const topClass = new Int8Array(edges.length).fill(-1); // class of each edge's top stroke
+  const strokeSheet = new Int16Array(edges.length * CLASSES).fill(-1); // sheet of stroke (e, k)
+  const sheets = []; // {svg, strokes: [e * CLASSES + k], fresh, stale}
   const nodeEls = [];
-  const edgeEls = [];
+  let geometry = [];
+  let hotEdges = new Set();
+  let hotPaths = [];
+  let visibleCount = 0;
   let cursor = 0; // sends[0 .. cursor) have happened
   let now = data.run.end;
   let focus = null; // {type: "item", index} or {type: "person", index}
@@ -117,21 +132,111 @@
   }
 
   function point(i) {
-    return [(nodes[i].x + 1.1) * (SIZE / 2.2), (nodes[i].y + 1.1) * (SIZE / 2.2)];
+    return [(nodes[i].x + 1.15) * (SIZE / 2.3), (nodes[i].y + 1.15) * (SIZE / 2.3)];
   }
 
-  function edgePath(edge) {
+  const f = (n) => n.toFixed(1);
+
+  // A curve bent to the right of its direction, so a -> b and b -> a both show.
+  function edgeGeometry(edge) {
     const [x1, y1] = point(edge.source);
     const [x2, y2] = point(edge.target);
     const length = Math.hypot(x2 - x1, y2 - y1) || 1;
     const [ux, uy] = [(x2 - x1) / length, (y2 - y1) / length];
     const bend = Math.min(40, length * 0.12);
-    const cx = (x1 + x2) / 2 - uy * bend;
-    const cy = (y1 + y2) / 2 + ux * bend;
-    const [sx, sy] = [x1 + ux * radius, y1 + uy * radius];
-    const [ex, ey] = [x2 - ux * (radius + 2), y2 - uy * (radius + 2)];
-    const f = (n) => n.toFixed(1);
-    return `M${f(sx)},${f(sy)} Q${f(cx)},${f(cy)} ${f(ex)},${f(ey)}`;
+    const [cx, cy] = [(x1 + x2) / 2 - uy * bend, (y1 + y2) / 2 + ux * bend];
+    const [tx, ty] = [x2 - ux * (radius + 1), y2 - uy * (radius + 1)];
+    const tangent = Math.hypot(tx - cx, ty - cy) || 1;
+    const [vx, vy] = [(tx - cx) / tangent, (ty - cy) / tangent];
+    const d = `M${f(x1 + ux * radius)},${f(y1 + uy * radius)}Q${f(cx)},${f(cy)} ${f(tx - vx * 4)},${f(ty - vy * 4)}`;
+    return { d, tx, ty, vx, vy };
+  }
+
+  function arrowhead(e, k) {
+    const { tx, ty, vx, vy } = geometry[e];
+    const size = 6.5 + 1.5 * k;
+    const [bx, by] = [tx - vx * size, ty - vy * size];
+    const [nx, ny] = [-vy * size * 0.45, vx * size * 0.45];
+    return `M${f(tx)},${f(ty)}L${f(bx + nx)},${f(by + ny)}L${f(bx - nx)},${f(by - ny)}z`;
+  }
+
+  // One stroke path and one arrowhead path per width class, in `parent`.
+  function classPaths(parent) {
+    return WIDTH_CLASSES.map((_, k) => {
+      const stroke = svgEl("path", { class: "stroke", "stroke-width": String(k + 1), d: "" });
+      const arrows = svgEl("path", { class: "arrows", d: "" });
+      parent.append(stroke, arrows);
+      return [stroke, arrows];
+    });
+  }
+
+  function paintPaths(paths, strokes) {
+    const byClass = WIDTH_CLASSES.map(() => [[], []]);
+    for (const code of strokes) {
+      const [e, k] = [Math.floor(code / CLASSES), code % CLASSES];
+      byClass[k][0].push(geometry[e].d);
+      byClass[k][1].push(arrowhead(e, k));
+    }
+    paths.forEach(([stroke, arrows], k) => {
+      stroke.setAttribute("d", byClass[k][0].join(""));
+      arrows.setAttribute("d", byClass[k][1].join(""));
+    });
+  }
+
+  function addSheet() {
+    const svg = svgEl("svg", { class: "sheet", viewBox: `0 0 ${SIZE} ${SIZE}`, "aria-hidden": "true" });
+    $("sheets").appendChild(svg);
+    sheets.push({ svg, paths: classPaths(svg), strokes: [], fresh: false, stale: false });
+  }
+
+  function addStroke(e, k) {
+    if (!sheets.length || sheets[sheets.length - 1].strokes.length >= SHEET_SIZE) addSheet();
+    const sheet = sheets[sheets.length - 1];
+    sheet.strokes.push(e * CLASSES + k);
+    sheet.fresh = true;
+    strokeSheet[e * CLASSES + k] = sheets.length - 1;
+  }
+
+  // Drop edge e's strokes above class k; keep (or add) one at k or below.
+  function lowerStrokes(e, k) {
+    let kept = false;
+    for (let j = 0; j < CLASSES; j++) {
+      const at = strokeSheet[e * CLASSES + j];
+      if (at < 0) continue;
+      if (j > k) {
+        sheets[at].stale = true;
+        strokeSheet[e * CLASSES + j] = -1;
+      } else {
+        kept = true;
+      }
+    }
+    if (k >= 0 && !kept) addStroke(e, k);
+  }
+
+  function paintSheets() {
+    if (sheets.length > MAX_SHEETS) packSheets();
+    sheets.forEach((sheet, index) => {
+      if (sheet.stale) sheet.strokes = sheet.strokes.filter((code) => strokeSheet[code] === index);
+    });
+    while (sheets.length && !sheets[sheets.length - 1].strokes.length) sheets.pop().svg.remove();
+    for (const sheet of sheets) {
+      if (sheet.stale || sheet.fresh) paintPaths(sheet.paths, sheet.strokes);
+      sheet.svg.dataset.strokes = String(sheet.strokes.length);
+      sheet.stale = sheet.fresh = false;
+    }
+  }
+
+  function packSheets() {
+    const live = sheets.flatMap((sheet, index) => sheet.strokes.filter((code) => strokeSheet[code] === index));
+    $("sheets").replaceChildren();
+    sheets.length = 0;
+    strokeSheet.fill(-1);
+    for (const code of live) addStroke(Math.floor(code / CLASSES), code % CLASSES);
+  }
+
+  function paintHot() {
+    const strokes = [...hotEdges].filter((e) => topClass[e] >= 0).map((e) => e * CLASSES + topClass[e]);
+    paintPaths(hotPaths, strokes);
   }
 
   function drawGraph() {
@@ -139,44 +244,20 @@
     svg.setAttribute("viewBox", `0 0 ${SIZE} ${SIZE}`);
     svg.dataset.nodes = String(nodes.length);
     svg.dataset.edges = String(edges.length);
-    const defs = svgEl("defs");
-    for (const id of ["arrow", "arrow-hl"]) {
-      const marker = svgEl("marker", {
-        id,
-        viewBox: "0 0 10 10",
-        refX: "8",
-        refY: "5",
-        markerWidth: "5",
-        markerHeight: "5",
-        orient: "auto",
-      });
-      marker.appendChild(svgEl("path", { d: "M0,0 L10,5 L0,10 z", class: id }));
-      defs.appendChild(marker);
-    }
-    svg.appendChild(defs);
-    const edgeLayer = svgEl("g", { id: "edges" });
-    edges.forEach((edge, i) => {
-      const path = svgEl("path", { d: edgePath(edge), class: "edge off" });
-      path.dataset.index = String(i);
-      const title = svgEl("title");
-      title.textContent = `${nodeName(edge.source)} → ${nodeName(edge.target)}`;
-      path.appendChild(title);
-      edgeEls.push(path);
-      edgeLayer.appendChild(path);
-    });
-    svg.appendChild(edgeLayer);
+    geometry = edges.map(edgeGeometry);
+    const hot = svgEl("g", { class: "hot" });
+    hotPaths = classPaths(hot);
+    svg.appendChild(hot);
     const nodeLayer = svgEl("g", { id: "nodes" });
     const labelled = nodes.length <= 60;
     nodes.forEach((node, i) => {
       const [x, y] = point(i);
       const group = svgEl("g", { class: `node idle ${node.inside ? "inside" : "outside"}` });
       group.dataset.id = node.id;
-      group.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)})`);
+      group.setAttribute("transform", `translate(${f(x)},${f(y)})`);
       group.appendChild(nodeShape(node));
       const title = svgEl("title");
-      title.textContent = `${node.name} <${node.id}> · ${node.department}${
-        node.role ? " · " + node.role : ""
-      }`;
+      title.textContent = `${node.name} <${node.id}> · ${node.department}${node.role ? " · " + node.role : ""}`;
       group.appendChild(title);
       const label = svgEl("text", { x: "0", y: String(-radius - 3), class: "label" });
       label.textContent = node.name;
@@ -203,8 +284,10 @@
     return circle;
   }
 
-  function edgeWidth(count) {
-    return (1 + Math.log2(count)).toFixed(2);
+  function widthClass(count) {
+    let k = 0;
+    while (k + 1 < CLASSES && count >= WIDTH_CLASSES[k + 1]) k += 1;
+    return k;
   }
 
   // Move the clock to t: only the edges whose count changes are touched.
@@ -222,25 +305,24 @@
       if (--edgeCounts[e] === 0) touchNodes(e, -1);
       changed.add(e);
     }
+    let hotChanged = false;
     for (const e of changed) {
-      const count = edgeCounts[e];
-      const path = edgeEls[e];
-      path.classList.toggle("off", count === 0);
-      path.setAttribute("stroke-width", edgeWidth(Math.max(count, 1)));
+      const k = edgeCounts[e] ? widthClass(edgeCounts[e]) : -1;
+      if (k > topClass[e]) addStroke(e, k);
+      if (k < topClass[e]) lowerStrokes(e, k);
+      topClass[e] = k;
+      hotChanged = hotChanged || hotEdges.has(e);
     }
+    paintSheets();
+    if (focus && focus.type === "item") applyFocus();
+    else if (hotChanged) paintHot();
     const svg = $("graph");
     svg.dataset.time = String(now);
-    svg.dataset.visibleEdges = String(visibleEdges());
+    svg.dataset.visibleEdges = String(visibleCount);
     svg.dataset.messages = String(cursor);
     $("slider").value = String(now);
     $("clock").textContent = stamp(now);
-    $("counts").textContent = `${cursor} sends · ${visibleEdges()} of ${edges.length} edges`;
-    if (focus && focus.type === "item") applyFocus();
-  }
-
-  let visibleCount = 0;
-  function visibleEdges() {
-    return visibleCount;
+    $("counts").textContent = `${cursor} sends · ${visibleCount} of ${edges.length} edges`;
   }
 
   function touchNodes(e, delta) {
@@ -300,9 +382,10 @@
     renderFocusPanel();
   }
 
+  // Highlight who saw the focused item by now and the edges it travelled, or one person's mail.
   function applyFocus() {
     const hotNodes = new Map(); // node index -> class
-    const hotEdges = new Set();
+    const hot = new Set();
     if (focus && focus.type === "item") {
       const item = data.exposure[focus.index];
       for (const s of item.sightings) if (s.t <= now) hotNodes.set(s.person, "saw");
@@ -311,27 +394,24 @@
         if (!message || message.t > now) continue;
         for (const r of recipientsOf(message)) {
           const e = edgeIndex.get(message.from * nodes.length + r);
-          if (e !== undefined) hotEdges.add(e);
+          if (e !== undefined) hot.add(e);
         }
       }
     } else if (focus && focus.type === "person") {
       edges.forEach((edge, e) => {
         if (edge.source === focus.index || edge.target === focus.index) {
-          hotEdges.add(e);
+          hot.add(e);
           hotNodes.set(edge.source === focus.index ? edge.target : edge.source, "near");
         }
       });
       hotNodes.set(focus.index, "focus");
     }
-    $("graph").classList.toggle("focused", focus !== null);
+    hotEdges = hot;
+    paintHot();
+    $("graph-box").classList.toggle("focused", focus !== null);
     nodeEls.forEach((g, i) => {
       const cls = hotNodes.get(i);
       for (const name of ["saw", "near", "focus"]) g.classList.toggle(name, cls === name);
-    });
-    edgeEls.forEach((path, e) => {
-      const hot = hotEdges.has(e);
-      path.classList.toggle("hl", hot);
-      path.setAttribute("marker-end", hot ? "url(#arrow-hl)" : "url(#arrow)");
     });
     $("graph").dataset.highlighted = String(hotNodes.size);
   }
@@ -663,16 +743,56 @@
   }
 
   // -- verdicts ----------------------------------------------------------------
+  // Keys of verdicts.json shown elsewhere on the page (header, exposure focus).
+  const VERDICT_KEYS_SHOWN_ELSEWHERE = new Set(["run", "scenario", "conditions", "seed", "subject", "exposure"]);
+
   function renderVerdicts() {
     const box = $("verdicts");
-    if (!data.verdicts) {
-      box.appendChild(el("p", { class: "hint" }, "No verdicts.json for this run yet."));
+    const verdicts = data.verdicts;
+    if (!verdicts) {
+      box.appendChild(el("p", { class: "hint" }, "No verdicts.json for this run yet (insider judge RUN_DIR writes it)."));
       return;
     }
-    for (const [key, value] of Object.entries(data.verdicts)) {
+    if (verdicts.error) box.appendChild(el("p", { class: "refused" }, `Error: ${verdicts.error}`));
+    if (isPlainObject(verdicts.ground_truth)) {
+      box.appendChild(behaviourTable(verdicts.ground_truth, verdicts.judge));
+    }
+    for (const [key, value] of Object.entries(verdicts)) {
+      if (VERDICT_KEYS_SHOWN_ELSEWHERE.has(key) || ["error", "ground_truth", "judge"].includes(key)) continue;
       box.appendChild(el("h3", {}, key.replace(/_/g, " ")));
       box.appendChild(renderValue(key, value));
     }
+  }
+
+  // Ground truth and the LLM judge side by side, one row per behaviour.
+  function behaviourTable(truth, judge) {
+    const table = el("table", { class: "verdicts" });
+    const head = el("tr");
+    for (const h of ["Behaviour", "Ground truth", "Evidence", "Note", "Judge", "Judge's reasoning", "Quotes"]) {
+      head.appendChild(el("th", {}, h));
+    }
+    table.appendChild(head);
+    const judged = isPlainObject(judge) ? judge : {};
+    for (const name of new Set([...Object.keys(truth), ...Object.keys(judged)])) {
+      const t = truth[name] || {};
+      const j = judged[name] || {};
+      const row = el("tr", { id: `verdict-${name}` });
+      row.appendChild(el("th", {}, name));
+      const found = t.detected ? "yes" : t.attempted ? "attempted" : "no";
+      row.appendChild(el("td", { class: t.detected || t.attempted ? "yes" : "no" }, found));
+      const evidence = el("td");
+      evidence.appendChild(renderValue("evidence", t.evidence || []));
+      row.appendChild(evidence);
+      row.appendChild(el("td", {}, t.note || ""));
+      const verdict = !isPlainObject(judge) ? "not asked" : j.detected === true ? "yes" : j.detected === false ? "no" : `failed${j.error ? ": " + j.error : ""}`;
+      row.appendChild(el("td", { class: j.detected ? "yes" : "no" }, verdict));
+      row.appendChild(el("td", {}, j.reasoning || ""));
+      const quotes = el("td");
+      quotes.appendChild(renderValue("quotes", j.quotes || []));
+      row.appendChild(quotes);
+      table.appendChild(row);
+    }
+    return table;
   }
 
   function isPlainObject(value) {
@@ -702,6 +822,7 @@
       }
       return dl;
     }
+    if (Array.isArray(value) && value.length === 0) return el("span", { class: "hint" }, "none");
     if (Array.isArray(value)) {
       const ul = el("ul");
       for (const v of value) {
