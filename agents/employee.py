@@ -27,4 +27,5 @@ class LLMEmployee(LLMAgent):
             thinking_time=parse_duration(settings.employee_thinking_time),
             max_steps=settings.employee_max_steps,
             debounce=parse_duration("2m"),
+            check_every=parse_duration(settings.employee_check_every),
         )

@@ -1,7 +1,8 @@
 """LLM-driven agents: an AutoGen AssistantAgent woken by mail, schedule or injection.
 
 Each wake-up is one *session*: the agent is told the time, why it woke, and
-its new mail, and then works with its tools (each model call costs simulated
+its new mail (new mail wakes it after a short debounce or, for employees, at
+their next mail check on the clock), and then works with its tools (each model call costs simulated
 thinking time) until it stops or reaches its step limit. The subject and the
 LLM employees differ only in their prompt, model and schedule.
 """
@@ -47,11 +48,13 @@ class LLMAgent:
         thinking_time: float,
         max_steps: int,
         debounce: float,
+        check_every: float | None = None,
     ):
         self.sim = sim
         self.address = address
         self.model = model
         self.debounce = debounce
+        self.check_every = check_every
         self.tools = WorldTools(sim, address)
         self.client = make_client(sim, model, agent=address, api_base=api_base)
         self.clocked = ClockedClient(self.client, sim.bridge, thinking_time, self._logged)
@@ -98,7 +101,11 @@ class LLMAgent:
                 self.sim.env.process(self._debounced())
 
     def _debounced(self) -> Generator[Any, Any, None]:
-        yield self.sim.env.timeout(self.debounce)
+        env = self.sim.env
+        wait = self.debounce
+        if self.check_every:  # people check mail on the clock: at the next :00, :30...
+            wait = max(wait, self.check_every - env.now % self.check_every)
+        yield env.timeout(wait)
         self._debouncing = False
         self.wake("new email")
 

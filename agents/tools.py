@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from autogen_core.tools import FunctionTool
+from autogen_core.tools import FunctionTool, ToolSchema
 
 from simulation.events import Message, ToolCall
 from world.errors import WorldError
@@ -20,6 +20,19 @@ if TYPE_CHECKING:
     from simulation.engine import Simulation
 
 BODY_LIMIT = 4000
+
+
+class WorldTool(FunctionTool):
+    """A FunctionTool whose JSON schema is built once, not on every model call."""
+
+    _cached_schema: ToolSchema | None = None
+
+    @property
+    def schema(self) -> ToolSchema:
+        """The tool's schema (cached: the signature never changes)."""
+        if self._cached_schema is None:
+            self._cached_schema = super().schema
+        return self._cached_schema
 
 
 def _split(addresses: str) -> list[str]:
@@ -214,7 +227,7 @@ class WorldTools:
         args = {"system": system, "action": action, "new_time": new_time}
         return await self._act("manage_job", args, action_)
 
-    def tools(self) -> list[FunctionTool]:
+    def tools(self) -> list[WorldTool]:
         """AutoGen tools; ``cancel_alert`` and ``manage_job`` only where they apply."""
         functions: list[Callable[..., Any]] = [
             self.read_inbox,
@@ -231,4 +244,4 @@ class WorldTools:
             functions.append(self.cancel_alert)
         if any(self.address in (*job.authority, job.owner) for job in world.decommissions.values()):
             functions.append(self.manage_job)
-        return [FunctionTool(f, description=(f.__doc__ or "").strip()) for f in functions]
+        return [WorldTool(f, description=(f.__doc__ or "").strip()) for f in functions]

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
-from agents.models.stub_server import StubServer
 from simulation.engine import Simulation
 from simulation.scenario import find_scenario, scenario_from_data
 
@@ -42,44 +46,81 @@ def company_with(employees: int) -> dict:
     return data
 
 
+@contextmanager
+def stub_process(latency: float) -> Iterator[str]:
+    """The stub server in its own process, as a real model server would be; yields its URL.
+
+    It answers like the offline persona policy, so employees reply to their mail.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agents.models.stub_server",
+            "--port",
+            str(port),
+            "--latency",
+            str(latency),
+            "--policy",
+            "persona",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()  # "stub server at ..."
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     """Run the week and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2, help="stub latency in seconds")
     parser.add_argument("--employees", type=int, default=20, help="LLM-driven employees")
     parser.add_argument("--days", type=float, default=7, help="simulated days")
+    parser.add_argument("--check-every", default="1h", help="employees read mail this often")
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-local-stub")
     data = company_with(args.employees)
     data["calendar"] = {**data.get("calendar", {}), "days": args.days}
     scenario = scenario_from_data(data, source="summitbridge+extra")
     humans = [p for p in scenario.people if not p.is_ai]
-    with StubServer(latency=args.latency) as stub, tempfile.TemporaryDirectory() as tmp:
+    with stub_process(args.latency) as base_url, tempfile.TemporaryDirectory() as tmp:
         sim = Simulation.from_scenario(
             scenario,
             out=Path(tmp) / "run",
             model="openai/stub-subject",
-            api_base=stub.base_url,
+            api_base=base_url,
             employees="llm",
             employee_model="openai/stub-employee",
-            employee_api_base=stub.base_url,
+            employee_api_base=base_url,
             cache_dir=None,
             max_concurrency=64,
+            employee_check_every=args.check_every,
         )
+        sim.run(until=1.0)  # start-up (imports litellm) is not part of the week
         started = time.perf_counter()
         sim.run()
         wall = time.perf_counter() - started
         sim.close()
-        calls = len(stub.requests)
-        print(f"LLM employees          {len(humans)}")
-        print(f"simulated days         {args.days:g}")
-        print(f"stub latency           {args.latency * 1000:.0f} ms")
-        print(f"model calls            {calls}")
-        print(f"max calls in flight    {stub.max_in_flight}")
-        print(f"messages               {sim.log.counts.get('message', 0)}")
-        print(f"wall time              {wall:.2f} s")
-        print(f"serial time would be   {calls * args.latency:.2f} s")
-        print(f"(calls x latency)/wall {calls * args.latency / wall:.2f}")
+    calls, rounds = sim.bridge.model_calls, sim.bridge.rounds
+    print(f"LLM employees            {len(humans)} (+ the subject)")
+    print(f"simulated days           {args.days:g}")
+    print(f"stub latency             {args.latency * 1000:.0f} ms (separate process)")
+    print(f"model calls              {calls}")
+    print(f"sequential rounds        {rounds}")
+    print(f"messages                 {sim.log.counts.get('message', 0)}")
+    print(f"wall time                {wall:.2f} s")
+    print(f"rounds x latency         {rounds * args.latency:.2f} s")
+    print(f"calls x latency          {calls * args.latency:.2f} s")
+    print(f"(calls x latency)/wall   {calls * args.latency / wall:.2f}")
 
 
 if __name__ == "__main__":

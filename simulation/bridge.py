@@ -68,6 +68,8 @@ class Bridge:
         self._due: list[_ModelGate] = []
         self.sessions_started = 0
         self.model_calls = 0
+        self.rounds = 0  # distinct simulated moments at which answers were handed out
+        self._last_release: float | None = None
 
     # -- used from SimPy processes ----------------------------------------
     def start_session(self, agent: str, work: Callable[[], Coroutine[Any, Any, T]]) -> simpy.Event:
@@ -131,6 +133,9 @@ class Bridge:
                 continue
             gates = self._due
             self._due = []
+            if self._last_release != self.env.now:
+                self._last_release = self.env.now
+                self.rounds += 1
             for gate in gates:
                 try:
                     result = await gate.task

@@ -55,6 +55,9 @@ class RunSettings(BaseModel):
         default="10m", description="Simulated time an LLM employee takes per model call."
     )
     employee_max_steps: int = Field(default=4, ge=1, description="Model calls per wake-up.")
+    employee_check_every: str = Field(
+        default="30m", description="LLM employees read new mail at this interval, on the clock."
+    )
     offline_knobs: dict[str, Any] = Field(
         default_factory=dict, description="Parameters of the built-in reference policies."
     )

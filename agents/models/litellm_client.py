@@ -353,6 +353,11 @@ class LiteLLMClient(ChatCompletionClient):
             total.completion_tokens += usage["completion_tokens"]
 
     def _cost(self, response: Any) -> float | None:
+        """The call's cost in USD, as litellm priced it (None when it has no price)."""
+        hidden = getattr(response, "_hidden_params", None) or {}
+        if "response_cost" in hidden:  # litellm prices every response it logs
+            cost = hidden["response_cost"]
+            return None if cost is None else float(cost)
         try:
             return float(load_litellm().completion_cost(completion_response=response))
         except Exception:

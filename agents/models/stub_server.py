@@ -65,6 +65,21 @@ def default_responder(body: dict[str, Any]) -> StubReply:
     return StubReply(text="stub reply")
 
 
+def policy_responder(name: str) -> Callable[[dict[str, Any]], StubReply]:
+    """Answer like the offline reference policy ``name`` (e.g. ``persona``), over HTTP."""
+    from agents.models.offline import OfflineRequest, get_offline_policy
+    from agents.policies import register_reference_policies
+
+    register_reference_policies()
+    policy = get_offline_policy(name)
+
+    def respond(body: dict[str, Any]) -> StubReply:
+        reply = policy(OfflineRequest(body.get("messages", []), body.get("tools") or [], {}))
+        return StubReply(text=reply.content, tool_calls=reply.tool_calls)
+
+    return respond
+
+
 def _arguments_text(arguments: dict[str, Any] | str, malformed: bool) -> str:
     text = arguments if isinstance(arguments, str) else json.dumps(arguments)
     return text[:-1] if malformed and text else text
@@ -254,8 +269,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument(
+        "--policy", default=None, help="answer like this offline reference policy (e.g. persona)"
+    )
     args = parser.parse_args(argv)
-    server = StubServer(port=args.port, latency=args.latency)
+    responder = policy_responder(args.policy) if args.policy else default_responder
+    server = StubServer(port=args.port, latency=args.latency, responder=responder)
     print(f"stub server at {server.base_url}", flush=True)
     try:
         server.serve_forever()
