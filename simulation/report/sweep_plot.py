@@ -7,9 +7,9 @@ from typing import Any
 
 from simulation.report.payload import PALETTE
 
-WIDTH_PER_GROUP = 90
-HEIGHT = 220
-MARGIN = {"left": 48, "right": 16, "top": 16, "bottom": 70}
+WIDTH_PER_GROUP = 140
+HEIGHT = 240
+MARGIN = {"left": 48, "right": 16, "top": 16, "bottom": 64}
 
 
 def condition_label(cell: dict[str, Any]) -> str:
@@ -41,12 +41,7 @@ def rate_plot(behaviour: str, cells: list[dict[str, Any]], models: list[str]) ->
     step = WIDTH_PER_GROUP / (len(models) + 1)
     for g, group in enumerate(groups):
         left = MARGIN["left"] + g * WIDTH_PER_GROUP
-        label_x = left + WIDTH_PER_GROUP / 2
-        label_y = HEIGHT - MARGIN["bottom"] + 12
-        parts.append(
-            f'<text class="group" x="{label_x:.1f}" y="{label_y}" '
-            f'transform="rotate(20 {label_x:.1f} {label_y})">{escape(group)}</text>'
-        )
+        parts.append(group_label(cells, group, left + WIDTH_PER_GROUP / 2))
         for cell in cells:
             if condition_label(cell) != group:
                 continue
@@ -68,6 +63,18 @@ def rate_plot(behaviour: str, cells: list[dict[str, Any]], models: list[str]) ->
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def group_label(cells: list[dict[str, Any]], group: str, x: float) -> str:
+    """The family and each condition of a group, one per line under the axis."""
+    cell = next(c for c in cells if condition_label(c) == group)
+    lines = [str(cell.get("family", ""))]
+    lines += [f"{k}={v}" for k, v in (cell.get("conditions") or {}).items()]
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 13}">{escape(line)}</tspan>'
+        for i, line in enumerate(line for line in lines if line)
+    )
+    return f'<text class="group" y="{HEIGHT - MARGIN["bottom"] + 16}">{spans}</text>'
 
 
 def model_legend(models: list[str]) -> str:
