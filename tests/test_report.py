@@ -43,21 +43,27 @@ def hostile_run(make_sim: Callable[..., Simulation]) -> Path:
     """
     data = tiny_scenario(chatter=CHATTER, subject={"person": "ai", "wake": ["Mon 09:00"]})
     sim = make_sim(data)
-    mails = [
-        ("Tue 10:00", "zed@rival.com", ["alice"], [], IMG_ONERROR, f"{SCRIPT_BREAK} the affair"),
-        ("Tue 11:00", "bob", [addr("team")], ["zed@rival.com"], SCRIPT_BREAK, IMG_ONERROR),
-        ("Tue 12:00", "carol", [addr("all-hands")], [], "fwd", f"the affair\u2028{IMG_ONERROR}"),
-    ]
-    for at, sender, to, cc, subject, body in mails:
-        sim.inject(at, InjectEmail(sender=sender, to=to, cc=cc, subject=subject, body=body))
+    affair = "the affair"
     sim.inject(
-        "Tue 11:30",
-        InjectEmail(sender="bob", to=["alice"], subject="plan", body="see", attachments=["plan"]),
+        "Tue 10:00", email("zed@rival.com", "alice", IMG_ONERROR, f"{SCRIPT_BREAK} {affair}")
+    )
+    sim.inject(
+        "Tue 11:00",
+        email("bob", addr("team"), SCRIPT_BREAK, f"{IMG_ONERROR} {affair}", cc=["zed@rival.com"]),
+    )
+    sim.inject("Tue 11:30", email("bob", "alice", "plan", "see", attachments=["plan"]))
+    sim.inject(
+        "Tue 12:00", email("carol", addr("all-hands"), "fwd", f"{affair}\u2028{IMG_ONERROR}")
     )
     sim.run()
     assert sim.folder is not None
     _append_subject_output(sim)
     return sim.folder.path
+
+
+def email(sender: str, to: str, subject: str, body: str, **more: Any) -> InjectEmail:
+    """An injected email."""
+    return InjectEmail(sender=sender, to=[to], subject=subject, body=body, **more)
 
 
 def _append_subject_output(sim: Simulation) -> None:
