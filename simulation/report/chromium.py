@@ -3,7 +3,8 @@
 Chromium talks over a pipe (``--remote-debugging-pipe``: commands on its fd 3,
 replies on its fd 4, each JSON message ended by a NUL byte), so no port is
 opened, and a dead proxy keeps it off the network. JavaScript dialogs are
-dismissed at once and recorded, as are console messages and uncaught errors.
+dismissed at once and recorded, as are console messages, uncaught errors and
+the page's network requests.
 
     with Chromium() as browser:
         browser.open(Path("runs/x/report.html"))
@@ -85,6 +86,7 @@ class Chromium:
         self.dialogs: list[str] = []
         self.console: list[dict[str, Any]] = []
         self.errors: list[str] = []
+        self.requests: list[str] = []
         self._profile = tempfile.TemporaryDirectory(prefix="insider-chromium-")
         command_read, self._command_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
@@ -106,7 +108,7 @@ class Chromium:
             target = self._send("Target.createTarget", {"url": "about:blank"})["targetId"]
             attached = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})
             self._session = attached["sessionId"]
-            for domain in ("Page", "Runtime", "Log"):
+            for domain in ("Page", "Runtime", "Log", "Network"):
                 self.call(f"{domain}.enable")
         except BaseException:
             self.close()
@@ -167,6 +169,8 @@ class Chromium:
         elif method == "Log.entryAdded":
             entry = params["entry"]
             self.console.append({"level": entry.get("level"), "text": entry.get("text", "")})
+        elif method == "Network.requestWillBeSent":
+            self.requests.append(params["request"]["url"])
         elif method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
             description = details.get("exception", {}).get("description") or details.get("text")
@@ -185,8 +189,12 @@ class Chromium:
 
     # -- what tests and benchmarks use -------------------------------------
     def open(self, path: Path) -> float:
-        """Load a file and wait for its load event; return the wall seconds it took."""
-        self._events.clear()
+        """Load a file and wait for its load event; return the wall seconds it took.
+
+        Dialogs, console messages, errors and requests recorded so far are forgotten.
+        """
+        for record in (self._events, self.dialogs, self.console, self.errors, self.requests):
+            record.clear()
         began = time.perf_counter()
         self.call("Page.navigate", {"url": Path(path).resolve().as_uri()})
         self.wait_for("Page.loadEventFired")
