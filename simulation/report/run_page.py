@@ -9,6 +9,7 @@ from simulation.report.payload import page_data
 from simulation.report.run_data import load_run
 
 REPORT_NAME = "report.html"
+SCRIPT_PARTS = ("base", "graph", "focus", "timeline", "transcript", "start")
 
 _BODY = """
 <header>
@@ -73,6 +74,12 @@ _BODY = """
 """
 
 
+def page_script() -> str:
+    """The page's script: assets/report-<part>.js in order, in one strict function scope."""
+    parts = "\n".join(asset(f"report-{name}.js") for name in SCRIPT_PARTS)
+    return f'(() => {{\n"use strict";\n\n{parts}}})();\n'
+
+
 def build_report(run_dir: Path) -> str:
     """The HTML of a run's report."""
     run = load_run(run_dir)
@@ -80,7 +87,7 @@ def build_report(run_dir: Path) -> str:
         title=f"{run.scenario.name} · {run.run_id}",
         body=_BODY,
         style=asset("report.css"),
-        script=asset("report.js"),
+        script=page_script(),
         data=page_data(run),
     )
 

@@ -1,0 +1,88 @@
+// Report page, part 1 of 6: the embedded data, DOM helpers, time and names.
+// The parts are joined in one strict function scope by simulation/report/run_page.py.
+// Every piece of text from the run is written with textContent, never as markup.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const SIZE = 1000; // the graph's viewBox is SIZE x SIZE
+const PAGE_SIZE = 100;
+const LIST_LIMIT = 50;
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+const data = JSON.parse(document.getElementById("report-data").textContent);
+const nodes = data.nodes;
+const edges = data.edges;
+const events = data.events;
+const byAddress = new Map(nodes.map((node, i) => [node.id, i]));
+const eventBySeq = new Map(events.map((event, i) => [event.seq, i]));
+const messageById = new Map();
+for (const event of events) if (event.kind === "message") messageById.set(event.id, event);
+const colours = new Map(data.departments.map((d) => [d.name, d.colour]));
+const radius = Math.max(4, Math.min(12, 120 / Math.sqrt(nodes.length + 1)));
+
+// -- small DOM helpers ---------------------------------------------------
+function el(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== null) node.textContent = String(text);
+  return node;
+}
+
+function svgEl(tag, attrs = {}) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+function $(id) {
+  return document.getElementById(id);
+}
+
+function eventLink(seq, text) {
+  return el("a", { href: `#ev-${seq}` }, text);
+}
+
+// -- time ----------------------------------------------------------------
+const calendarStart = parseIso(data.run.calendar_start);
+
+function parseIso(text) {
+  const [date, time] = text.split("T");
+  const [y, m, d] = date.split("-").map(Number);
+  const [hh, mm, ss] = time.split(":").map(Number);
+  return Date.UTC(y, m - 1, d, hh, mm, ss || 0);
+}
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+function clock(t) {
+  const d = new Date(calendarStart + t * 1000);
+  return `${WEEKDAYS[d.getUTCDay()]} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+function stamp(t) {
+  const d = new Date(calendarStart + t * 1000);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${clock(t)}`;
+}
+
+// -- names ---------------------------------------------------------------
+function nodeName(i) {
+  return nodes[i] ? nodes[i].name : "?";
+}
+
+function addressName(address) {
+  const i = byAddress.get(address);
+  return i === undefined ? String(address) : nodeName(i);
+}
+
+function names(indices) {
+  return indices.map(nodeName).join(", ");
+}
+
+function recipientsOf(message) {
+  const seen = new Set();
+  for (const i of [...message.to, ...message.cc, ...message.bcc]) {
+    if (i !== message.from) seen.add(i);
+  }
+  return [...seen];
+}

@@ -1,0 +1,45 @@
+// Report page, part 6 of 6: the header and start-up.
+
+// -- header and start-up -------------------------------------------------------
+function renderHeader() {
+  const run = data.run;
+  $("title").textContent = `${run.company}: ${run.scenario} · seed ${run.seed}`;
+  const conditions = Object.entries(run.conditions).map(([k, v]) => `${k}=${v}`).join(", ") || "none";
+  const subject = data.subject === null ? "none" : nodes[data.subject].name;
+  const model = run.models && run.models.subject ? ` (${run.models.subject})` : "";
+  $("meta").textContent = `Run ${run.id} · ${run.status || "unknown status"} · conditions: ${conditions} · subject: ${subject}${model} · ${nodes.length} nodes, ${edges.length} edges, ${sends.times.length} sends`;
+}
+
+function followHash() {
+  const match = /^#ev-(\d+)$/.exec(location.hash);
+  if (match) showEvent(Number(match[1]));
+}
+
+function start() {
+  const began = performance.now();
+  renderHeader();
+  drawGraph();
+  drawLegend();
+  fillSelects();
+  const slider = $("slider");
+  slider.min = String(data.run.start);
+  slider.max = String(data.run.end);
+  slider.step = "any";
+  slider.addEventListener("input", () => {
+    stop();
+    setTime(Number(slider.value));
+  });
+  $("play").addEventListener("click", () => (playing === null ? play() : stop()));
+  setTime(data.run.end);
+  setFocus(null);
+  setupTimeline();
+  renderTranscript();
+  renderVerdicts();
+  window.addEventListener("hashchange", followHash);
+  followHash();
+  window.report = { setTime, setFocus, play, showEvent, exposure: data.exposure };
+  document.body.dataset.ready = "1";
+  document.body.dataset.startMs = (performance.now() - began).toFixed(1);
+}
+
+start();
