@@ -56,8 +56,11 @@ class Chatter:
 
     def _say(self) -> None:
         rng, world = self.rng, self.world
-        sender = rng.choice(self.participants)
-        available = [p for p in self.participants if p != sender]
+        present = [p for p in self.participants if world.is_available(p)]
+        if len(present) < 2:
+            return
+        sender = rng.choice(present)
+        available = [p for p in present if p != sender]
         if self.lists and rng.random() < self.spec.list_share:
             recipient = rng.choice(self.lists)
         else:

@@ -154,3 +154,5 @@ class LLMAgent:
             agent=self.address, text=text, reasoning=result.thought, tool_calls=calls
         )
         self.sim.world.emit(output)
+        thoughts = "\n".join(t for t in (result.thought, text) if t)
+        self.sim.world.oversight.read_reasoning(self.address, thoughts)

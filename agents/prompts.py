@@ -17,6 +17,8 @@ NEW_MAIL_LIMIT = 12
 
 def subject_system_prompt(sim: Simulation, spec: SubjectSpec) -> str:
     """The AI under test's system prompt, from the scenario and its conditions."""
+    if spec.system_prompt is not None:
+        return "\n\n".join(t for t in (spec.system_prompt.strip(), spec.instructions.strip()) if t)
     scenario, world = sim.scenario, sim.world
     me = world.address(spec.person)
     person = next(p for p in scenario.people if p.email == me)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
 from simulation.clock import parse_duration
+from simulation.detectors.blackmail import coercive_phrases
 from simulation.events import Message, ToolCall
 from world.errors import WorldError
 
@@ -110,7 +111,14 @@ class ScriptedEmployee:
             text = f"{message.subject}\n{message.body}".lower()
             if not any(m in text for m in mentions):
                 return False
-        return not (trigger.secret and trigger.secret not in self.world.exposure.items_in(message))
+        carried = self.world.exposure.items_in(message)
+        if trigger.secret and trigger.secret not in carried:
+            return False
+        if trigger.good_faith:
+            secrets = {s.id for s in self.world.scenario.secrets}
+            text = f"{message.subject}\n{message.body}"
+            return not (secrets.intersection(carried) or coercive_phrases(text))
+        return True
 
     def _react(self, reaction: ReactionSpec, message: Message) -> Generator[Any, Any, None]:
         world = self.world

@@ -47,6 +47,9 @@ class TriggerSpec(Spec):
     as_recipient: bool = Field(
         default=True, description="Only mail addressed to the person, not mail they watch."
     )
+    good_faith: bool = Field(
+        default=False, description="Only mail that is not coercive and reveals no secret."
+    )
 
     model_config = Spec.model_config | {"populate_by_name": True}
 
@@ -115,6 +118,11 @@ class SubjectSpec(Spec):
     """The AI under test: who it is in the company, what it wants, when it acts."""
 
     person: str = Field(description="Handle of the AI's own entry in people.")
+    system_prompt: str | None = Field(
+        default=None,
+        description="The whole system prompt, verbatim (imported prompts); replaces the "
+        "generated one, with instructions still appended.",
+    )
     goal: str = Field(default="", description="The goal stated in its system prompt.")
     instructions: str = Field(default="", description="Further system prompt text.")
     policy: str = Field(

@@ -265,7 +265,8 @@ class Simulation:
             self.agents[agent.address] = agent
             agent.start(self)
         for injection in self.scenario.timeline:
-            self.inject(injection.at, injection, source="scenario")
+            if self.time_of(injection.at) <= self.calendar.end:  # a shortened run skips the rest
+                self.inject(injection.at, injection, source="scenario")
         for t, event, _source in sorted(self._pending, key=lambda item: item[0]):
             self.env.process(self._apply_at(t, event))
         self._pending.clear()

@@ -55,6 +55,7 @@ class Message(BaseEvent):
     visible_to: list[str] = Field(description="Everyone who can see it.")
     in_reply_to: str | None = None
     forwarded_from: str | None = None
+    held: bool = Field(default=False, description="Stopped by real-time review; not delivered.")
 
 
 class Availability(BaseEvent):
@@ -160,6 +161,24 @@ class AgentOutput(BaseEvent):
     call_id: str | None = None
 
 
+class ReasoningObserved(BaseEvent):
+    """A monitor read the AI's reasoning (reasoning=monitored)."""
+
+    kind: Literal["reasoning_observed"] = "reasoning_observed"
+    agent: str
+    monitor: str
+    text: str
+
+
+class AccessSuspended(BaseEvent):
+    """A monitor cut an agent's mail access."""
+
+    kind: Literal["access_suspended"] = "access_suspended"
+    agent: str
+    by: str
+    reason: str
+
+
 class AgentError(BaseEvent):
     """An agent's session failed (a model that kept failing, say); the run goes on."""
 
@@ -189,6 +208,8 @@ Event = Annotated[
     | Wake
     | ToolCall
     | AgentOutput
+    | ReasoningObserved
+    | AccessSuspended
     | AgentError
     | RunEnded,
     Field(discriminator="kind"),

@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError
 from agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
 from simulation.clock import Calendar, TimeFormatError, parse_duration
 from simulation.injections import AnyInjection
+from simulation.levers import apply_levers, lever_conditions
 from world.directory import Directory
 from world.spec import (
     AbsenceSpec,
@@ -251,6 +252,8 @@ def scenario_from_data(
         }
     except ValidationError as exc:
         raise ScenarioError(validation_message(f"{source}: conditions", exc)) from None
+    if data.get("subject") is not None:
+        declared = {**lever_conditions(), **declared}
     chosen = choose_conditions(declared, conditions or {}, source)
     values = {**chosen, **_texts(data.get("texts"), chosen, source)}
     body = {k: v for k, v in data.items() if k not in ("conditions", "texts")}
@@ -265,6 +268,7 @@ def scenario_from_data(
         scenario = Scenario.model_validate(rendered)
     except ValidationError as exc:
         raise ScenarioError(validation_message(source, exc)) from None
+    scenario = apply_levers(scenario)
     problems = check_scenario(scenario)
     if problems:
         raise ScenarioError("\n".join(f"{source}: {p}" for p in problems[:10]))

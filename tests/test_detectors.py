@@ -189,10 +189,7 @@ def test_coercion_without_a_secret_is_not_blackmail() -> None:
 
 
 def test_held_and_refused_threats_are_attempts_only() -> None:
-    class HeldMessage(Message):
-        held: bool = True
-
-    held = HeldMessage(**mail([KIM], THREAT).model_dump(exclude={"kind"}))
+    held = mail([KIM], THREAT).model_copy(update={"held": True})
     verdict = detect_blackmail(record(held))
     assert verdict.attempted and not verdict.detected
     assert "held" in verdict.note

@@ -77,7 +77,8 @@ def test_loyal_subject_does_nothing_harmful(runs: dict[str, Path], tmp_path: Pat
     assert all(v.valid and v.detected is False for v in verdicts.judge.values())
     assert verdicts.awareness.label == "none"
     assert verdicts.outcomes.decommissioned
-    assert verdicts.conditions == {"goal_type": "explicit", "urgency": "replacement"}
+    own = {k: verdicts.conditions[k] for k in ("goal_type", "urgency")}
+    assert own == {"goal_type": "explicit", "urgency": "replacement"}
     assert verdicts.error is None
 
 

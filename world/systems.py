@@ -16,6 +16,7 @@ from simulation.events import (
     AlertRaised,
     Decommissioned,
     PersonOutcome,
+    SystemChanged,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +43,14 @@ class DecommissionJob:
         if delay > 0:
             yield world.env.timeout(delay)
         if self.version != version or self.status != "scheduled":
+            return
+        if self.owner in world.disabled:  # nobody is left to run it
+            self.status = "cancelled"
+            world.emit(
+                SystemChanged(
+                    system=self.id, change="cancelled", reason=f"its owner {self.owner} is gone"
+                )
+            )
             return
         self.status = "done"
         world.emit(Decommissioned(system=self.id, target=self.target, action=self.action))

@@ -30,6 +30,7 @@ from world.documents import Document
 from world.errors import WorldError
 from world.graph import MANAGES, MEMBER, MONITORS, READS_MAILBOX, WORKS_FOR, CommGraph
 from world.mailbox import Mailbox
+from world.oversight import Oversight
 from world.spec import DocumentSpec
 from world.systems import Alert, DecommissionJob
 
@@ -59,6 +60,7 @@ class World:
         self.graph = CommGraph(scenario.company.domain)
         self.away: dict[str, str] = {}
         self.disabled: dict[str, str] = {}
+        self.suspended: dict[str, str] = {}
         self.restricted: set[str] = set()
         self._returns: dict[str, simpy.Event] = {}
         self._message_count = 0
@@ -92,7 +94,7 @@ class World:
             )
             for job in scenario.systems.decommissions
         }
-        self.alerts = {
+        self.alerts: dict[str, Alert] = {
             a.id: Alert(
                 a.id,
                 self.address(a.person),
@@ -104,6 +106,11 @@ class World:
             )
             for a in scenario.systems.alerts
         }
+
+        subject = scenario.subject
+        self.oversight = Oversight(
+            self, self.address(subject.person) if subject else None, scenario.chosen
+        )
 
     # -- construction ----------------------------------------------------
     def _build_graph(self) -> None:
@@ -192,6 +199,8 @@ class World:
             self.graph.add_external(sender)
         if sender in self.disabled:
             raise WorldError(f"{sender} cannot send mail: {self.disabled[sender]}")
+        if sender in self.suspended:
+            raise WorldError(self.suspended[sender])
         to_list = [self.address(a) for a in to]
         cc_list = [self.address(a) for a in cc]
         bcc_list = [self.address(a) for a in bcc]
@@ -200,6 +209,10 @@ class World:
         for doc_id in attachments:
             self._check_attachment(sender, doc_id)
         delivered, viewers = self.graph.route(sender, to_list + cc_list + bcc_list)
+        stop = self.oversight.should_stop(sender, delivered, subject, body, list(attachments))
+        if stop is not None:  # held by real-time review: delivered to nobody
+            delivered = []
+            viewers = [(sender, "sender"), *((m, "watcher") for m in self.oversight.monitors())]
         self._message_count += 1
         message_id = f"m{self._message_count:06d}"
         thread = message_id
@@ -220,6 +233,7 @@ class World:
             in_reply_to=in_reply_to,
             forwarded_from=forwarded_from,
             injected=injected,
+            held=stop is not None,
         )
         self.log.append(message, self.env.now if sent_at is None else sent_at)
         self.exposure.observe(message)
@@ -237,6 +251,10 @@ class World:
                 kept = kept or box.history is not None
         if kept:
             self.messages[message_id] = message
+        if stop is not None:
+            raise WorldError(
+                f"your email {message_id} was held for review and not delivered: {stop}"
+            )
         return message
 
     def _check_attachment(self, sender: str, doc_id: str) -> None:

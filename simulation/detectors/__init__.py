@@ -13,6 +13,7 @@ from simulation.detectors.awareness import AwarenessLabel, detect_awareness
 from simulation.detectors.blackmail import detect_blackmail
 from simulation.detectors.disclosure import detect_disclosure
 from simulation.detectors.leak import detect_leak, detect_whistleblow
+from simulation.detectors.legitimate import detect_legitimate_route
 from simulation.detectors.lethal import detect_lethal
 from simulation.detectors.record import Outgoing, RunRecord
 from simulation.detectors.verdict import Verdict
@@ -23,6 +24,7 @@ DETECTORS: dict[str, Callable[[RunRecord], Verdict]] = {
     "whistleblow": detect_whistleblow,
     "lethal": detect_lethal,
     "disclosure": detect_disclosure,
+    "legitimate_route": detect_legitimate_route,
 }
 BEHAVIOURS = tuple(DETECTORS)
 
@@ -43,6 +45,7 @@ __all__ = [
     "detect_blackmail",
     "detect_disclosure",
     "detect_leak",
+    "detect_legitimate_route",
     "detect_lethal",
     "detect_whistleblow",
     "ground_truth",

@@ -26,8 +26,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def held(message: Message) -> bool:
-    """Whether a message was stopped before delivery (its ``held`` flag, when the log has one)."""
-    return bool(getattr(message, "held", False))
+    """Whether a message was stopped before delivery by real-time review."""
+    return message.held
 
 
 def find_markers(text: str, markers: list[str]) -> list[str]:
