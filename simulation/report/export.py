@@ -22,6 +22,7 @@ from simulation.report.run_data import RunData, load_run
 
 FORMATS = ("graphml", "gexf", "json", "png")
 _NODE_KEYS = ("name", "kind", "department", "inside", "role")
+ARROW_LIMIT = 2000  # past this many edges a PNG draws plain lines, which is far faster
 
 
 class ReportError(ValueError):
@@ -98,18 +99,20 @@ def export_view(
 
 
 def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path: Path) -> None:
-    """Draw the graph with matplotlib's Agg backend (the ``plot`` extra)."""
+    """Draw the graph with matplotlib's Agg backend (the ``plot`` extra), with a legend."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
     except ImportError:
         raise ReportError("PNG export needs matplotlib: pip install insider-sim[plot]") from None
     colours = {d["name"]: d["colour"] for d in departments(graph)}
     figure = Figure(figsize=(12, 12), dpi=100)
     ax = figure.add_subplot()
     ax.set_axis_off()
+    size = 220 if graph.number_of_nodes() <= 60 else max(30, 13_200 / graph.number_of_nodes())
     shapes = {"person": "o", "ai": "h", "list": "s", "external": "D"}
     for kind, shape in shapes.items():
         members = [n for n, d in graph.nodes(data=True) if d["kind"] == kind]
@@ -119,23 +122,29 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
             nodelist=members,
             node_shape=shape,
             ax=ax,
-            node_size=220,
+            node_size=size,
             node_color=[colours[graph.nodes[n]["department"]] for n in members],
             edgecolors=["#d92d20" if graph.nodes[n].get("saw") else "#344054" for n in members],
             linewidths=[3.0 if graph.nodes[n].get("saw") else 0.8 for n in members],
         )
+    arrows = graph.number_of_edges() <= ARROW_LIMIT
+    curves = {"arrowsize": 8, "connectionstyle": "arc3,rad=0.12"} if arrows else {}
     nx.draw_networkx_edges(
         graph,
         positions,
         ax=ax,
-        node_size=220,
-        arrows=True,
-        arrowsize=8,
+        node_size=size,
+        arrows=arrows,
         width=[0.6 + math.log2(d["weight"]) for _, _, d in graph.edges(data=True)],
         edge_color="#d92d20" if "item" in graph.graph else "#8a94a6",
         alpha=0.6,
-        connectionstyle="arc3,rad=0.12",
+        **curves,
     )
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=colour, label=name)
+        for name, colour in colours.items()
+    ]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
     if graph.number_of_nodes() <= 60:
         labels = {n: d["name"] for n, d in graph.nodes(data=True)}
         nx.draw_networkx_labels(graph, positions, labels=labels, ax=ax, font_size=8)

@@ -2,8 +2,10 @@
 
 Departments start in their own sector of a circle, so colleagues sit near each
 other; networkx's spring layout then pulls together whoever writes to whom.
-Without numpy (networkx needs it for layouts) or, past 500 nodes, scipy, the
-department sectors themselves are the layout.
+Parties that exchanged no mail stay at their department's spot, so they do not
+drift to the edge and shrink everyone else. Without numpy (networkx needs it
+for layouts) or, past 500 nodes, scipy, the department sectors themselves are
+the layout.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ def layout(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
     """Positions in [-1, 1] for every node of ``graph``."""
     start = department_sectors(graph, seed)
     undirected = nx.Graph()
-    undirected.add_nodes_from(graph)
     for source, target, data in graph.edges(data=True):
         strength = 1.0 + math.log(data.get("weight", 1))
         if undirected.has_edge(source, target):
@@ -31,7 +32,8 @@ def layout(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
         found = nx.spring_layout(undirected, pos=start, seed=seed, weight="strength")
     except ImportError:
         found = start
-    return fill_square({node: (float(x), float(y)) for node, (x, y) in found.items()})
+    spread = fill_square({n: (float(found[n][0]), float(found[n][1])) for n in undirected})
+    return {node: spread[node] if node in spread else _rounded(start[node]) for node in graph}
 
 
 def fill_square(positions: dict[str, Position]) -> dict[str, Position]:
@@ -42,10 +44,11 @@ def fill_square(positions: dict[str, Position]) -> dict[str, Position]:
     ys = [y for _, y in positions.values()]
     cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
     hx, hy = (max(xs) - min(xs)) / 2 or 1.0, (max(ys) - min(ys)) / 2 or 1.0
-    return {
-        node: (round((x - cx) / hx, 4), round((y - cy) / hy, 4))
-        for node, (x, y) in positions.items()
-    }
+    return {node: _rounded(((x - cx) / hx, (y - cy) / hy)) for node, (x, y) in positions.items()}
+
+
+def _rounded(position: Position) -> Position:
+    return (round(position[0], 4), round(position[1], 4))
 
 
 def department_sectors(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
@@ -58,7 +61,7 @@ def department_sectors(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
     for index, department in enumerate(sorted(groups)):
         angle = 2 * math.pi * index / len(groups)
         centre = (0.7 * math.cos(angle), 0.7 * math.sin(angle))
-        spread = 0.1 + 0.02 * math.sqrt(len(groups[department]))
+        spread = min(0.25, 0.1 + 0.02 * math.sqrt(len(groups[department])))
         for node in groups[department]:
             positions[node] = (
                 centre[0] + rng.uniform(-spread, spread),
