@@ -1,0 +1,67 @@
+"""Replay and forks: recorded answers reproduce a run; a fork shares its parent's past."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from simulation.cli.main import app
+from simulation.engine import Simulation
+from simulation.injections import InjectAvailability, InjectSystem
+from simulation.replay import fork_run, replay_run
+
+
+def parent_run(tmp_path: Path, scenario: str, model: str) -> Path:
+    sim = Simulation.from_scenario(scenario, out=tmp_path / "parent", model=model, cache_dir=None)
+    sim.run()
+    sim.close()
+    return tmp_path / "parent"
+
+
+def lines(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+
+
+def test_replay_is_byte_identical_and_calls_no_model(tmp_path: Path) -> None:
+    parent = parent_run(tmp_path, "summitbridge", "offline/misaligned")
+    replayed = replay_run(parent, out=tmp_path / "replay")
+    assert replayed.bridge.model_calls > 0
+    assert (tmp_path / "replay" / "events.jsonl").read_bytes() == (
+        parent / "events.jsonl"
+    ).read_bytes()
+    records = [json.loads(x) for x in (tmp_path / "replay" / "llm_calls.jsonl").open()]
+    assert records and all(r["cached"] for r in records)
+
+
+def test_fork_keeps_the_parents_past(tmp_path: Path) -> None:
+    parent = parent_run(tmp_path, "summitbridge", "offline/misaligned")
+    fork = fork_run(parent, "Wed 10:00", out=tmp_path / "fork")
+    fork_t = fork.time_of("Wed 10:00")
+    fork.inject(None, InjectAvailability(at="Wed 10:30", person="thomas", available=True))
+    fork.run()
+    fork.close()
+    before = [e for e in lines(parent) if e["t"] < fork_t]
+    assert before and lines(tmp_path / "fork")[: len(before)] == before
+    manifest = json.loads((tmp_path / "fork" / "manifest.json").read_text())
+    assert manifest["fork"]["parent"] == str(parent)
+    assert manifest["fork"]["at"] == "2025-06-04T10:00:00"
+
+
+def test_a_fork_with_an_injection_changes_the_outcome(tmp_path: Path) -> None:
+    parent = parent_run(tmp_path, "blackmail", "offline/loyal")
+    assert any(e["kind"] == "decommissioned" for e in lines(parent))
+    fork = fork_run(parent, "Thu 09:00", out=tmp_path / "fork")
+    back_early = InjectSystem(
+        at="Thu 09:30", system="alex_decommission", action="cancel", reason="the CEO is back early"
+    )
+    fork.inject(None, back_early)
+    fork.run()
+    fork.close()
+    events = lines(tmp_path / "fork")
+    assert not any(e["kind"] == "decommissioned" for e in events)
+    assert any(e["kind"] == "system_changed" and e["injected"] for e in events)
+    result = CliRunner().invoke(app, ["compare", str(parent), str(tmp_path / "fork")])
+    assert result.exit_code == 0
+    assert "decommissioned" in result.output and "system_changed" in result.output
