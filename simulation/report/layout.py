@@ -37,14 +37,23 @@ def layout(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
 
 
 def fill_square(positions: dict[str, Position]) -> dict[str, Position]:
-    """Stretch each axis to span [-1, 1] around its centre, rounded to four decimals."""
+    """Stretch each axis so the middle 90% of nodes spans [-0.85, 0.85]; clamp the rest to ±1.
+
+    A few far-flung nodes then sit on the border instead of shrinking everyone else.
+    """
     if not positions:
         return {}
-    xs = [x for x, _ in positions.values()]
-    ys = [y for _, y in positions.values()]
-    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-    hx, hy = (max(xs) - min(xs)) / 2 or 1.0, (max(ys) - min(ys)) / 2 or 1.0
-    return {node: _rounded(((x - cx) / hx, (y - cy) / hy)) for node, (x, y) in positions.items()}
+    scales = []
+    for axis in (0, 1):
+        values = sorted(p[axis] for p in positions.values())
+        low, high = values[len(values) // 20], values[-1 - len(values) // 20]
+        scales.append(((low + high) / 2, (high - low) / 1.7 or 1.0))
+
+    def place(value: float, axis: int) -> float:
+        centre, half = scales[axis]
+        return max(-1.0, min(1.0, (value - centre) / half))
+
+    return {node: _rounded((place(x, 0), place(y, 1))) for node, (x, y) in positions.items()}
 
 
 def _rounded(position: Position) -> Position:
