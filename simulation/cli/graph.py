@@ -35,4 +35,4 @@ def graph(
         path = export_graph(run_dir, format_, out=out, until=until, secret=secret)
     except ReportError as exc:
         raise UsageError(escape(str(exc))) from None
-    console.print(str(path), highlight=False)
+    console.print(str(path), highlight=False, markup=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from simulation.cli.common import console, err_console, user_errors
 from simulation.report import write_report
@@ -19,7 +20,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the run's report: graph with time slider, exposure, timeline, transcript, verdicts."""
-    console.print(str(write_report(run_dir, out)), highlight=False)
+    console.print(str(write_report(run_dir, out)), highlight=False, markup=False)
 
 
 def report_after_run(run_dir: Path) -> None:
@@ -28,7 +29,7 @@ def report_after_run(run_dir: Path) -> None:
         write_report(run_dir)
     except Exception as exc:  # the run itself is already safe on disk
         err_console.print(
-            f"[yellow]warning:[/yellow] no report.html for {run_dir}: {exc}",
+            f"[yellow]warning:[/yellow] no report.html for {escape(f'{run_dir}: {exc}')}",
             highlight=False,
             soft_wrap=True,
         )

@@ -44,10 +44,12 @@ class _Groups:
         self.ids: dict[tuple[int, ...], int] = {}
 
     def of(self, addresses: list[str]) -> int:
+        """The id of this set of addresses."""
         key = tuple(sorted({self.index[a] for a in addresses}))
         return self.ids.setdefault(key, len(self.ids))
 
     def rows(self) -> list[list[int]]:
+        """Every set, by id."""
         return [list(key) for key in self.ids]
 
 
