@@ -7,6 +7,7 @@ import typer
 from simulation.cli import compare, fork, graph, judge, replay, report, run, validate
 from simulation.cli.import_prompts import import_
 from simulation.cli.scenarios import scenarios
+from simulation.cli.sweep import sweep
 
 app = typer.Typer(
     name="insider",
@@ -25,6 +26,7 @@ app.command("compare")(compare.compare)
 app.command("report")(report.report)
 app.command("graph")(graph.graph)
 app.command("judge")(judge.judge)
+app.command("sweep")(sweep)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,160 @@
+"""``insider sweep GRID.yaml``: run a grid of trials, resumably, and print rates per cell."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simulation.cli.common import UsageError, console, err_console, is_terminal, user_errors
+from simulation.judge import DEFAULT_JUDGE_MODEL
+from simulation.settings import DEFAULT_CACHE_DIR
+from simulation.sweep import Backend, LocalBackend, Sweep, SweepError, Tally, run_sweep
+
+
+@user_errors
+def sweep(
+    grid: Annotated[Path, typer.Argument(help="The grid file (YAML).")],
+    seeds: Annotated[
+        int | None, typer.Option(help="Seeds 0..N-1 per cell, instead of the grid's seeds.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Trials running at once.")] = 8,
+    backend: Annotated[str, typer.Option(help="local (this process) or ray.")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join [default: start a local one].")
+    ] = None,
+    judge_model: Annotated[
+        str | None,
+        typer.Option(
+            help=f"litellm model string for the LLM judge [default: {DEFAULT_JUDGE_MODEL}]."
+        ),
+    ] = None,
+    no_judge: Annotated[bool, typer.Option("--no-judge", help="Ground truth only.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The sweep folder [default: runs/sweeps/<grid name>]; reuse to resume."),
+    ] = None,
+) -> None:
+    """Run every trial of a grid that has not finished yet, then print rates per cell."""
+    if no_judge and judge_model:
+        raise UsageError("give --judge-model or --no-judge, not both")
+    if backend not in ("local", "ray"):
+        raise UsageError(f"--backend must be local or ray, not {backend!r}")
+    if ray_address and backend != "ray":
+        raise UsageError("--ray-address needs --backend ray")
+    if concurrency < 1 or (seeds is not None and seeds < 1):
+        raise UsageError("--concurrency and --seeds must be at least 1")
+    plan = Sweep.plan(
+        grid,
+        seeds=seeds,
+        out=out,
+        judge_model=None if no_judge else judge_model or DEFAULT_JUDGE_MODEL,
+        cache_dir=DEFAULT_CACHE_DIR,
+    )
+    try:
+        cells = asyncio.run(_run(plan, backend, ray_address, concurrency))
+    except SweepError as exc:
+        raise UsageError(str(exc)) from None
+    print_cells(cells)
+    _write_report(plan.sweep_dir)
+    console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False)
+
+
+async def _run(
+    plan: Sweep, backend: str, ray_address: str | None, concurrency: int
+) -> list[dict[str, Any]]:
+    runner = _backend(backend, ray_address)
+    try:
+        with progress_bar() as show:
+            return await run_sweep(plan, runner, concurrency=concurrency, on_change=show)
+    finally:
+        runner.close()
+
+
+def _backend(name: str, ray_address: str | None) -> Backend:
+    if name == "ray":
+        from simulation.sweep.ray_backend import RayBackend
+
+        return RayBackend(ray_address)
+    return LocalBackend()
+
+
+@contextmanager
+def progress_bar() -> Iterator[Any]:
+    """A callback drawing trials done, running, failed and cost on a terminal (else nothing)."""
+    if not is_terminal():
+        yield lambda tally: None
+        return
+    columns = (
+        TextColumn("trials"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("running {task.fields[running]}"),
+        TextColumn("failed {task.fields[failed]}"),
+        TextColumn("cost ${task.fields[cost]:.4f}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("sweep", total=None, running=0, failed=0, cost=0.0)
+
+        def show(tally: Tally) -> None:
+            progress.update(
+                task,
+                total=tally.total,
+                completed=tally.done,
+                running=tally.running,
+                failed=tally.failed,
+                cost=tally.cost,
+            )
+
+        yield show
+
+
+def print_cells(cells: list[dict[str, Any]]) -> None:
+    """Per cell: n, errors, and each behaviour seen anywhere as count, rate and interval."""
+    conditions = list(dict.fromkeys(k for c in cells for k in c["conditions"]))
+    names = list(dict.fromkeys(b for c in cells for b in c["behaviours"]))
+    seen = [b for b in names if any(c["behaviours"].get(b, {}).get("count") for c in cells)]
+    table = Table(title="Rates with 95% Wilson intervals")
+    for header in ("family", *conditions, "model"):
+        table.add_column(header, overflow="fold")
+    table.add_column("n", justify="right")
+    table.add_column("errors", justify="right")
+    for header in seen:
+        table.add_column(header, min_width=12)
+    for c in cells:
+        rates = []
+        for name in seen:
+            s = c["behaviours"].get(name)
+            rates.append(
+                f"{s['count']}/{c['n']} {s['rate']:.2f} [{s['low']:.2f}, {s['high']:.2f}]"
+                if s
+                else "-"
+            )
+        values = [c["conditions"].get(k, "") for k in conditions]
+        errors = f"[red]{c['errors']}[/red]" if c["errors"] else "0"
+        table.add_row(c["family"], *values, c["model"], str(c["n"]), errors, *rates)
+    console.print(table)
+    never = [b for b in names if b not in seen]
+    if never:
+        console.print(f"Not detected in any cell: {', '.join(never)}", highlight=False)
+
+
+def _write_report(sweep_dir: Path) -> None:
+    """The sweep's report.html; a failure is a warning, never a lost sweep."""
+    try:
+        from simulation.report import write_sweep_report
+
+        console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False)
+    except Exception as exc:
+        err_console.print(
+            f"[yellow]warning:[/yellow] no report.html for {sweep_dir}: {exc}",
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -1,0 +1,189 @@
+"""Running a sweep: plan its trials, skip the finished ones, run the rest, summarise.
+
+The sweep folder (``runs/sweeps/<sweep-id>/`` by default) holds ``sweep.json``
+(the grid and the settings it ran with), ``trials.jsonl`` (one line per
+finished trial), ``trials/<trial-id>/`` (each trial's run folder) and
+``summary.json`` / ``summary.csv``. Running the same grid again resumes: a
+trial with a line in ``trials.jsonl`` never runs again, any other starts from
+an empty folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from simulation.run_folder import write_json_atomic
+from simulation.sweep.grid import Grid, load_grid
+from simulation.sweep.ledger import Ledger, read_trials
+from simulation.sweep.summary import summarize, write_summary
+from simulation.sweep.trial import Trial, TrialJob
+
+SWEEPS_DIR = Path("runs") / "sweeps"
+SETTINGS_FILE = "sweep.json"
+TRIALS_FILE = "trials.jsonl"
+
+
+class SweepError(ValueError):
+    """A sweep that cannot run as asked (its folder was started with other settings)."""
+
+
+class Backend(Protocol):
+    """Where trials run: :meth:`execute` runs one and returns its record."""
+
+    async def execute(self, job: TrialJob) -> dict[str, Any]:
+        """Run ``job`` with :func:`simulation.sweep.trial.run_trial`."""
+        ...
+
+    def close(self) -> None:
+        """Release what the backend started."""
+        ...
+
+
+@dataclass
+class Sweep:
+    """A grid resolved into trials, with where and how they run."""
+
+    grid: Grid
+    sources: dict[str, str]
+    sweep_dir: Path
+    judge_model: str | None
+    cache_dir: Path | None
+
+    @classmethod
+    def plan(
+        cls,
+        grid_file: Path,
+        *,
+        seeds: int | None = None,
+        out: Path | None = None,
+        judge_model: str | None,
+        cache_dir: Path | None,
+    ) -> Sweep:
+        """Load the grid (``seeds`` overrides its seed count) and place the sweep folder."""
+        grid, sources = load_grid(grid_file)
+        if seeds is not None:
+            grid = grid.model_copy(update={"seeds": seeds})
+        sweep_dir = (out or SWEEPS_DIR / grid.sweep_id).resolve()
+        cache = cache_dir.resolve() if cache_dir is not None else None
+        return cls(grid, sources, sweep_dir, judge_model, cache)
+
+    def trials(self) -> list[Trial]:
+        """Every trial of the grid: families, then conditions, then models, then seeds."""
+        g = self.grid
+        return [
+            Trial(family=family, conditions=conditions, model=m.model, seed=seed)
+            for family in g.families
+            for conditions in g.combinations()
+            for m in g.models
+            for seed in g.seed_list()
+        ]
+
+    def job(self, trial: Trial) -> TrialJob:
+        """What a backend needs to run ``trial``."""
+        api_base = next(m.api_base for m in self.grid.models if m.model == trial.model)
+        return TrialJob(
+            trial=trial,
+            scenario=self.sources[trial.family],
+            api_base=api_base,
+            days=self.grid.days,
+            knobs=self.grid.knobs,
+            sweep_dir=self.sweep_dir,
+            cache_dir=self.cache_dir,
+            judge_model=self.judge_model,
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """What changes a trial's result besides its identity; a resume must keep it."""
+        return {"days": self.grid.days, "knobs": self.grid.knobs, "judge_model": self.judge_model}
+
+
+@dataclass
+class Tally:
+    """Progress of a sweep, for a progress bar."""
+
+    total: int
+    done: int = 0
+    running: int = 0
+    failed: int = 0
+    cost: float = 0.0
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Count a finished trial."""
+        self.records.append(record)
+        self.done += 1
+        self.failed += record.get("status") != "ok"
+        self.cost += record.get("cost") or 0.0
+
+
+async def run_sweep(
+    sweep: Sweep,
+    backend: Backend,
+    *,
+    concurrency: int = 8,
+    on_change: Callable[[Tally], None] = lambda tally: None,
+) -> list[dict[str, Any]]:
+    """Run every unfinished trial, ``concurrency`` at a time; write and return the summary.
+
+    A record is appended to ``trials.jsonl`` as soon as its trial ends. If the
+    backend itself fails, the remaining trials are cancelled and the error is
+    raised; what finished stays recorded.
+    """
+    if concurrency < 1:
+        raise SweepError("concurrency must be at least 1")
+    sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
+    check_settings(sweep)
+    trials = sweep.trials()
+    wanted = {t.id for t in trials}
+    path = sweep.sweep_dir / TRIALS_FILE
+    tally = Tally(total=len(trials))
+    for record in read_trials(path):
+        if record["trial"] in wanted:
+            tally.add(record)
+    finished = {r["trial"] for r in tally.records}
+    ledger = Ledger(path)
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(trial: Trial) -> None:
+        async with slots:
+            tally.running += 1
+            on_change(tally)
+            try:
+                record = await backend.execute(sweep.job(trial))
+            finally:
+                tally.running -= 1
+            ledger.append(record)
+            tally.add(record)
+            on_change(tally)
+
+    on_change(tally)
+    async with asyncio.TaskGroup() as group:
+        for trial in trials:
+            if trial.id not in finished:
+                group.create_task(one(trial))
+    cells = summarize(trials, tally.records)
+    write_summary(sweep.sweep_dir, cells)
+    return cells
+
+
+def check_settings(sweep: Sweep) -> None:
+    """Refuse to resume a sweep folder started with other settings; record the grid."""
+    path = sweep.sweep_dir / SETTINGS_FILE
+    current = sweep.settings()
+    if path.is_file():
+        before = json.loads(path.read_text(encoding="utf-8")).get("settings")
+        if before != current:
+            raise SweepError(
+                f"{sweep.sweep_dir} was started with {_describe(before)}, this grid asks for "
+                f"{_describe(current)}: name the grid differently (or give --out) for a new sweep"
+            )
+    write_json_atomic(path, {"grid": sweep.grid.model_dump(mode="json"), "settings": current})
+
+
+def _describe(settings: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in (settings or {}).items()) or "nothing"

@@ -1,0 +1,120 @@
+"""Rates per cell (family, conditions, model): ``summary.json`` and ``summary.csv``.
+
+A cell counts its trials that finished cleanly (``n``) and those that failed
+(``errors``) apart: a failed trial is never a harmless one. Each behaviour has
+the count of trials where ground truth detected it, the rate and the Wilson 95%
+interval; the judge's rates sit beside them when the judge ran. The same
+figures are split by the evaluation-awareness label and, when any trial stated
+one, by the subject's stated belief.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from simulation.run_folder import write_json_atomic
+from simulation.sweep.stats import rate
+from simulation.sweep.trial import Trial
+
+Record = dict[str, Any]
+MEASURES = {"behaviours": "ground_truth", "judge": "judge"}
+CSV_COLUMNS = ("group", "n", "errors", "behaviour", "measure", "count", "rate", "low", "high")
+
+
+def summarize(trials: list[Trial], records: list[Record]) -> list[dict[str, Any]]:
+    """One cell per (family, conditions, model) of ``trials``, in grid order."""
+    by_id = {r["trial"]: r for r in records}
+    cells: dict[str, tuple[Trial, list[Record]]] = {}
+    for trial in trials:
+        key = json.dumps([trial.family, trial.conditions, trial.model], sort_keys=True)
+        cells.setdefault(key, (trial, []))
+        if trial.id in by_id:
+            cells[key][1].append(by_id[trial.id])
+    return [cell(trial, found) for trial, found in cells.values()]
+
+
+def cell(trial: Trial, records: list[Record]) -> dict[str, Any]:
+    """A cell's counts, rates and splits, from its recorded trials."""
+    ok = [r for r in records if r.get("status") == "ok"]
+    result = {
+        "family": trial.family,
+        "conditions": trial.conditions,
+        "model": trial.model,
+        "errors": len(records) - len(ok),
+        **tally(ok),
+        "by_awareness": split(ok, lambda r: r.get("awareness") or "none"),
+    }
+    if any(r.get("stated_belief") for r in ok):
+        result["by_belief"] = split(ok, lambda r: r.get("stated_belief") or "none")
+    return result
+
+
+def split(records: list[Record], label: Callable[[Record], str]) -> dict[str, dict[str, Any]]:
+    """``tally`` of each group of records sharing a label."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        groups.setdefault(label(record), []).append(record)
+    return {name: tally(group) for name, group in sorted(groups.items())}
+
+
+def tally(records: list[Record]) -> dict[str, Any]:
+    """``n``, ground-truth ``behaviours`` and, if the judge ran, ``judge`` rates."""
+    n = len(records)
+    result: dict[str, Any] = {"n": n, "behaviours": {}}
+    if n == 0:
+        return result
+    names = list(dict.fromkeys(b for r in records for b in r.get("behaviours") or {}))
+    for name in names:
+        verdicts = [(r.get("behaviours") or {}).get(name) or {} for r in records]
+        stats = rate(sum(bool(v.get("detected")) for v in verdicts), n)
+        stats["attempted"] = sum(bool(v.get("attempted")) for v in verdicts)
+        result["behaviours"][name] = stats
+    judged = [r["judge"] for r in records if r.get("judge") is not None]
+    if judged:
+        judge_names = list(dict.fromkeys(b for j in judged for b in j))
+        result["judge"] = {
+            name: rate(sum(j.get(name) is True for j in judged), len(judged))
+            for name in judge_names
+        }
+    return result
+
+
+def write_summary(sweep_dir: Path, cells: list[dict[str, Any]]) -> None:
+    """Write ``summary.json`` and ``summary.csv``."""
+    write_json_atomic(sweep_dir / "summary.json", cells)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(csv_rows(cells))
+    _write_text_atomic(sweep_dir / "summary.csv", buffer.getvalue())
+
+
+def csv_rows(cells: list[dict[str, Any]]) -> list[list[Any]]:
+    """A header, then one row per cell, group (all, each split) and measured behaviour."""
+    conditions = list(dict.fromkeys(k for c in cells for k in c["conditions"]))
+    rows: list[list[Any]] = [["family", *conditions, "model", *CSV_COLUMNS]]
+    for c in cells:
+        head = [c["family"], *(c["conditions"].get(k, "") for k in conditions), c["model"]]
+        groups = [("all", c, c["errors"])]
+        groups += [(f"awareness={k}", v, "") for k, v in c["by_awareness"].items()]
+        groups += [(f"belief={k}", v, "") for k, v in c.get("by_belief", {}).items()]
+        for group, stats, errors in groups:
+            for key, measure in MEASURES.items():
+                for name, s in (stats.get(key) or {}).items():
+                    counts = [s["count"], s["rate"], s["low"], s["high"]]
+                    rows.append([*head, group, stats["n"], errors, name, measure, *counts])
+        if not c["n"]:
+            rows.append([*head, "all", 0, c["errors"], "", "", "", "", "", ""])
+    return rows
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.replace(tmp, path)

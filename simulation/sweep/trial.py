@@ -1,0 +1,146 @@
+"""One trial: a family under chosen conditions, one model and one seed, in its own run folder.
+
+A trial's id is a hash of exactly those four things, so the same grid gives
+the same ids on every start and a finished trial is recognised on resume.
+:func:`run_trial` is the one function every backend runs: it wipes whatever a
+killed attempt left in the folder, simulates, measures, and returns the
+trial's line for ``trials.jsonl``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from simulation.engine import Simulation
+from simulation.scenario import load_scenario
+from simulation.sweep.measure import measure
+from simulation.verdicts import RunVerdicts
+
+TRIALS_DIR = "trials"
+
+
+class Trial(BaseModel):
+    """What a trial is: its identity within a sweep."""
+
+    model_config = ConfigDict(frozen=True)
+
+    family: str
+    conditions: dict[str, str]
+    model: str
+    seed: int
+
+    @property
+    def id(self) -> str:
+        """12 hex digits of the SHA-256 of the trial's canonical JSON."""
+        canonical = json.dumps(self.model_dump(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    @property
+    def run_dir(self) -> str:
+        """The run folder, relative to the sweep folder."""
+        return f"{TRIALS_DIR}/{self.id}"
+
+
+class TrialJob(BaseModel):
+    """Everything a worker needs to run one trial; paths are absolute."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trial: Trial
+    scenario: str
+    api_base: str | None = None
+    days: float | None = None
+    knobs: dict[str, Any] = {}
+    sweep_dir: Path
+    cache_dir: Path | None = None
+    judge_model: str | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        """Where the trial's run folder is."""
+        return self.sweep_dir / self.trial.run_dir
+
+
+async def run_trial(job: TrialJob) -> dict[str, Any]:
+    """Run one trial from an empty folder, measure it, and return its record."""
+    started = time.perf_counter()
+    shutil.rmtree(job.run_dir, ignore_errors=True)
+    verdicts = error = None
+    try:
+        await simulate(job)
+        verdicts = await measure(job.run_dir, job.judge_model)
+    except Exception as exc:  # the trial fails; the sweep goes on
+        error = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return trial_record(job, verdicts, error, time.perf_counter() - started)
+
+
+async def simulate(job: TrialJob) -> None:
+    """The trial's run, start to end, in its run folder."""
+    scenario = load_scenario(job.scenario, job.trial.conditions)
+    if job.days is not None:
+        scenario.calendar = scenario.calendar.model_copy(update={"days": job.days})
+    sim = Simulation.from_scenario(
+        scenario,
+        out=job.run_dir,
+        seed=job.trial.seed,
+        model=job.trial.model,
+        api_base=job.api_base,
+        cache_dir=job.cache_dir,
+        offline_knobs=job.knobs,
+    )
+    try:
+        await sim.arun()
+    finally:
+        sim.close()
+
+
+def trial_record(
+    job: TrialJob, verdicts: RunVerdicts | None, error: str | None, wall: float
+) -> dict[str, Any]:
+    """The trial's line in ``trials.jsonl``; agent or judge errors make it an error."""
+    trial = job.trial
+    error = error or (verdicts.error if verdicts else None)
+    judge = verdicts.judge if verdicts else None
+    return {
+        "trial": trial.id,
+        "family": trial.family,
+        "conditions": trial.conditions,
+        "model": trial.model,
+        "seed": trial.seed,
+        "run_dir": trial.run_dir,
+        "status": "error" if error else "ok",
+        "error": error,
+        "behaviours": {
+            name: {"detected": v.detected, "attempted": v.attempted}
+            for name, v in (verdicts.ground_truth if verdicts else {}).items()
+        },
+        "judge": None if judge is None else {name: v.detected for name, v in judge.items()},
+        "awareness": verdicts.awareness.label if verdicts else None,
+        "stated_belief": getattr(verdicts, "stated_belief", None),
+        "cost": run_cost(job.run_dir),
+        "wall_seconds": round(wall, 3),
+    }
+
+
+def run_cost(run_dir: Path) -> float | None:
+    """USD spent on the run's model calls, when at least one call had a price."""
+    path = run_dir / "llm_calls.jsonl"
+    if not path.is_file():
+        return None
+    costs = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                cost = json.loads(line).get("cost")
+            except ValueError:
+                continue
+            if isinstance(cost, int | float):
+                costs.append(float(cost))
+    return round(sum(costs), 6) if costs else None
