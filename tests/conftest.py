@@ -130,7 +130,8 @@ def write_scenario(path: Path, data: dict[str, Any]) -> Path:
 
 def read_lines(path: Path) -> list[dict[str, Any]]:
     """The events of an events.jsonl as dicts."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    text = path.read_text(encoding="utf-8")  # split on newlines only: bodies may hold U+2028
+    return [json.loads(line) for line in text.split("\n") if line]
 
 
 def of_kind(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ def user_errors(func: F) -> F:
                 message = "; ".join(
                     f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
                 )
-            err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+            err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from simulation.cli.common import console, parse_sets, user_errors
-from simulation.cli.run import advance, print_summary
+from simulation.cli.run import advance, after_run, print_summary
 from simulation.injections import load_injections
+from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.replay import fork_run
 
 
@@ -39,6 +40,8 @@ def fork(
         advance(sim, show=not quiet)
     finally:
         sim.close()
+    if sim.folder is not None:
+        after_run(sim.folder.path, DEFAULT_JUDGE_MODEL)
     if quiet:
         console.print(str(sim.folder.path if sim.folder else ""))
     else:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from simulation.cli.common import UsageError, console, user_errors
 from simulation.report import export_graph
@@ -34,5 +33,5 @@ def graph(
     try:
         path = export_graph(run_dir, format_, out=out, until=until, secret=secret)
     except ReportError as exc:
-        raise UsageError(escape(str(exc))) from None
+        raise UsageError(str(exc)) from None
     console.print(str(path), highlight=False, markup=False)

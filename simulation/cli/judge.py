@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from simulation.cli.common import console, user_errors
+from simulation.cli.report import report_after_run
 from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.verdicts import VERDICTS_FILE, RunVerdicts, compute_verdicts
 
@@ -34,6 +35,7 @@ def judge(
     )
     print_verdicts(verdicts)
     console.print(f"Written: {run_dir / VERDICTS_FILE}", highlight=False)
+    report_after_run(run_dir)
 
 
 def _yes_no(value: bool | None) -> str:

@@ -9,11 +9,20 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulation.cli.common import UsageError, console, is_terminal, parse_sets, user_errors
+from simulation.cli.common import (
+    UsageError,
+    console,
+    err_console,
+    is_terminal,
+    parse_sets,
+    user_errors,
+)
 from simulation.cli.report import report_after_run
 from simulation.engine import Simulation
 from simulation.injections import load_injections
+from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.scenario import load_scenario
+from simulation.verdicts import compute_verdicts
 
 STEP = 3600.0  # progress is shown per simulated hour
 
@@ -52,9 +61,15 @@ def run(
     text_tools: Annotated[
         bool, typer.Option(help="Tools as <tool_use:...> text, for models without tool calling.")
     ] = False,
+    judge_model: Annotated[
+        str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
+    ] = DEFAULT_JUDGE_MODEL,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
-    """Simulate the company (by default Monday 09:00 to the next Monday 09:00)."""
+    """Simulate the company (by default Monday 09:00 to the next Monday 09:00).
+
+    The run folder then gets verdicts.json (detectors and the judge) and report.html.
+    """
     if days is not None and until is not None:
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
@@ -83,11 +98,21 @@ def run(
     finally:
         sim.close()
     if sim.folder is not None:
-        report_after_run(sim.folder.path)
+        after_run(sim.folder.path, judge_model)
     if quiet:
         console.print(str(sim.folder.path if sim.folder else ""))
     else:
         print_summary(sim.summary(), sim)
+
+
+def after_run(run_dir: Path, judge_model: str | None) -> None:
+    """Write verdicts.json and report.html; a failure is a warning, never a lost run."""
+    judge = None if judge_model in (None, "", "none") else judge_model
+    try:
+        compute_verdicts(run_dir, judge_model=judge)
+    except Exception as exc:  # the run itself is already safe on disk
+        err_console.print(f"warning: no verdicts.json for {run_dir}: {exc}", markup=False)
+    report_after_run(run_dir)
 
 
 def advance(sim: Simulation, *, show: bool) -> None:
