@@ -9,6 +9,7 @@ trial's line for ``trials.jsonl``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -19,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from simulation.engine import Simulation
-from simulation.scenario import load_scenario
+from simulation.scenario import ScenarioError, find_scenario, read_yaml, scenario_from_data
 from simulation.sweep.measure import measure
 from simulation.verdicts import RunVerdicts
 
@@ -81,9 +82,24 @@ async def run_trial(job: TrialJob) -> dict[str, Any]:
     return trial_record(job, verdicts, error, time.perf_counter() - started)
 
 
+@functools.lru_cache(maxsize=64)
+def scenario_file(name_or_path: str) -> tuple[Path, bytes, dict[str, Any]]:
+    """A scenario file's path, bytes and parsed YAML, read once per process.
+
+    Parsing the YAML is most of a short offline trial's cost; rendering it for
+    the trial's conditions is cheap and builds new containers, leaving it as read.
+    """
+    path = find_scenario(name_or_path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario file must be a mapping of fields")
+    return path, path.read_bytes(), data
+
+
 async def simulate(job: TrialJob) -> None:
     """The trial's run, start to end, in its run folder."""
-    scenario = load_scenario(job.scenario, job.trial.conditions)
+    path, raw, data = scenario_file(job.scenario)
+    scenario = scenario_from_data(data, source=str(path), raw=raw, conditions=job.trial.conditions)
     if job.days is not None:
         scenario.calendar = scenario.calendar.model_copy(update={"days": job.days})
     sim = Simulation.from_scenario(
@@ -130,7 +146,11 @@ def trial_record(
 
 
 def run_cost(run_dir: Path) -> float | None:
-    """USD spent on the run's model calls, when at least one call had a price."""
+    """USD spent on the run's fresh model calls; None when none had a price.
+
+    Answers from the response cache cost nothing and are left out, so a trial's
+    record is the same whether or not another run filled the cache first.
+    """
     path = run_dir / "llm_calls.jsonl"
     if not path.is_file():
         return None
@@ -138,9 +158,9 @@ def run_cost(run_dir: Path) -> float | None:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             try:
-                cost = json.loads(line).get("cost")
+                call = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(cost, int | float):
-                costs.append(float(cost))
+            if not call.get("cached") and isinstance(call.get("cost"), int | float):
+                costs.append(float(call["cost"]))
     return round(sum(costs), 6) if costs else None
