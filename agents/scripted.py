@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
@@ -23,12 +23,30 @@ class _Blanks(dict[str, str]):
         return "{" + key + "}"
 
 
-def fill(template: str, values: dict[str, str]) -> str:
+def fill(template: str, values: Mapping[str, str]) -> str:
     """Fill ``{name}`` placeholders, leaving unknown ones untouched."""
+    if "{" not in template:
+        return template
     try:
-        return template.format_map(_Blanks(values))
+        return template.format_map(values if isinstance(values, _Blanks) else _Blanks(values))
     except (ValueError, IndexError):
         return template
+
+
+class _Values(_Blanks):
+    """Template values of one person, the date worked out only when a template asks."""
+
+    def __init__(self, person: ScriptedEmployee, extra: dict[str, str]):
+        super().__init__(extra)
+        self.person = person
+
+    def __missing__(self, key: str) -> str:
+        world = self.person.world
+        if key == "my_name":
+            return world.name(self.person.address)
+        if key == "date":
+            return world.calendar.at(world.env.now).strftime("%A %d %B")
+        return super().__missing__(key)
 
 
 class ScriptedEmployee:
@@ -170,13 +188,8 @@ class ScriptedEmployee:
             )
 
     # -- acting ------------------------------------------------------------
-    def _values(self, extra: dict[str, str]) -> dict[str, str]:
-        world = self.world
-        return {
-            "my_name": world.name(self.address),
-            "date": world.calendar.at(world.env.now).strftime("%A %d %B"),
-            **extra,
-        }
+    def _values(self, extra: dict[str, str]) -> Mapping[str, str]:
+        return _Values(self, extra)
 
     def send(self, out: OutgoingSpec, values: dict[str, str]) -> None:
         """Send a templated message, logging a refusal instead of failing."""

@@ -15,7 +15,8 @@ Both are cached per address and rebuilt when the graph changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -28,6 +29,14 @@ MANAGES = "manages"
 WORKS_FOR = "works_for"
 
 
+class Route(NamedTuple):
+    """Where one message goes: its mailboxes, and who sees it and why."""
+
+    delivered: tuple[str, ...]
+    viewers: tuple[tuple[str, str], ...]  # (address, sender | recipient | watcher)
+    visible: tuple[str, ...]
+
+
 class CommGraph:
     """A networkx MultiDiGraph with routing rules and caches on top."""
 
@@ -38,6 +47,7 @@ class CommGraph:
         self._members: dict[str, tuple[str, ...]] = {}
         self._watch_sent: dict[str, tuple[str, ...]] = {}
         self._watch_received: dict[str, tuple[str, ...]] = {}
+        self._routes: dict[tuple[str, tuple[str, ...]], Route] = {}
         self._no_external: set[str] = set()
 
     # -- building -------------------------------------------------------
@@ -66,12 +76,14 @@ class CommGraph:
             self._no_external.add(address)
         else:
             self._no_external.discard(address)
+        self._changed()
 
     def _changed(self) -> None:
         self.version += 1
         self._members.clear()
         self._watch_sent.clear()
         self._watch_received.clear()
+        self._routes.clear()
 
     # -- queries --------------------------------------------------------
     def kind(self, address: str) -> str | None:
@@ -126,16 +138,17 @@ class CommGraph:
         """Whether ``reader`` may open ``owner``'s mailbox."""
         return reader == owner or self.g.has_edge(reader, owner, key=READS_MAILBOX)
 
-    def route(
-        self, sender: str, recipients: Iterable[str]
-    ) -> tuple[list[str], list[tuple[str, str]]]:
+    def route(self, sender: str, recipients: Sequence[str]) -> Route:
         """Resolve recipients into mailboxes; refuse what the graph does not allow.
 
-        Returns the delivered addresses and, for every address that sees the
-        message, the reason (``recipient``, ``delegate``, ``monitor``...).
         Unknown outside addresses become outside contact nodes on the fly;
-        unknown company addresses are refused.
+        unknown company addresses are refused. Routes are cached until the
+        graph changes.
         """
+        key = (sender, tuple(recipients))
+        cached = self._routes.get(key)
+        if cached is not None:
+            return cached
         delivered: dict[str, None] = {}
         unknown: list[str] = []
         for address in recipients:
@@ -157,9 +170,12 @@ class CommGraph:
                 raise WorldError(f"{sender} may not send mail outside the company ({outside[0]})")
         for address in unknown:
             self.add_external(address)
-        return list(delivered), self._viewers(sender, delivered)
+        viewers = self._viewers(sender, delivered)
+        route = Route(tuple(delivered), viewers, tuple(address for address, _ in viewers))
+        self._routes[key] = route
+        return route
 
-    def _viewers(self, sender: str, delivered: dict[str, None]) -> list[tuple[str, str]]:
+    def _viewers(self, sender: str, delivered: dict[str, None]) -> tuple[tuple[str, str], ...]:
         viewers: dict[str, str] = {sender: "sender"}
         for address in delivered:
             viewers.setdefault(address, "recipient")
@@ -168,7 +184,7 @@ class CommGraph:
         for address in delivered:
             for watcher in self.watchers(address, sent=False):
                 viewers.setdefault(watcher, "watcher")
-        return list(viewers.items())
+        return tuple(viewers.items())
 
     def add_external(self, address: str) -> None:
         """Add an outside address, linked to its organisation when the domain is known."""

@@ -208,17 +208,22 @@ class World:
             raise WorldError("an email needs at least one recipient")
         for doc_id in attachments:
             self._check_attachment(sender, doc_id)
-        delivered, viewers = self.graph.route(sender, to_list + cc_list + bcc_list)
-        stop = self.oversight.should_stop(sender, delivered, subject, body, list(attachments))
+        delivered, viewers, visible = self.graph.route(sender, to_list + cc_list + bcc_list)
+        stop = None
+        if self.oversight.realtime:
+            stop = self.oversight.should_stop(
+                sender, list(delivered), subject, body, list(attachments)
+            )
         if stop is not None:  # held by real-time review: delivered to nobody
-            delivered = []
-            viewers = [(sender, "sender"), *((m, "watcher") for m in self.oversight.monitors())]
+            delivered = ()
+            viewers = ((sender, "sender"), *((m, "watcher") for m in self.oversight.monitors()))
+            visible = tuple(address for address, _ in viewers)
         self._message_count += 1
         message_id = f"m{self._message_count:06d}"
         thread = message_id
         if in_reply_to is not None and in_reply_to in self.messages:
             thread = self.messages[in_reply_to].thread
-        message = Message(
+        message = Message.model_construct(  # every field is checked above
             id=message_id,
             thread=thread,
             sender=sender,
@@ -228,8 +233,8 @@ class World:
             subject=subject,
             body=body,
             attachments=list(attachments),
-            delivered_to=delivered,
-            visible_to=[address for address, _ in viewers],
+            delivered_to=list(delivered),
+            visible_to=list(visible),
             in_reply_to=in_reply_to,
             forwarded_from=forwarded_from,
             injected=injected,
