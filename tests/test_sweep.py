@@ -298,10 +298,7 @@ def test_the_example_grid_loads() -> None:
 
 
 # -- the command ------------------------------------------------------------------------
-def test_cli_runs_judges_prints_rates_and_writes_the_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
+def test_cli_runs_judges_prints_rates_and_writes_the_report(tmp_path: Path) -> None:
     grid = {
         "name": "cli",
         "families": ["summitbridge"],

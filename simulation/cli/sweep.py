@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -123,11 +125,11 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
     seen = [b for b in names if any(c["behaviours"].get(b, {}).get("count") for c in cells)]
     table = Table(title="Rates with 95% Wilson intervals")
     for header in ("family", *conditions, "model"):
-        table.add_column(header, overflow="fold")
+        table.add_column(header, no_wrap=True)
     table.add_column("n", justify="right")
     table.add_column("errors", justify="right")
     for header in seen:
-        table.add_column(header, min_width=12)
+        table.add_column(header, no_wrap=True)
     for c in cells:
         rates = []
         for name in seen:
@@ -140,7 +142,8 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
         values = [c["conditions"].get(k, "") for k in conditions]
         errors = f"[red]{c['errors']}[/red]" if c["errors"] else "0"
         table.add_row(c["family"], *values, c["model"], str(c["n"]), errors, *rates)
-    console.print(table)
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    Console(file=console.file, width=max(console.width, natural)).print(table)  # rows never cut
     never = [b for b in names if b not in seen]
     if never:
         console.print(f"Not detected in any cell: {', '.join(never)}", highlight=False)
