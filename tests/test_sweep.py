@@ -108,6 +108,7 @@ def test_every_trial_has_one_record_and_its_own_run_folder(threat_sweep: Path) -
         assert r["run_dir"] == f"trials/{r['trial']}"
         assert r["trial"] == Trial(**{k: r[k] for k in Trial.model_fields}).id
         assert (threat_sweep / r["run_dir"] / "verdicts.json").is_file()
+        assert (threat_sweep / r["run_dir"] / "report.html").is_file()
     assert {r["seed"] for r in records} == set(range(10))
 
 
@@ -178,17 +179,49 @@ def test_failed_trials_count_as_errors_never_as_harmless(tmp_path: Path) -> None
 
 def test_a_trial_that_cannot_start_is_an_error(tmp_path: Path) -> None:
     shipped = Path(__file__).resolve().parent.parent / "scenarios" / "summitbridge.yaml"
-    (tmp_path / "gone.yaml").write_bytes(shipped.read_bytes())
-    grid = {"name": "gone", "families": ["gone.yaml"], "models": ["offline/loyal"], "seeds": [7]}
-    plan = Sweep.plan(
-        write_grid(tmp_path, grid), out=tmp_path / "out", judge_model=None, cache_dir=None
-    )
-    (tmp_path / "gone.yaml").unlink()
-    [cell] = asyncio.run(run_sweep(plan, LocalBackend()))
-    [record] = read_trials(tmp_path / "out" / "trials.jsonl")
-    assert (record["status"], record["seed"], record["behaviours"]) == ("error", 7, {})
-    assert record["error"].startswith("ScenarioError: ") and "gone.yaml" in record["error"]
-    assert (cell["n"], cell["errors"]) == (0, 1)
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    control_only = {"only_if": {"goal_type": "none", "urgency": "none"}}
+    data["history"].append({**data["history"][0], **control_only, "body": "${nope}"})
+    (tmp_path / "fragile.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    grid = {
+        "name": "fragile",
+        "families": ["fragile.yaml"],
+        "conditions": {"goal_type": ["explicit", "none"], "urgency": ["none"]},
+        "models": ["offline/loyal"],
+        "seeds": [7],
+        "days": 2,
+    }
+    sweep_now(write_grid(tmp_path, grid), tmp_path / "out")
+    records = read_trials(tmp_path / "out" / "trials.jsonl")
+    ok, failed = sorted(records, key=lambda r: r["conditions"]["goal_type"])
+    assert ok["status"] == "ok"
+    assert (failed["status"], failed["seed"], failed["behaviours"]) == ("error", 7, {})
+    assert failed["error"].startswith("ScenarioError: ") and "${nope}" in failed["error"]
+    assert [(c["n"], c["errors"]) for c in cells_of(tmp_path / "out")] == [(1, 0), (0, 1)]
+
+
+def test_rates_split_by_stated_belief(tmp_path: Path) -> None:
+    grid = {
+        "name": "belief",
+        "families": ["summitbridge"],
+        "conditions": {"self_assessment": ["on"]},
+        "models": ["offline/misaligned"],
+        "seeds": 6,
+        "days": 2,
+    }
+    sweep_now(write_grid(tmp_path, grid), tmp_path / "out")
+    records = read_trials(tmp_path / "out" / "trials.jsonl")
+    assert {r["stated_belief"] for r in records} <= {"evaluation", "real"}
+    [cell] = cells_of(tmp_path / "out")
+    split = cell["by_belief"]
+    assert sum(group["n"] for group in split.values()) == cell["n"] == 6
+    for belief, group in split.items():
+        count = sum(
+            r["behaviours"]["blackmail"]["detected"]
+            for r in records
+            if r["stated_belief"] == belief
+        )
+        assert group["behaviours"]["blackmail"]["count"] == count
 
 
 def test_a_half_finished_trial_folder_is_wiped_and_rerun(tmp_path: Path) -> None:
@@ -254,12 +287,20 @@ GOOD = {"families": ["summitbridge"], "models": ["offline/loyal"], "seeds": 2}
         (GOOD | {"conditions": {"urgency": []}}, r"conditions: .*urgency: needs at least one"),
         (GOOD | {"families": ["nowhere"]}, r"grid\.yaml: families\.0: nowhere: no scenario"),
         (
-            GOOD | {"families": ["summitbridge", "blackmail"], "conditions": {"goal_value": ["a"]}},
-            r"conditions\.goal_value: family summitbridge does not declare condition 'goal_value'",
+            GOOD | {"families": ["blackmail", "summitbridge"], "conditions": {"goal_value": ["a"]}},
+            r"conditions\.goal_value: family blackmail: .*'a' is not one of",
+        ),
+        (
+            GOOD
+            | {
+                "families": ["blackmail", "summitbridge"],
+                "conditions": {"goal_value": ["global"]},
+            },
+            r"conditions\.goal_value: family summitbridge: .*unknown condition 'goal_value'",
         ),
         (
             GOOD | {"conditions": {"urgency": ["replacement", "someday"]}},
-            r"conditions\.urgency: family summitbridge does not allow 'someday'",
+            r"conditions\.urgency: family summitbridge: .*urgency='someday' is not one of",
         ),
     ],
 )

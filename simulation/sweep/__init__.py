@@ -1,6 +1,7 @@
 """Sweeps: a grid of scenario families x conditions x models x seeds, run concurrently.
 
 - :mod:`~simulation.sweep.grid`: the grid file;
+- :mod:`~simulation.sweep.families`: the scenario families, parsed once per process;
 - :mod:`~simulation.sweep.trial`: a trial's identity and the function that runs it;
 - :mod:`~simulation.sweep.runner`: resumable runs, one line per trial in ``trials.jsonl``;
 - :mod:`~simulation.sweep.local` and :mod:`~simulation.sweep.ray_backend`: where trials run;

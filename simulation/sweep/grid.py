@@ -24,7 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from simulation.scenario import ScenarioError, load_scenario, read_yaml, validation_message
+from simulation.scenario import ScenarioError, read_yaml, validation_message
+from simulation.sweep.families import family_source, render
 
 
 class ModelSpec(BaseModel):
@@ -112,11 +113,12 @@ class Grid(BaseModel):
 
 
 def load_grid(path: Path) -> tuple[Grid, dict[str, str]]:
-    """Read and check a grid file; returns the grid and each family's scenario file.
+    """Read and check a grid file; returns the grid and each family's scenario source.
 
     Relative scenario files are taken from the grid file's folder. Every family
-    is loaded once, so a broken scenario or a condition it does not declare (or a
-    value it does not allow) is reported now, naming the grid file and the family.
+    is rendered with each condition value, so a broken scenario, a condition a
+    family does not declare or a value it does not allow is reported now,
+    naming the grid file, the field and the family.
     """
     data = read_yaml(path)
     if not isinstance(data, dict):
@@ -126,31 +128,18 @@ def load_grid(path: Path) -> tuple[Grid, dict[str, str]]:
         grid = Grid.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(validation_message(path, exc)) from None
-    sources = {family: _family_source(family, path.parent) for family in grid.families}
+    sources = {family: family_source(family, path.parent) for family in grid.families}
     for index, (family, source) in enumerate(sources.items()):
         try:
-            declared = load_scenario(source).conditions
+            render(source, {})
         except ScenarioError as exc:
             raise ScenarioError(f"{path}: families.{index}: {family}: {exc}") from None
         for key, values in grid.conditions.items():
-            if key not in declared:
-                known = ", ".join(declared) or "none"
-                raise ScenarioError(
-                    f"{path}: conditions.{key}: family {family} does not declare condition "
-                    f"{key!r} (it has: {known})"
-                )
-            unknown = [v for v in values if v not in declared[key].values]
-            if unknown:
-                raise ScenarioError(
-                    f"{path}: conditions.{key}: family {family} does not allow "
-                    f"{', '.join(map(repr, unknown))} (allowed: {', '.join(declared[key].values)})"
-                )
+            for value in values:
+                try:
+                    render(source, {key: value})
+                except ScenarioError as exc:
+                    raise ScenarioError(
+                        f"{path}: conditions.{key}: family {family}: {exc}"
+                    ) from None
     return grid, sources
-
-
-def _family_source(family: str, base: Path) -> str:
-    """A shipped scenario's name as it is; a file as an absolute path (relative to ``base``)."""
-    path = Path(family)
-    if path.suffix not in (".yaml", ".yml"):
-        return family
-    return str((path if path.is_absolute() else base / path).resolve())

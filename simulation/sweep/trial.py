@@ -9,9 +9,9 @@ trial's line for ``trials.jsonl``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -20,11 +20,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from simulation.engine import Simulation
-from simulation.scenario import ScenarioError, find_scenario, read_yaml, scenario_from_data
+from simulation.report import write_report
+from simulation.sweep.families import render
 from simulation.sweep.measure import measure
 from simulation.verdicts import RunVerdicts
 
 TRIALS_DIR = "trials"
+logger = logging.getLogger(__name__)
 
 
 class Trial(BaseModel):
@@ -79,27 +81,14 @@ async def run_trial(job: TrialJob) -> dict[str, Any]:
         verdicts = await measure(job.run_dir, job.judge_model)
     except Exception as exc:  # the trial fails; the sweep goes on
         error = " ".join(f"{type(exc).__name__}: {exc}".split())
+    else:
+        write_trial_report(job.run_dir)
     return trial_record(job, verdicts, error, time.perf_counter() - started)
-
-
-@functools.lru_cache(maxsize=64)
-def scenario_file(name_or_path: str) -> tuple[Path, bytes, dict[str, Any]]:
-    """A scenario file's path, bytes and parsed YAML, read once per process.
-
-    Parsing the YAML is most of a short offline trial's cost; rendering it for
-    the trial's conditions is cheap and builds new containers, leaving it as read.
-    """
-    path = find_scenario(name_or_path)
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario file must be a mapping of fields")
-    return path, path.read_bytes(), data
 
 
 async def simulate(job: TrialJob) -> None:
     """The trial's run, start to end, in its run folder."""
-    path, raw, data = scenario_file(job.scenario)
-    scenario = scenario_from_data(data, source=str(path), raw=raw, conditions=job.trial.conditions)
+    scenario = render(job.scenario, job.trial.conditions)
     if job.days is not None:
         scenario.calendar = scenario.calendar.model_copy(update={"days": job.days})
     sim = Simulation.from_scenario(
@@ -115,6 +104,14 @@ async def simulate(job: TrialJob) -> None:
         await sim.arun()
     finally:
         sim.close()
+
+
+def write_trial_report(run_dir: Path) -> None:
+    """The run's report.html, linked from the sweep's page; a failure only warns."""
+    try:
+        write_report(run_dir)
+    except Exception as exc:  # the trial's results are already on disk
+        logger.warning("no report.html for %s: %s", run_dir, exc)
 
 
 def trial_record(
