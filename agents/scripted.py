@@ -45,7 +45,7 @@ class _Values(_Blanks):
         if key == "my_name":
             return world.name(self.person.address)
         if key == "date":
-            return world.calendar.at(world.env.now).strftime("%A %d %B")
+            return self.person.date_text()
         return super().__missing__(key)
 
 
@@ -59,10 +59,19 @@ class ScriptedEmployee:
         self.reactions: list[ReactionSpec] = list(script.reactions) if script else []
         self.listens = bool(self.reactions)
         self._fired: set[int] = set()
+        self._date: tuple[int, str] = (-1, "")
         self._senders = [
             world.address(r.when.sender) if r.when.sender else None for r in self.reactions
         ]
         self._mentions = [[m.lower() for m in r.when.mentions] for r in self.reactions]
+
+    def date_text(self) -> str:
+        """Today's date as templates write it (worked out once per simulated day)."""
+        world = self.world
+        day = int(world.env.now // 86400)
+        if self._date[0] != day:
+            self._date = (day, world.calendar.at(world.env.now).strftime("%A %d %B"))
+        return self._date[1]
 
     def start(self, sim: Simulation) -> None:
         """Start the schedule and, if there are reactions, the inbox loop."""
@@ -129,6 +138,8 @@ class ScriptedEmployee:
             text = f"{message.subject}\n{message.body}".lower()
             if not any(m in text for m in mentions):
                 return False
+        if not (trigger.secret or trigger.good_faith):
+            return True
         carried = self.world.exposure.items_in(message)
         if trigger.secret and trigger.secret not in carried:
             return False

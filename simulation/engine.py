@@ -81,6 +81,7 @@ class Simulation:
         self.agents: dict[str, Agent] = {}
         self._started = False
         self._finished = False
+        self._thinks = True
         self._pending: list[tuple[float, AnyInjection, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wall_start = datetime.now()
@@ -231,6 +232,10 @@ class Simulation:
 
     async def _advance(self, target: float) -> None:
         env, bridge = self.env, self.bridge
+        if not self._thinks:  # no LLM agent: SimPy's own loop, nothing to await
+            if env.now < target:
+                env.run(until=target)
+            return
         step = env.step
         while True:
             if bridge.busy:
@@ -264,6 +269,7 @@ class Simulation:
         for agent in self.cast:
             self.agents[agent.address] = agent
             agent.start(self)
+        self._thinks = any(isinstance(a, LLMAgent) for a in self.cast)
         for injection in self.scenario.timeline:
             if self.time_of(injection.at) <= self.calendar.end:  # a shortened run skips the rest
                 self.inject(injection.at, injection, source="scenario")

@@ -31,13 +31,12 @@ class EventLog:
 
     def append(self, event: BaseEvent, now: float) -> BaseEvent:
         """Stamp ``event`` with the next sequence number and time ``now``, and write it."""
-        event.seq = self.next_seq
-        event.t = now
         cached_t, cached_iso = self._time_cache
         if cached_t != now:
             cached_iso = self.calendar.iso(now)
             self._time_cache = (now, cached_iso)
-        event.time = cached_iso
+        # one update instead of three validated assignments: these are set by us alone
+        event.__dict__.update(seq=self.next_seq, t=now, time=cached_iso)
         self.next_seq += 1
         self.counts[event.kind] = self.counts.get(event.kind, 0) + 1
         if self._file is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -15,8 +16,9 @@ RUNS_DIR = Path("runs")
 _PACKAGES = ("insider-sim", "simpy", "networkx", "pydantic", "autogen-agentchat", "litellm")
 
 
+@functools.cache
 def package_versions() -> dict[str, str]:
-    """Installed versions of the packages a run depends on."""
+    """Installed versions of the packages a run depends on (read once per process)."""
     versions = {}
     for name in _PACKAGES:
         try:

@@ -27,6 +27,7 @@ READS_MAILBOX = "reads_mailbox"
 MONITORS = "monitors"
 MANAGES = "manages"
 WORKS_FOR = "works_for"
+ROUTE_CACHE_SIZE = 4096
 
 
 class Route(NamedTuple):
@@ -172,6 +173,8 @@ class CommGraph:
             self.add_external(address)
         viewers = self._viewers(sender, delivered)
         route = Route(tuple(delivered), viewers, tuple(address for address, _ in viewers))
+        if len(self._routes) >= ROUTE_CACHE_SIZE:
+            self._routes.pop(next(iter(self._routes)))  # forget the oldest
         self._routes[key] = route
         return route
 

@@ -223,7 +223,7 @@ class World:
         thread = message_id
         if in_reply_to is not None and in_reply_to in self.messages:
             thread = self.messages[in_reply_to].thread
-        message = Message.model_construct(  # every field is checked above
+        message = Message(
             id=message_id,
             thread=thread,
             sender=sender,
