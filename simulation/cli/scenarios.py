@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from simulation.cli.common import console, user_errors
+from simulation.levers import LEVER_VALUES
 from simulation.scenario import ScenarioError, find_scenario, shipped_scenarios
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,6 +68,11 @@ def scenarios() -> None:
         outline = scenario_outline(find_scenario(name))
         table.add_row(name, outline["description"], _conditions_cell(outline["conditions"]))
     console.print(table)
+    levers = "; ".join(f"{name}: {', '.join(values)}" for name, values in LEVER_VALUES.items())
+    console.print(
+        f"Every scenario with a subject also takes the study levers (first is default): {levers}",
+        highlight=False,
+    )
     console.print(
         "Run one with: insider run --scenario NAME --set CONDITION=VALUE", highlight=False
     )
