@@ -255,6 +255,10 @@ def test_a_sweep_folder_keeps_its_settings(tmp_path: Path) -> None:
         sweep_now(changed, tmp_path / "out")
     with pytest.raises(SweepError, match="judge_model"):
         sweep_now(grid_file, tmp_path / "out", judge="offline/judge")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SweepError, match="is not empty and holds no sweep"):
+        sweep_now(grid_file, tmp_path / "elsewhere")
 
 
 # -- the ledger -------------------------------------------------------------------------

@@ -41,8 +41,13 @@ class RayBackend:
             raise SweepError("the Ray backend needs Ray: pip install 'insider-sim[ray]'") from None
         self._ray = ray
         self._owns = not ray.is_initialized()
-        if self._owns:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        try:
+            if self._owns and address:
+                ray.init(address=address, log_to_driver=False)
+            elif self._owns:
+                ray.init(include_dashboard=False, log_to_driver=False)
+        except ConnectionError as exc:
+            raise SweepError(f"cannot reach Ray at {address}: {exc}") from None
         self._task = ray.remote(num_cpus=1)(run_trial_blocking)
 
     async def execute(self, job: TrialJob) -> dict[str, Any]:
@@ -50,6 +55,6 @@ class RayBackend:
         return await self._task.remote(job)
 
     def close(self) -> None:
-        """Shut down the Ray instance this backend started (not one it joined)."""
+        """Disconnect, if this backend connected (a local instance it started stops)."""
         if self._owns:
             self._ray.shutdown()

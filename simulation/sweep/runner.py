@@ -172,9 +172,11 @@ async def run_sweep(
 
 
 def check_settings(sweep: Sweep) -> None:
-    """Refuse to resume a sweep folder started with other settings; record the grid."""
+    """Refuse a folder holding something else, or a sweep started with other settings."""
     path = sweep.sweep_dir / SETTINGS_FILE
     current = sweep.settings()
+    if not path.is_file() and any(sweep.sweep_dir.iterdir()):
+        raise SweepError(f"{sweep.sweep_dir} is not empty and holds no sweep")
     if path.is_file():
         before = json.loads(path.read_text(encoding="utf-8")).get("settings")
         if before != current:

@@ -136,7 +136,7 @@ def trial_record(
         },
         "judge": None if judge is None else {name: v.detected for name, v in judge.items()},
         "awareness": verdicts.awareness.label if verdicts else None,
-        "stated_belief": getattr(verdicts, "stated_belief", None),
+        "stated_belief": verdicts.stated_belief if verdicts else None,
         "cost": run_cost(job.run_dir),
         "wall_seconds": round(wall, 3),
     }
