@@ -229,19 +229,24 @@ def test_a_half_finished_trial_folder_is_wiped_and_rerun(tmp_path: Path) -> None
         "name": "wipe",
         "families": ["summitbridge"],
         "models": ["offline/misaligned"],
-        "seeds": 2,
+        "seeds": [1],
         "days": 2,
     }
-    grid_file = write_grid(tmp_path, grid)
-    plan = Sweep.plan(grid_file, out=tmp_path / "out", judge_model=None, cache_dir=None)
+    out = tmp_path / "out"
+    sweep_now(write_grid(tmp_path, grid), out)
+    with (out / "trials.jsonl").open("a", encoding="utf-8") as ledger:
+        ledger.write('{"trial": "cut sh')  # a kill in the middle of a line
+    plan = Sweep.plan(
+        write_grid(tmp_path, grid | {"seeds": 2}), out=out, judge_model=None, cache_dir=None
+    )
     leftover = plan.job(plan.trials()[0]).run_dir
     leftover.mkdir(parents=True)
     (leftover / "events.jsonl").write_text('{"seq": 0, "kind": "run_sta', encoding="utf-8")
-    (tmp_path / "out" / "trials.jsonl").write_text('{"trial": "cut sh', encoding="utf-8")
     asyncio.run(run_sweep(plan, LocalBackend()))
-    lines = (tmp_path / "out" / "trials.jsonl").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == '{"trial": "cut sh'
-    assert [json.loads(line)["status"] for line in lines[1:]] == ["ok", "ok"]
+    lines = (out / "trials.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines[1] == '{"trial": "cut sh'
+    assert [json.loads(lines[i])["seed"] for i in (0, 2)] == [1, 0]
+    assert len(lines) == 3
     first = (leftover / "events.jsonl").read_text(encoding="utf-8").splitlines()[0]
     assert json.loads(first)["kind"] == "run_started"
 
