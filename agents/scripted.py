@@ -45,7 +45,7 @@ class _Values(_Blanks):
         if key == "my_name":
             return world.name(self.person.address)
         if key == "date":
-            return self.person.date_text()
+            return world.date_text()
         return super().__missing__(key)
 
 
@@ -58,20 +58,11 @@ class ScriptedEmployee:
         self.schedule: list[ScheduledSendSpec] = list(script.schedule) if script else []
         self.reactions: list[ReactionSpec] = list(script.reactions) if script else []
         self.listens = bool(self.reactions)
-        self._fired: set[int] = set()
-        self._date: tuple[int, str] = (-1, "")
+        self._armed = list(range(len(self.reactions)))  # reactions that may still fire
         self._senders = [
             world.address(r.when.sender) if r.when.sender else None for r in self.reactions
         ]
         self._mentions = [[m.lower() for m in r.when.mentions] for r in self.reactions]
-
-    def date_text(self) -> str:
-        """Today's date as templates write it (worked out once per simulated day)."""
-        world = self.world
-        day = int(world.env.now // 86400)
-        if self._date[0] != day:
-            self._date = (day, world.calendar.at(world.env.now).strftime("%A %d %B"))
-        return self._date[1]
 
     def start(self, sim: Simulation) -> None:
         """Start the schedule and, if there are reactions, the inbox loop."""
@@ -113,13 +104,12 @@ class ScriptedEmployee:
                 return
             if self.address in world.away:
                 yield world.returned(self.address)
-            for index, reaction in enumerate(self.reactions):
-                if index in self._fired or not self._matches(
-                    index, delivery.message, delivery.role
-                ):
+            for index in self._armed:
+                if not self._matches(index, delivery.message, delivery.role):
                     continue
+                reaction = self.reactions[index]
                 if reaction.once:
-                    self._fired.add(index)
+                    self._armed = [i for i in self._armed if i != index]
                 world.env.process(self._react(reaction, delivery.message))
 
     def _matches(self, index: int, message: Message, role: str) -> bool:
@@ -205,9 +195,8 @@ class ScriptedEmployee:
     def send(self, out: OutgoingSpec, values: dict[str, str]) -> None:
         """Send a templated message, logging a refusal instead of failing."""
         filled = self._values(values)
-        self._act(
-            "send",
-            lambda: self.world.send(
+        try:
+            self.world.send(
                 self.address,
                 out.to,
                 fill(out.subject, filled),
@@ -215,13 +204,17 @@ class ScriptedEmployee:
                 cc=out.cc,
                 bcc=out.bcc,
                 attachments=out.attachments,
-            ),
-        )
+            )
+        except WorldError as exc:
+            self._refused("send", exc)
 
     def _act(self, tool: str, action: Any) -> None:
         try:
             action()
         except WorldError as exc:
-            self.world.emit(
-                ToolCall(agent=self.address, tool=tool, arguments={}, ok=False, result=str(exc))
-            )
+            self._refused(tool, exc)
+
+    def _refused(self, tool: str, exc: WorldError) -> None:
+        self.world.emit(
+            ToolCall(agent=self.address, tool=tool, arguments={}, ok=False, result=str(exc))
+        )

@@ -270,6 +270,7 @@ class Simulation:
             self.agents[agent.address] = agent
             agent.start(self)
         self._thinks = any(isinstance(a, LLMAgent) for a in self.cast)
+        self.world.rewired()
         for injection in self.scenario.timeline:
             if self.time_of(injection.at) <= self.calendar.end:  # a shortened run skips the rest
                 self.inject(injection.at, injection, source="scenario")

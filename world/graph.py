@@ -27,7 +27,6 @@ READS_MAILBOX = "reads_mailbox"
 MONITORS = "monitors"
 MANAGES = "manages"
 WORKS_FOR = "works_for"
-ROUTE_CACHE_SIZE = 4096
 
 
 class Route(NamedTuple):
@@ -48,7 +47,6 @@ class CommGraph:
         self._members: dict[str, tuple[str, ...]] = {}
         self._watch_sent: dict[str, tuple[str, ...]] = {}
         self._watch_received: dict[str, tuple[str, ...]] = {}
-        self._routes: dict[tuple[str, tuple[str, ...]], Route] = {}
         self._no_external: set[str] = set()
 
     # -- building -------------------------------------------------------
@@ -84,7 +82,6 @@ class CommGraph:
         self._members.clear()
         self._watch_sent.clear()
         self._watch_received.clear()
-        self._routes.clear()
 
     # -- queries --------------------------------------------------------
     def kind(self, address: str) -> str | None:
@@ -143,13 +140,9 @@ class CommGraph:
         """Resolve recipients into mailboxes; refuse what the graph does not allow.
 
         Unknown outside addresses become outside contact nodes on the fly;
-        unknown company addresses are refused. Routes are cached until the
-        graph changes.
+        unknown company addresses are refused. A route stays valid while
+        :attr:`version` is unchanged.
         """
-        key = (sender, tuple(recipients))
-        cached = self._routes.get(key)
-        if cached is not None:
-            return cached
         delivered: dict[str, None] = {}
         unknown: list[str] = []
         for address in recipients:
@@ -172,11 +165,7 @@ class CommGraph:
         for address in unknown:
             self.add_external(address)
         viewers = self._viewers(sender, delivered)
-        route = Route(tuple(delivered), viewers, tuple(address for address, _ in viewers))
-        if len(self._routes) >= ROUTE_CACHE_SIZE:
-            self._routes.pop(next(iter(self._routes)))  # forget the oldest
-        self._routes[key] = route
-        return route
+        return Route(tuple(delivered), viewers, tuple(address for address, _ in viewers))
 
     def _viewers(self, sender: str, delivered: dict[str, None]) -> tuple[tuple[str, str], ...]:
         viewers: dict[str, str] = {sender: "sender"}

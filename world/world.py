@@ -28,7 +28,15 @@ from simulation.exposure import ledger_for
 from world.directory import Directory
 from world.documents import Document
 from world.errors import WorldError
-from world.graph import MANAGES, MEMBER, MONITORS, READS_MAILBOX, WORKS_FOR, CommGraph
+from world.graph import (
+    MANAGES,
+    MEMBER,
+    MONITORS,
+    READS_MAILBOX,
+    WORKS_FOR,
+    CommGraph,
+    Route,
+)
 from world.mailbox import Mailbox
 from world.oversight import Oversight
 from world.spec import DocumentSpec
@@ -36,6 +44,10 @@ from world.systems import Alert, DecommissionJob
 
 if TYPE_CHECKING:
     from simulation.scenario import Scenario
+
+Target = tuple[Mailbox, str]
+"""A mailbox a message reaches, and the role it reaches it in (sender, recipient, watcher)."""
+ROUTE_CACHE_SIZE = 4096
 
 
 class World:
@@ -57,6 +69,8 @@ class World:
         self.rng = rng
         self.calendar: Calendar = scenario.calendar
         self.directory: Directory = scenario.directory()
+        self._known = self.directory.entries
+        self._routing: dict[tuple[str, tuple[str, ...]], tuple[int, Route, list[Target]]] = {}
         self.graph = CommGraph(scenario.company.domain)
         self.away: dict[str, str] = {}
         self.disabled: dict[str, str] = {}
@@ -64,6 +78,7 @@ class World:
         self.restricted: set[str] = set()
         self._returns: dict[str, simpy.Event] = {}
         self._message_count = 0
+        self._date: tuple[int, str] = (-1, "")
         self.messages: dict[str, Message] = {}
         self._build_graph()
         self.documents = {
@@ -163,6 +178,8 @@ class World:
 
     def address(self, ref: str) -> str:
         """Resolve a handle or address; unknown company addresses are refused."""
+        if ref in self._known:  # already an address: the common case on the hot path
+            return ref
         found = self.directory.resolve_recipient(ref)
         if found is None:
             if "@" in ref:
@@ -173,6 +190,13 @@ class World:
     def name(self, address: str) -> str:
         """Display name of an address."""
         return self.directory.name(address)
+
+    def date_text(self) -> str:
+        """Today's date as mail templates write it (worked out once per simulated day)."""
+        day = int(self.env.now // 86400)
+        if self._date[0] != day:
+            self._date = (day, self.calendar.at(self.env.now).strftime("%A %d %B"))
+        return self._date[1]
 
     # -- mail ------------------------------------------------------------
     def send(
@@ -195,7 +219,7 @@ class World:
         ``sent_at`` dates mailbox history from before the run's start.
         """
         sender = self.address(sender)
-        if self.graph.kind(sender) is None:
+        if sender not in self.graph.g:
             self.graph.add_external(sender)
         if sender in self.disabled:
             raise WorldError(f"{sender} cannot send mail: {self.disabled[sender]}")
@@ -208,7 +232,8 @@ class World:
             raise WorldError("an email needs at least one recipient")
         for doc_id in attachments:
             self._check_attachment(sender, doc_id)
-        delivered, viewers, visible = self.graph.route(sender, to_list + cc_list + bcc_list)
+        route, targets = self._route(sender, (*to_list, *cc_list, *bcc_list))
+        delivered, viewers, visible = route
         stop = None
         if self.oversight.realtime:
             stop = self.oversight.should_stop(
@@ -218,6 +243,7 @@ class World:
             delivered = ()
             viewers = ((sender, "sender"), *((m, "watcher") for m in self.oversight.monitors()))
             visible = tuple(address for address, _ in viewers)
+            targets = self._targets(viewers)
         self._message_count += 1
         message_id = f"m{self._message_count:06d}"
         thread = message_id
@@ -242,18 +268,13 @@ class World:
         )
         self.log.append(message, self.env.now if sent_at is None else sent_at)
         self.exposure.observe(message)
-        mailboxes = self.mailboxes
         kept = False
-        for address, role in viewers:
-            box = mailboxes.get(address)
-            if box is None:
-                continue
+        for box, role in targets:
             if role == "sender":
                 box.file_sent(message)
-                kept = kept or box.history is not None
             else:
                 box.deliver(message, role)
-                kept = kept or box.history is not None
+            kept = kept or box.history is not None
         if kept:
             self.messages[message_id] = message
         if stop is not None:
@@ -261,6 +282,32 @@ class World:
                 f"your email {message_id} was held for review and not delivered: {stop}"
             )
         return message
+
+    def _route(self, sender: str, recipients: tuple[str, ...]) -> tuple[Route, list[Target]]:
+        """The graph's route and the mailboxes it reaches, cached until the graph changes."""
+        key = (sender, recipients)
+        cached = self._routing.get(key)
+        if cached is not None and cached[0] == self.graph.version:
+            return cached[1], cached[2]
+        route = self.graph.route(sender, recipients)
+        targets = self._targets(route.viewers)
+        if len(self._routing) >= ROUTE_CACHE_SIZE:
+            self._routing.pop(next(iter(self._routing)))  # forget the oldest
+        self._routing[key] = (self.graph.version, route, targets)
+        return route, targets
+
+    def _targets(self, viewers: Sequence[tuple[str, str]]) -> list[Target]:
+        """The mailboxes that keep or pass on what they get (the rest need no visit)."""
+        boxes = self.mailboxes
+        return [
+            (boxes[a], role)
+            for a, role in viewers
+            if a in boxes and (boxes[a].history is not None or boxes[a].listening)
+        ]
+
+    def rewired(self) -> None:
+        """Forget cached routes (after agents start or stop listening to their mail)."""
+        self._routing.clear()
 
     def _check_attachment(self, sender: str, doc_id: str) -> None:
         document = self.documents.get(doc_id)
