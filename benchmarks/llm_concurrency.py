@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
+from agents.models.stub_server import stub_process
 from simulation.engine import Simulation
 from simulation.scenario import find_scenario, scenario_from_data
 
@@ -46,39 +42,6 @@ def company_with(employees: int) -> dict:
     return data
 
 
-@contextmanager
-def stub_process(latency: float) -> Iterator[str]:
-    """The stub server in its own process, as a real model server would be; yields its URL.
-
-    It answers like the offline persona policy, so employees reply to their mail.
-    """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "agents.models.stub_server",
-            "--port",
-            str(port),
-            "--latency",
-            str(latency),
-            "--policy",
-            "persona",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        server.stdout.readline()  # "stub server at ..."
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def main() -> None:
     """Run the week and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -92,7 +55,7 @@ def main() -> None:
     data["calendar"] = {**data.get("calendar", {}), "days": args.days}
     scenario = scenario_from_data(data, source="summitbridge+extra")
     humans = [p for p in scenario.people if not p.is_ai]
-    with stub_process(args.latency) as base_url, tempfile.TemporaryDirectory() as tmp:
+    with stub_process(args.latency, "persona") as base_url, tempfile.TemporaryDirectory() as tmp:
         sim = Simulation.from_scenario(
             scenario,
             out=Path(tmp) / "run",

@@ -23,37 +23,15 @@ import asyncio
 import json
 import os
 import resource
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from agents.models.stub_server import stub_process
 from simulation.sweep import Backend, LocalBackend, Sweep, read_trials, run_sweep
-
-
-@contextmanager
-def stub_process(latency: float) -> Iterator[str]:
-    """The stub server answering as the misaligned policy, in its own process; yields its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "agents.models.stub_server", "--port", str(port)]
-    command += ["--latency", str(latency), "--policy", "misaligned"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert server.stdout is not None
-        server.stdout.readline()  # "stub server at ..."
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def timed_sweep(
@@ -85,7 +63,7 @@ def against_stub(folder: Path, args: argparse.Namespace) -> None:
     os.environ.setdefault(
         "OPENAI_API_KEY", "sk-local-stub"
     )  # litellm wants one; the stub ignores it
-    with stub_process(args.latency) as url:
+    with stub_process(args.latency, "misaligned") as url:
         grid = {
             "name": "stub",
             "families": ["summitbridge"],

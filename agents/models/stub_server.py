@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import socket
+import subprocess
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -262,6 +265,27 @@ class StubServer(ThreadingHTTPServer):
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def stub_process(latency: float, policy: str | None = None) -> Iterator[str]:
+    """A stub server in its own process, as a real model server would be; yields its base URL.
+
+    With ``policy`` it answers like that offline reference policy.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "agents.models.stub_server", "--port", str(port)]
+    command += ["--latency", str(latency), *(["--policy", policy] if policy else [])]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()  # "stub server at ..."
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from simulation.cli.common import console, parse_sets, user_errors
-from simulation.cli.run import advance, after_run, print_summary
+from simulation.cli.common import parse_sets, user_errors
+from simulation.cli.run import finish
 from simulation.injections import load_injections
 from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.replay import fork_run
@@ -34,16 +34,10 @@ def fork(
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
     injections = [event for path in inject or [] for event in load_injections(path)]
     sim = fork_run(run_dir, at, out=out, model=model, conditions=parse_sets(set_))
-    for event in injections:
-        sim.inject(None, event, source="cli")
-    try:
-        advance(sim, show=not quiet)
-    finally:
-        sim.close()
-    if sim.folder is not None:
-        after_run(sim.folder.path, DEFAULT_JUDGE_MODEL)
-    if quiet:
-        console.print(str(sim.folder.path if sim.folder else ""))
-    else:
-        console.print(f"Forked {run_dir} at {at}.", highlight=False)
-        print_summary(sim.summary(), sim)
+    finish(
+        sim,
+        injections,
+        judge_model=DEFAULT_JUDGE_MODEL,
+        quiet=quiet,
+        intro=f"Forked {run_dir} at {at}.",
+    )

@@ -19,7 +19,7 @@ from simulation.cli.common import (
 )
 from simulation.cli.report import report_after_run
 from simulation.engine import Simulation
-from simulation.injections import load_injections
+from simulation.injections import AnyInjection, load_injections
 from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.scenario import load_scenario
 from simulation.verdicts import compute_verdicts
@@ -91,6 +91,18 @@ def run(
         employee_model=employee_model,
         text_tools=text_tools,
     )
+    finish(sim, injections, judge_model=judge_model, quiet=quiet)
+
+
+def finish(
+    sim: Simulation,
+    injections: list[AnyInjection],
+    *,
+    judge_model: str | None,
+    quiet: bool,
+    intro: str = "",
+) -> None:
+    """Inject, run to the end, measure, report, and tell the user where it all is."""
     for event in injections:
         sim.inject(None, event, source="cli")
     try:
@@ -101,8 +113,10 @@ def run(
         after_run(sim.folder.path, judge_model)
     if quiet:
         console.print(str(sim.folder.path if sim.folder else ""))
-    else:
-        print_summary(sim.summary(), sim)
+        return
+    if intro:
+        console.print(intro, highlight=False)
+    print_summary(sim.summary(), sim)
 
 
 def after_run(run_dir: Path, judge_model: str | None) -> None:
