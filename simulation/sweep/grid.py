@@ -63,6 +63,19 @@ class Grid(BaseModel):
             return [{"model": v} if isinstance(v, str) else v for v in value]
         return value
 
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _yaml_switches(cls, value: Any) -> Any:
+        """YAML reads a bare on/off as true/false; condition values are the words."""
+        if isinstance(value, dict):
+            return {
+                key: [("on" if v else "off") if isinstance(v, bool) else v for v in values]
+                if isinstance(values, list)
+                else values
+                for key, values in value.items()
+            }
+        return value
+
     @field_validator("families")
     @classmethod
     def _distinct_families(cls, value: list[str]) -> list[str]:
