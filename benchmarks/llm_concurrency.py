@@ -22,6 +22,7 @@ import yaml
 from agents.models.stub_server import stub_process
 from simulation.engine import Simulation
 from simulation.scenario import find_scenario, scenario_from_data
+from simulation.settings import RunSettings
 
 
 def company_with(employees: int) -> dict:
@@ -48,7 +49,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2, help="stub latency in seconds")
     parser.add_argument("--employees", type=int, default=20, help="LLM-driven employees")
     parser.add_argument("--days", type=float, default=7, help="simulated days")
-    parser.add_argument("--check-every", default="1h", help="employees read mail this often")
+    parser.add_argument(
+        "--check-every",
+        default=RunSettings().employee_check_every,
+        help="how often LLM employees read their mail",
+    )
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-local-stub")
     data = company_with(args.employees)
