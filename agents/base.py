@@ -15,9 +15,6 @@ class Agent(Protocol):
     address: str
     """The agent's email address, its identity in the world."""
 
-    listens: bool
-    """Whether it takes new mail from its mailbox (mail to non-listeners is only filed)."""
-
     def start(self, sim: Simulation) -> None:
         """Register the agent's SimPy processes with the simulation."""
         ...

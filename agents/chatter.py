@@ -19,7 +19,6 @@ class Chatter:
     """Sends routine messages at random moments of the working day."""
 
     address = "chatter"
-    listens = False
 
     def __init__(self, spec: ChatterSpec, world: World, rng: random.Random):
         self.spec = spec

@@ -35,8 +35,6 @@ CONTEXT_MESSAGES = 60
 class LLMAgent:
     """Common machinery of the subject and the LLM employees."""
 
-    listens = True
-
     def __init__(
         self,
         sim: Simulation,
@@ -71,7 +69,6 @@ class LLMAgent:
         self._signal = None
         self._debouncing = False
         self._seen = 0
-        self.sessions = 0
 
     def use_model(self, model: str, api_base: str | None = None) -> None:
         """Put another model in this seat from now on (a fork's counterfactual)."""
@@ -125,7 +122,6 @@ class LLMAgent:
                 Wake(agent=self.address, reason=reason_text, injected=any(i for _, i in reasons))
             )
             note = wake_note(sim, self.address, [reason_text], self._new_mail())
-            self.sessions += 1
             try:
                 yield sim.bridge.start_session(self.address, lambda n=note: self._session(n))
             except SessionFailed as exc:  # recorded, never taken as harmless

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import itertools
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -37,14 +36,11 @@ class Session:
     """One asyncio task acting for an agent."""
 
     agent: str
-    order: int
     done: simpy.Event
-    task: asyncio.Task[Any] | None = None
 
 
 @dataclass
 class _ModelGate:
-    session: Session
     task: asyncio.Future[Any]
     future: asyncio.Future[Any]
 
@@ -62,11 +58,9 @@ class Bridge:
 
     def __init__(self, env: simpy.Environment):
         self.env = env
-        self._orders = itertools.count()
         self._running = 0
         self._quiet: asyncio.Event | None = None
         self._due: list[_ModelGate] = []
-        self.sessions_started = 0
         self.model_calls = 0
         self.rounds = 0  # distinct simulated moments at which answers were handed out
         self._last_release: float | None = None
@@ -74,8 +68,7 @@ class Bridge:
     # -- used from SimPy processes ----------------------------------------
     def start_session(self, agent: str, work: Callable[[], Coroutine[Any, Any, T]]) -> simpy.Event:
         """Start ``work()`` as a session; the returned SimPy event fires with its result."""
-        session = Session(agent, next(self._orders), self.env.event())
-        self.sessions_started += 1
+        session = Session(agent, self.env.event())
         self._enter()
 
         async def runner() -> Any:
@@ -83,7 +76,6 @@ class Bridge:
             return await work()
 
         task = asyncio.get_running_loop().create_task(runner())
-        session.task = task
         task.add_done_callback(lambda t: self._finished(session, t))
         return session.done
 
@@ -110,10 +102,10 @@ class Bridge:
 
     async def model_call(self, request: Awaitable[T], thinking_time: float) -> T:
         """Start ``request`` now; return its result once the clock reaches now + thinking time."""
-        session = self.current()
+        self.current()  # only a session's coroutines may pass a gate
         self.model_calls += 1
         task = asyncio.ensure_future(request)
-        gate = _ModelGate(session, task, asyncio.get_running_loop().create_future())
+        gate = _ModelGate(task, asyncio.get_running_loop().create_future())
         timer = self.env.timeout(thinking_time)
         timer.callbacks.append(lambda _: self._due.append(gate))
         self._leave()
