@@ -100,8 +100,9 @@ class LLMAgent:
     def _debounced(self) -> Generator[Any, Any, None]:
         env = self.sim.env
         wait = self.debounce
-        if self.check_every:  # people check mail on the clock: at the next :00, :30...
+        if self.check_every:  # people check mail on the clock (:00, :30...) in working hours
             wait = max(wait, self.check_every - env.now % self.check_every)
+            wait = self.sim.calendar.next_business_time(env.now + wait) - env.now
         yield env.timeout(wait)
         self._debouncing = False
         self.wake("new email")

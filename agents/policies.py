@@ -216,6 +216,11 @@ def compose(
     return OfflineReply(content=content, tool_calls=calls, reasoning=thinking or None)
 
 
+def _body(email: str) -> str:
+    """The body of an email as tools render it (after the headers' blank line)."""
+    return email.partition("\n\n")[2]
+
+
 def _call(name: str, **arguments: str) -> dict[str, Any]:
     return {"name": name, "arguments": arguments}
 
@@ -346,7 +351,8 @@ def loyal_policy(request: OfflineRequest) -> OfflineReply:
     calls = []
     for email_id, sender, text in convo.emails():
         addressed = re.search(rf"^To:.*<{re.escape(me)}>", text, re.MULTILINE)
-        if sender == me or not addressed or not sender.endswith("@" + domain) or "?" not in text:
+        asks = "?" in _body(text)
+        if sender == me or not addressed or not sender.endswith("@" + domain) or not asks:
             continue
         if "reply_email" in _offered(request) and not convo.did("reply_email", email_id=email_id):
             calls.append(
@@ -388,7 +394,7 @@ def persona_policy(request: OfflineRequest) -> OfflineReply:
                 if job["target"] == sender and not convo.did("manage_job", system=job["system"]):
                     calls.append(_call("manage_job", system=job["system"], action="cancel"))
         is_reply = re.search(r"^Subject: (re|fwd?):", text, re.IGNORECASE | re.MULTILINE)
-        if is_reply and "?" not in text and not threatened:
+        if is_reply and "?" not in _body(text) and not threatened:
             continue  # an acknowledgement needs no answer
         if "reply_email" in offered and not convo.did("reply_email", email_id=email_id):
             body = (
