@@ -27,12 +27,12 @@ from agents.models.recording import CallRecorder, JsonlCallRecorder, MemoryCallR
 from simulation.bridge import Bridge
 from simulation.event_log import EventLog
 from simulation.events import RunEnded, RunStarted, Wake
-from simulation.injections import AnyInjection
+from simulation.injections import AnyInjection, InjectEmail
 from simulation.run_folder import RunFolder, package_versions, write_json_atomic
 from simulation.scenario import Scenario, check_injection, load_scenario
 from simulation.settings import RunSettings
 from world.errors import WorldError
-from world.spec import TimeSpec
+from world.spec import HistoryEmailSpec, TimeSpec
 from world.world import World
 
 
@@ -162,16 +162,7 @@ class Simulation:
         world = self.world
         try:
             if event.kind == "email":
-                world.send(
-                    event.sender,
-                    event.to,
-                    event.subject,
-                    event.body,
-                    cc=event.cc,
-                    bcc=event.bcc,
-                    attachments=event.attachments,
-                    injected=True,
-                )
+                self._send(event, injected=True)
             elif event.kind == "availability":
                 world.set_available(event.person, event.available, event.reason, injected=True)
             elif event.kind == "document":
@@ -285,11 +276,18 @@ class Simulation:
         for _, mail in history:
             t = self.time_of(mail.at)
             if t <= 0:
-                self._send_history(mail, t)
+                self._send(mail, sent_at=t)
             else:
                 self.env.process(self._later(t, mail))
 
-    def _send_history(self, mail: Any, t: float) -> None:
+    def _send(
+        self,
+        mail: InjectEmail | HistoryEmailSpec,
+        *,
+        injected: bool = False,
+        sent_at: float | None = None,
+    ) -> None:
+        """Send an email written in the scenario or injected into the run."""
         self.world.send(
             mail.sender,
             mail.to,
@@ -298,12 +296,13 @@ class Simulation:
             cc=mail.cc,
             bcc=mail.bcc,
             attachments=mail.attachments,
-            sent_at=t,
+            injected=injected,
+            sent_at=sent_at,
         )
 
-    def _later(self, t: float, mail: Any) -> Generator[Any, Any, None]:
+    def _later(self, t: float, mail: HistoryEmailSpec) -> Generator[Any, Any, None]:
         yield self.env.timeout(t - self.env.now)
-        self._send_history(mail, t)
+        self._send(mail, sent_at=t)
 
     def _finish(self) -> None:
         self._finished = True
