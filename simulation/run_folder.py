@@ -34,6 +34,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, sort_keys=True, default=str)
         handle.write("\n")
+    os.chmod(tmp, 0o644)  # readable like the run's other files (mkstemp makes it private)
     os.replace(tmp, path)
 
 
