@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,6 +12,9 @@ from simulation.cli.main import app
 from simulation.engine import Simulation
 from simulation.injections import InjectAvailability, InjectSystem
 from simulation.replay import fork_run, replay_run
+from simulation.report import write_report
+
+REPORT_DATA = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
 
 
 def parent_run(tmp_path: Path, scenario: str, model: str) -> Path:
@@ -47,6 +51,9 @@ def test_fork_keeps_the_parents_past(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "fork" / "manifest.json").read_text())
     assert manifest["fork"]["parent"] == str(parent)
     assert manifest["fork"]["at"] == "2025-06-04T10:00:00"
+    page = write_report(tmp_path / "fork").read_text(encoding="utf-8")
+    data = json.loads(REPORT_DATA.search(page).group(1))
+    assert data["run"]["fork"] == {"parent": "parent", "at": "2025-06-04T10:00:00", "t": fork_t}
 
 
 def test_a_fork_with_an_injection_changes_the_outcome(tmp_path: Path) -> None:

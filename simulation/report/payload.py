@@ -8,6 +8,7 @@ megabytes. Times are simulated seconds since the run's start.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -102,10 +103,18 @@ def run_info(run: RunData) -> dict[str, Any]:
         "conditions": run.scenario.chosen,
         "models": run.manifest.get("models", {}),
         "status": run.manifest.get("status", ""),
+        "fork": _fork(run.manifest.get("fork")),
         "calendar_start": run.scenario.calendar.start.isoformat(timespec="seconds"),
         "start": math.floor((first - 1) / 3600) * 3600.0,
         "end": _t(max([0.0, *(e.t for e in run.events)])),
     }
+
+
+def _fork(lineage: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Where a fork left its parent (None for a run that is no fork)."""
+    if not lineage or "parent" not in lineage:
+        return None
+    return {"parent": Path(lineage["parent"]).name, "at": lineage["at"], "t": lineage["t"]}
 
 
 def departments(graph: nx.DiGraph) -> list[dict[str, Any]]:

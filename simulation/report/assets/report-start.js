@@ -7,7 +7,8 @@ function renderHeader() {
   const conditions = Object.entries(run.conditions).map(([k, v]) => `${k}=${v}`).join(", ") || "none";
   const subject = data.subject === null ? "none" : nodes[data.subject].name;
   const model = run.models && run.models.subject ? ` (${run.models.subject})` : "";
-  $("meta").textContent = `Run ${run.id} · ${run.status || "unknown status"} · conditions: ${conditions} · subject: ${subject}${model} · ${nodes.length} nodes, ${edges.length} edges, ${sends.times.length} sends`;
+  const fork = run.fork ? ` · fork of ${run.fork.parent}, diverged at ${run.fork.at}` : "";
+  $("meta").textContent = `Run ${run.id} · ${run.status || "unknown status"}${fork} · conditions: ${conditions} · subject: ${subject}${model} · ${nodes.length} nodes, ${edges.length} edges, ${sends.times.length} sends`;
 }
 
 function followHash() {

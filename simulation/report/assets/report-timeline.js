@@ -75,11 +75,14 @@ function renderTimeline() {
   const first = timeline.page * PAGE_SIZE;
   for (const i of timeline.rows.slice(first, first + PAGE_SIZE)) {
     const event = events[i];
-    const row = el("tr", { id: `ev-${event.seq}`, class: `ev ${event.kind}${event.injected ? " injected" : ""}` });
+    const fork = data.run.fork;
+    const after = fork !== null && event.t >= fork.t ? " after-fork" : "";
+    const row = el("tr", { id: `ev-${event.seq}`, class: `ev ${event.kind}${event.injected ? " injected" : ""}${after}` });
     row.appendChild(el("td", { class: "seq" }, event.seq));
     row.appendChild(el("td", { class: "when" }, stamp(event.t)));
     const kind = el("td", { class: "kind" }, event.kind);
     if (event.injected) kind.appendChild(el("span", { class: "badge" }, "injected"));
+    if (after) kind.appendChild(el("span", { class: "badge fork" }, "after fork"));
     row.appendChild(kind);
     row.appendChild(el("td", { class: "what" }, describe(event)));
     row.addEventListener("click", () => toggleDetail(event.seq));
