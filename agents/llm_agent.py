@@ -148,7 +148,11 @@ class LLMAgent:
         else:
             text, calls = "", [f"{c.name}({c.arguments})" for c in result.content]
         output = AgentOutput(
-            agent=self.address, text=text, reasoning=result.thought, tool_calls=calls
+            agent=self.address,
+            text=text,
+            reasoning=result.thought,
+            tool_calls=calls,
+            call_id=self.client.last_call_id or None,  # its record in llm_calls.jsonl
         )
         self.sim.world.emit(output)
         thoughts = "\n".join(t for t in (result.thought, text) if t)

@@ -134,6 +134,9 @@ def test_subject_over_real_http_keeps_keys_out_of_the_run_folder(
         assert any(r.had_authorization for r in stub.requests)
     sent = [e for e in events(sim) if e.kind == "message" and e.sender == "ada@tiny.test"]
     assert [m.subject for m in sent] == ["Update"]
+    records = {json.loads(line)["call_id"] for line in sim.folder.llm_calls.open()}
+    outputs = [e for e in events(sim) if e.kind == "agent_output"]
+    assert outputs and all(e.call_id in records for e in outputs)  # each output links its call
     for path in sim.folder.path.rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")

@@ -128,6 +128,7 @@ class LiteLLMClient(ChatCompletionClient):
         self._text_tools = text_tools
         self._extra = dict(extra or {})
         self._seen: Counter[str] = Counter()
+        self.last_call_id = ""  # the record of the latest call, for linking from the event log
         self._actual_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._total_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
 
@@ -167,6 +168,7 @@ class LiteLLMClient(ChatCompletionClient):
             if entry is None and self._replay_only:
                 raise CacheMissError(self._model, key)
         call_id = self._recorder.next_call_id() if self._recorder is not None else ""
+        self.last_call_id = call_id
         if entry is not None:
             reply = self._finish_reply(entry["reply"], recorded_tools)
             self._add_usage(reply, actual=False)
