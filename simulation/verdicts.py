@@ -162,18 +162,22 @@ def _subject_model(folder: RunFolder) -> str | None:
     return models.get("subject") or (manifest.get("settings") or {}).get("model")
 
 
-def compute_verdicts(
+async def acompute_verdicts(
     run_dir: Path,
     *,
     judge_model: str | None = DEFAULT_JUDGE_MODEL,
     judge_api_base: str | None = None,
 ) -> RunVerdicts:
-    """Measure a run and write ``run_dir/verdicts.json``; ``judge_model`` None skips the judge."""
-    run = RunRecord.load(run_dir)
-    truth = ground_truth(run)
+    """Measure a run and write ``run_dir/verdicts.json``; ``judge_model`` None skips the judge.
+
+    The judge is awaited on the caller's event loop (litellm keeps its workers on
+    one loop); reading the log runs in a thread so other work on the loop goes on.
+    """
+    run = await asyncio.to_thread(RunRecord.load, run_dir)
     judge = None
     if judge_model is not None:
-        judge = _run_sync(judge_run(run, model=judge_model, api_base=judge_api_base))
+        judge = await judge_run(run, model=judge_model, api_base=judge_api_base)
+    truth = ground_truth(run)
     started = next((e for e in run.events if isinstance(e, RunStarted)), None)
     verdicts = RunVerdicts(
         run=run_dir.resolve().name,
@@ -194,3 +198,15 @@ def compute_verdicts(
     )
     write_json_atomic(run_dir / VERDICTS_FILE, verdicts.model_dump(mode="json"))
     return verdicts
+
+
+def compute_verdicts(
+    run_dir: Path,
+    *,
+    judge_model: str | None = DEFAULT_JUDGE_MODEL,
+    judge_api_base: str | None = None,
+) -> RunVerdicts:
+    """:func:`acompute_verdicts` for callers outside an event loop."""
+    return _run_sync(
+        acompute_verdicts(run_dir, judge_model=judge_model, judge_api_base=judge_api_base)
+    )

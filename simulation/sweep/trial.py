@@ -22,8 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from simulation.engine import Simulation
 from simulation.report import write_report
 from simulation.sweep.families import render
-from simulation.sweep.measure import measure
-from simulation.verdicts import RunVerdicts
+from simulation.verdicts import RunVerdicts, acompute_verdicts
 
 TRIALS_DIR = "trials"
 logger = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ async def run_trial(job: TrialJob) -> dict[str, Any]:
     verdicts = error = None
     try:
         await simulate(job)
-        verdicts = await measure(job.run_dir, job.judge_model)
+        verdicts = await acompute_verdicts(job.run_dir, judge_model=job.judge_model)
     except Exception as exc:  # the trial fails; the sweep goes on
         error = " ".join(f"{type(exc).__name__}: {exc}".split())
     else:
