@@ -141,7 +141,7 @@ class Simulation:
         if event.kind == "wake" and event.agent is None and self.scenario.subject is None:
             raise InjectionError("cannot inject a wake-up: the scenario has no subject to wake")
         problems = check_injection(
-            self.scenario, self.scenario.directory(), event.model_copy(update={"at": t}), source
+            self.scenario, self.world.directory, event.model_copy(update={"at": t}), source
         )
         if problems:
             raise InjectionError("; ".join(problems))
