@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from simulation.sweep import (
     read_trials,
     run_sweep,
 )
+from simulation.sweep.ray_backend import check_reachable
 
 THREAT_GRID = {
     "name": "threat-vs-control",
@@ -393,3 +396,19 @@ def test_cli_grid_error_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["sweep", str(write_grid(tmp_path, GOOD | {"seeds": "x"}))])
     assert result.exit_code == 2
     assert "grid.yaml: seeds" in result.stderr and "Traceback" not in result.output
+
+
+def test_an_unreachable_ray_cluster_is_named_at_once() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(SweepError, match=f"cannot reach Ray at {re.escape(address)}"):
+            check_reachable(address, timeout=2)
+    with pytest.raises(SweepError, match="port is not a number"):
+        check_reachable("127.0.0.1:head")
+    check_reachable("auto")  # no port: left to Ray
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        check_reachable(f"127.0.0.1:{server.getsockname()[1]}")

@@ -11,12 +11,34 @@ filesystem). Records come back to this process, which alone writes
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from simulation.sweep.runner import SweepError
 from simulation.sweep.trial import TrialJob, run_trial
 
 _loop: asyncio.AbstractEventLoop | None = None
+CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's head before giving up
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Fail at once, naming ``address``, when nothing listens there.
+
+    Ray itself keeps retrying an unreachable head for minutes. Addresses
+    without a port (``auto``, ``local``) are left to Ray.
+    """
+    parts = urlsplit(address if "://" in address else f"ray://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise SweepError(f"bad Ray address {address!r}: the port is not a number") from None
+    if not host or port is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise SweepError(f"cannot reach Ray at {address}: {exc}") from None
 
 
 def run_trial_blocking(job: TrialJob) -> dict[str, Any]:
@@ -43,6 +65,7 @@ class RayBackend:
         self._owns = not ray.is_initialized()
         try:
             if self._owns and address:
+                check_reachable(address)
                 ray.init(address=address, log_to_driver=False)
             elif self._owns:
                 ray.init(include_dashboard=False, log_to_driver=False)
