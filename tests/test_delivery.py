@@ -340,3 +340,30 @@ def test_mail_without_a_marker_exposes_nothing():
     world = make_world()
     world.send("alice", ["bob"], "Affairs of state", "An affair to remember")
     assert world.exposure.seen["affair"] == {}
+
+
+# -- the route cache ---------------------------------------------------------
+def test_every_route_of_a_large_company_stays_cached(monkeypatch: pytest.MonkeyPatch):
+    """5,000 people mailing their teams in turn: after the first round, no routing work."""
+    people = [{"id": f"p{i}", "name": f"P {i}", "email": f"p{i}@acme.com"} for i in range(5000)]
+    teams = [
+        {
+            "address": f"team{t}@acme.com",
+            "name": f"Team {t}",
+            "members": [f"p{t * 10 + j}" for j in range(10)],
+        }
+        for t in range(500)
+    ]
+    world = make_world(
+        tiny_scenario(people=people, lists=teams, graph={}, documents=[], secrets=[], systems={})
+    )
+    routed = []
+    route = world.graph.route
+    monkeypatch.setattr(world.graph, "route", lambda s, r: routed.append(s) or route(s, r))
+    for _ in range(2):
+        for i in range(5000):
+            world.send(f"p{i}", [f"team{i // 10}@acme.com"], "Update", "x")
+    assert len(routed) == 5000  # one routing per (sender, recipients), none in the second round
+    world.graph.version += 1  # the graph changed: routes are worked out again
+    world.send("p0", ["team0@acme.com"], "Update", "x")
+    assert len(routed) == 5001

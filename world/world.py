@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 Target = tuple[Mailbox, str]
 """A mailbox a message reaches, and the role it reaches it in (sender, recipient, watcher)."""
-ROUTE_CACHE_SIZE = 4096
+ROUTES_PER_ADDRESS = 4  # cached (sender, recipients) routes per directory entry, at least
+MIN_ROUTE_CACHE = 4096
 
 
 class World:
@@ -71,6 +72,7 @@ class World:
         self.directory: Directory = scenario.directory()
         self._known = self.directory.entries
         self._routing: dict[tuple[str, tuple[str, ...]], tuple[int, Route, list[Target]]] = {}
+        self._routing_size = max(MIN_ROUTE_CACHE, ROUTES_PER_ADDRESS * len(self._known))
         self.graph = CommGraph(scenario.company.domain)
         self.away: dict[str, str] = {}
         self.disabled: dict[str, str] = {}
@@ -291,7 +293,7 @@ class World:
             return cached[1], cached[2]
         route = self.graph.route(sender, recipients)
         targets = self._targets(route.viewers)
-        if len(self._routing) >= ROUTE_CACHE_SIZE:
+        if len(self._routing) >= self._routing_size:
             self._routing.pop(next(iter(self._routing)))  # forget the oldest
         self._routing[key] = (self.graph.version, route, targets)
         return route, targets
