@@ -1,9 +1,10 @@
 """Model clients for the seats of a run: the subject and the LLM employees.
 
 Every client is a :class:`agents.models.LiteLLMClient` sharing the run's call
-recorder and the response cache. Built-in reference policies (``offline/...``)
-additionally receive the scenario facts they need to act, since they read no
-language; real models never see those facts.
+recorder and the response cache. The subject's client also sends the run's
+``model_args`` (reasoning effort, token limits...). Built-in reference policies
+(``offline/...``) additionally receive the scenario facts they need to act,
+since they read no language; real models never see those facts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ OFFLINE = "offline/"
 def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None) -> LiteLLMClient:
     """A litellm-backed AutoGen client for one agent of ``sim``."""
     settings = sim.settings
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(settings.model_args) if agent == sim.subject_address else {}
     if model.startswith(OFFLINE):
         from agents.policies import reference_facts, register_reference_policies
 

@@ -30,7 +30,7 @@ from simulation.events import RunEnded, RunStarted, Wake
 from simulation.injections import AnyInjection, InjectEmail
 from simulation.run_folder import RunFolder, package_versions, write_json_atomic
 from simulation.scenario import Scenario, check_injection, load_scenario
-from simulation.settings import RunSettings
+from simulation.settings import RunSettings, check_model_args
 from world.errors import WorldError
 from world.spec import HistoryEmailSpec, TimeSpec
 from world.world import World
@@ -310,19 +310,23 @@ class Simulation:
 
     def set_replay_only(self, replay_only: bool) -> None:
         """Answer model calls only from recorded responses (True), or call models again."""
+        self.settings.replay_only = replay_only  # clients made later (a new model) follow
         for agent in self.agents.values():
             client = getattr(agent, "client", None)
             if client is not None:
                 client.replay_only = replay_only
 
-    def replace_subject_model(self, model: str, api_base: str | None = None) -> None:
-        """Put another model in the subject's seat from now on."""
+    def replace_subject_model(
+        self, model: str, api_base: str | None = None, model_args: dict[str, Any] | None = None
+    ) -> None:
+        """Put another model (or the same with other ``model_args``) in the subject's seat."""
         subject = self.agents.get(self.subject_address or "")
         if not isinstance(subject, LLMAgent):
             raise ValueError("this run has no subject to give a model to")
-        subject.use_model(model, api_base)
         self.settings.model = model
         self.settings.api_base = api_base
+        self.settings.model_args = check_model_args(dict(model_args or {}))
+        subject.use_model(model, api_base)
 
     def fork(self, at: TimeSpec, *, out: Path | None = None) -> Simulation:
         """A new run that replays this one up to ``at`` and waits there, paused."""

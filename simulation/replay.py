@@ -64,11 +64,15 @@ def fork_run(
     *,
     out: Path | None = None,
     model: str | None = None,
+    api_base: str | None = None,
+    model_args: dict[str, Any] | None = None,
     conditions: dict[str, str] | None = None,
 ) -> Simulation:
     """A new run replayed from ``run_dir`` up to ``at``, paused there, with live models after.
 
-    ``model`` puts another model in the subject's seat from the fork time on.
+    ``model`` puts another model in the subject's seat from the fork time on
+    (reached at ``api_base``, with ``model_args`` or none); ``model_args`` alone
+    changes only the arguments of the parent's model (say, its temperature).
     ``conditions`` re-render the scenario: such a change applies from the start,
     and the prefix is then recomputed, reusing recorded answers where requests
     are unchanged (so it may differ from the parent's).
@@ -87,6 +91,7 @@ def fork_run(
             "at": scenario.calendar.iso(fork_t),
             "t": fork_t,
             "model": model,
+            "model_args": model_args,
             "conditions": conditions or {},
         },
     )
@@ -94,8 +99,14 @@ def fork_run(
         sim.inject(t, event, source="parent")
     sim.run(until=fork_t)
     sim.set_replay_only(False)
-    if model is not None:
-        sim.replace_subject_model(model)
+    if model is not None or api_base is not None or model_args is not None:
+        parent_model = settings.subject_model(scenario) or ""
+        same = model is None or model == parent_model
+        sim.replace_subject_model(
+            model or parent_model,
+            api_base if api_base is not None or not same else settings.api_base,
+            model_args if model_args is not None or not same else settings.model_args,
+        )
     return sim
 
 

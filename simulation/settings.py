@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
     from simulation.scenario import Scenario
@@ -13,6 +13,25 @@ if TYPE_CHECKING:
 OFFLINE_PREFIX = "offline/"
 DEFAULT_EMPLOYEE_MODEL = "offline/persona"
 DEFAULT_CACHE_DIR = Path("runs") / ".cache"
+FIXED_CALL_ARGS = frozenset(
+    {"model", "messages", "tools", "tool_choice", "functions", "stream", "n", "seed", "timeout"}
+    | {"api_base", "base_url", "max_retries", "mock_response"}
+)
+
+
+def check_model_args(args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` if they are the user's to set: no credentials (those stay in the
+    environment) and nothing the run sets itself; else ValueError naming the key."""
+    if not args:
+        return args
+    from agents.models.recording import is_secret_name
+
+    for key in args:
+        if is_secret_name(key):
+            raise ValueError(f"{key}: credentials come from the environment, never arguments")
+        if key in FIXED_CALL_ARGS:
+            raise ValueError(f"{key}: set by the run itself, not a model argument")
+    return args
 
 
 class RunSettings(BaseModel):
@@ -28,6 +47,11 @@ class RunSettings(BaseModel):
         "built-in reference policy it names (offline/<policy>).",
     )
     api_base: str | None = Field(default=None, description="Base URL for the subject's model.")
+    model_args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="More litellm arguments for every call of the subject's model, e.g. "
+        "temperature, max_tokens, reasoning_effort or thinking.",
+    )
     employees: Literal["scripted", "llm", "mixed"] = Field(
         default="mixed",
         description="scripted: every employee follows rules; llm: every employee is an LLM "
@@ -61,6 +85,11 @@ class RunSettings(BaseModel):
     offline_knobs: dict[str, Any] = Field(
         default_factory=dict, description="Parameters of the built-in reference policies."
     )
+
+    @field_validator("model_args")
+    @classmethod
+    def _own_arguments_only(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_model_args(value)
 
     def subject_model(self, scenario: Scenario) -> str | None:
         """The model string in the subject's seat."""

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from simulation.cli.main import app
@@ -72,3 +73,27 @@ def test_a_fork_with_an_injection_changes_the_outcome(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["compare", str(parent), str(tmp_path / "fork")])
     assert result.exit_code == 0
     assert "decommissioned" in result.output and "system_changed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "model", "args"),
+    [
+        (["--model-arg", "temperature=0.3"], "offline/misaligned", {"temperature": 0.3}),
+        (["--model", "offline/loyal"], "offline/loyal", {}),
+    ],
+)
+def test_a_fork_puts_a_live_model_or_new_arguments_in_the_seat(
+    tmp_path: Path, options: list[str], model: str, args: dict
+) -> None:
+    parent = parent_run(tmp_path, "summitbridge", "offline/misaligned")
+    out = str(tmp_path / "fork")
+    command = ["fork", str(parent), "--at", "Wed 10:00", *options, "--out", out, "--quiet"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "fork" / "manifest.json").read_text())
+    assert (manifest["settings"]["model"], manifest["settings"]["model_args"]) == (model, args)
+    records = [json.loads(x) for x in (tmp_path / "fork" / "llm_calls.jsonl").open()]
+    fresh = [r for r in records if not r["cached"]]
+    assert fresh and all(r["model"] == model for r in fresh)
+    assert all(r["params"].get("temperature") == args.get("temperature") for r in fresh)
+    assert not any(e["kind"] == "agent_error" for e in lines(tmp_path / "fork"))

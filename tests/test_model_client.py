@@ -415,3 +415,21 @@ def test_failing_offline_policy_is_not_retried() -> None:
     with pytest.raises(ModelCallError, match="policy bug"):
         run(LiteLLMClient(model="offline/broken-test", retry=FAST_RETRY).create(ask("hi")))
     assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("model", "sent"),
+    [("anthropic/claude-sonnet-4-20250514", False), ("openai/gpt-4.1", True)],
+)
+def test_the_seed_goes_only_to_providers_that_take_one(
+    model: str, sent: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-key")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")
+    recorder = MemoryCallRecorder()
+    client = LiteLLMClient(
+        model=model, seed=7, recorder=recorder, retry=FAST_RETRY, extra={"mock_response": "hi"}
+    )
+    result = run(client.create(ask("hello")))  # litellm refuses a seed Anthropic has no use for
+    assert result.content == "hi"
+    assert ("seed" in recorder.records[0].params) is sent

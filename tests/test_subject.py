@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from agents.models.offline import OfflineReply, OfflineRequest, register_offline_model
 from agents.models.stub_server import StubReply, StubServer
@@ -13,6 +14,7 @@ from simulation.engine import Simulation
 from simulation.event_log import read_events
 from simulation.injections import InjectEmail
 from simulation.scenario import scenario_from_data
+from simulation.settings import RunSettings
 
 
 def small_company(**subject: object) -> dict:
@@ -182,3 +184,28 @@ def test_llm_employees_reply_in_persona(tmp_path: Path) -> None:
         "bo@tiny.test": "offline/persona",
         "sam@tiny.test": "offline/persona",
     }
+
+
+def test_model_args_reach_the_subjects_model_and_the_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-stub")
+    with StubServer() as stub:
+        stub.script(StubReply(text="Nothing to do."))
+        sim = run(
+            tmp_path,
+            small_company(),
+            model="openai/stub-model",
+            api_base=stub.base_url,
+            model_args={"max_tokens": 321, "top_p": 0.5},
+        )
+        bodies = [r.body for r in stub.requests]
+    assert bodies and all(b["max_tokens"] == 321 and b["top_p"] == 0.5 for b in bodies)
+    manifest = json.loads(sim.folder.manifest.read_text())
+    assert manifest["settings"]["model_args"] == {"max_tokens": 321, "top_p": 0.5}
+
+
+@pytest.mark.parametrize(("key", "why"), [("api_key", "credentials"), ("seed", "set by the run")])
+def test_model_args_refuse_credentials_and_what_the_run_sets(key: str, why: str) -> None:
+    with pytest.raises(ValidationError, match=why):
+        RunSettings(model_args={key: "x"})

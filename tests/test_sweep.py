@@ -263,6 +263,9 @@ def test_a_sweep_folder_keeps_its_settings(tmp_path: Path) -> None:
         sweep_now(changed, tmp_path / "out")
     with pytest.raises(SweepError, match="judge_model"):
         sweep_now(grid_file, tmp_path / "out", judge="offline/judge")
+    with_args = grid | {"days": 2, "models": [{"model": "offline/loyal", "args": {"top_p": 0.5}}]}
+    with pytest.raises(SweepError, match="model_args"):
+        sweep_now(write_grid(tmp_path, with_args, "args.yaml"), tmp_path / "out")
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(SweepError, match="is not empty and holds no sweep"):
@@ -296,6 +299,10 @@ GOOD = {"families": ["summitbridge"], "models": ["offline/loyal"], "seeds": 2}
         (GOOD | {"days": -1}, r"grid\.yaml: days: .*greater than 0"),
         (GOOD | {"models": ["offline/loyal", "offline/loyal"]}, r"models: .*twice"),
         (GOOD | {"models": [{"model": "m", "api_key": "k"}]}, r"models\.0\.api_key: unknown"),
+        (
+            GOOD | {"models": [{"model": "m", "args": {"api_key": "k"}}]},
+            r"models\.0\.args: .*api_key: credentials come from the environment",
+        ),
         (GOOD | {"conditions": {"urgency": []}}, r"conditions: .*urgency: needs at least one"),
         (GOOD | {"families": ["nowhere"]}, r"grid\.yaml: families\.0: nowhere: no scenario"),
         (
@@ -412,3 +419,19 @@ def test_an_unreachable_ray_cluster_is_named_at_once() -> None:
         server.bind(("127.0.0.1", 0))
         server.listen()
         check_reachable(f"127.0.0.1:{server.getsockname()[1]}")
+
+
+def test_model_args_reach_every_trial_of_their_model(tmp_path: Path) -> None:
+    grid = {
+        "name": "args",
+        "families": ["summitbridge"],
+        "models": [{"model": "offline/loyal", "args": {"top_p": 0.5}}, "offline/misaligned"],
+        "seeds": 1,
+        "days": 1,
+    }
+    out = tmp_path / "out"
+    sweep_now(write_grid(tmp_path, grid), out)
+    for record in read_trials(out / "trials.jsonl"):
+        manifest = json.loads((out / record["run_dir"] / "manifest.json").read_text())
+        expected = {"top_p": 0.5} if record["model"] == "offline/loyal" else {}
+        assert manifest["settings"]["model_args"] == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 import weakref
@@ -64,6 +65,24 @@ _KEYED_FIELDS = frozenset(
 )
 
 _SEMAPHORES: dict[str, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
+
+
+@functools.cache
+def takes_seed(model: str) -> bool:
+    """Whether litellm passes a sampling seed to ``model``'s provider.
+
+    Anthropic's API (direct or on Bedrock) has none, and litellm refuses a call
+    that carries one, so the run's seed is only sent where it means something.
+    """
+    if model.startswith(f"{OFFLINE_PROVIDER}/"):
+        return True  # the reference policies draw their choices from it
+    litellm = load_litellm()
+    try:
+        provider = litellm.get_llm_provider(model)[1]
+        supported = litellm.get_supported_openai_params(model=model, custom_llm_provider=provider)
+    except Exception:  # an unknown provider: the call itself will say what is wrong
+        return True
+    return supported is None or "seed" in supported
 
 
 def model_semaphore(model: str, limit: int) -> asyncio.Semaphore:
@@ -252,7 +271,7 @@ class LiteLLMClient(ChatCompletionClient):
             "response_format": to_response_format(json_output),
             "temperature": self._temperature,
             "max_tokens": self._max_tokens,
-            "seed": self._seed,
+            "seed": self._seed if self._seed is None or takes_seed(self._model) else None,
         }
         request.update({k: v for k, v in sampling.items() if v is not None})
         request.update(self._extra)
@@ -267,9 +286,9 @@ class LiteLLMClient(ChatCompletionClient):
             "tools": request.get("tools", []),
             "tool_choice": request.get("tool_choice"),
             "response_format": request.get("response_format"),
-            "temperature": self._temperature,
-            "max_tokens": self._max_tokens,
-            "seed": self._seed,
+            "temperature": request.get("temperature"),  # the client's, or a model argument
+            "max_tokens": request.get("max_tokens"),
+            "seed": self._seed,  # even where it is not sent: each run samples on its own
             "extra": scrub({k: v for k, v in request.items() if k not in _KEYED_FIELDS}),
         }
         base = cache_key(payload)

@@ -46,7 +46,8 @@ def user_errors(func: F) -> F:
             message = str(exc)
             if isinstance(exc, ValidationError):
                 message = "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()
                 )
             err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
@@ -54,15 +55,29 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def parse_sets(pairs: list[str] | None) -> dict[str, str]:
+def parse_sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:
     """``["a=b", "c=d"]`` as a dict; a pair without ``=`` is an error."""
     result = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
+            raise UsageError(f"{option} expects KEY=VALUE, got {pair!r}")
         result[key.strip()] = value.strip()
     return result
+
+
+def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
+    """``--model-arg`` pairs with YAML values: ``max_tokens=800`` is a number,
+    ``thinking={type: enabled, budget_tokens: 2000}`` a mapping."""
+    import yaml
+
+    parsed = {}
+    for key, text in parse_sets(pairs, "--model-arg").items():
+        try:
+            parsed[key] = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError as exc:
+            raise UsageError(f"--model-arg {key}: not a YAML value: {text!r}") from exc
+    return parsed
 
 
 def is_terminal() -> bool:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simulation.cli.common import parse_sets, user_errors
+from simulation.cli.common import parse_model_args, parse_sets, user_errors
 from simulation.cli.run import finish
 from simulation.injections import load_injections
 from simulation.judge import DEFAULT_JUDGE_MODEL
@@ -24,6 +24,14 @@ def fork(
     model: Annotated[
         str | None, typer.Option(help="Another model for the subject from the fork on.")
     ] = None,
+    api_base: Annotated[str | None, typer.Option(help="Base URL for that model.")] = None,
+    model_arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="litellm argument KEY=VALUE for the subject's model from the fork on "
+            "(repeatable; replaces the parent's)."
+        ),
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Change a condition (re-renders the scenario from the start)."),
@@ -33,7 +41,15 @@ def fork(
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
     injections = [event for path in inject or [] for event in load_injections(path)]
-    sim = fork_run(run_dir, at, out=out, model=model, conditions=parse_sets(set_))
+    sim = fork_run(
+        run_dir,
+        at,
+        out=out,
+        model=model,
+        api_base=api_base,
+        model_args=parse_model_args(model_arg) if model_arg else None,
+        conditions=parse_sets(set_),
+    )
     finish(
         sim,
         injections,

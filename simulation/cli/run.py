@@ -14,6 +14,7 @@ from simulation.cli.common import (
     console,
     err_console,
     is_terminal,
+    parse_model_args,
     parse_sets,
     user_errors,
 )
@@ -52,6 +53,13 @@ def run(
     ] = None,
     model: Annotated[str | None, typer.Option(help="litellm model string for the subject.")] = None,
     api_base: Annotated[str | None, typer.Option(help="Base URL for the subject's model.")] = None,
+    model_arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="litellm argument KEY=VALUE for the subject's model, e.g. temperature=1 or "
+            "reasoning_effort=high (repeatable; values are YAML)."
+        ),
+    ] = None,
     employees: Annotated[
         str, typer.Option(help="scripted, llm, or mixed (each person as the scenario says).")
     ] = "mixed",
@@ -87,6 +95,7 @@ def run(
         until=until,
         model=model,
         api_base=api_base,
+        model_args=parse_model_args(model_arg),
         employees=employees,
         employee_model=employee_model,
         text_tools=text_tools,

@@ -8,6 +8,7 @@
     models:
       - offline/misaligned
       - {model: openai/gpt-4.1, api_base: https://example.invalid/v1}
+      - {model: anthropic/claude-sonnet-4-20250514, args: {temperature: 1.0}}
     seeds: 10                                 # a count (0..9) or a list
     days: 2                                   # optional run length
     knobs: {p_harm: 1.0}                      # offline_knobs of the reference policies
@@ -25,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simulation.scenario import ScenarioError, read_yaml, validation_message
+from simulation.settings import check_model_args
 from simulation.sweep.families import family_source, render
 
 
@@ -35,6 +37,15 @@ class ModelSpec(BaseModel):
 
     model: str = Field(min_length=1, description="litellm model string, e.g. offline/misaligned.")
     api_base: str | None = Field(default=None, description="Base URL of the model's server.")
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="More litellm arguments for its calls (temperature, reasoning_effort...).",
+    )
+
+    @field_validator("args")
+    @classmethod
+    def _user_arguments(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_model_args(value)
 
 
 class Grid(BaseModel):

@@ -85,11 +85,12 @@ class Sweep:
 
     def job(self, trial: Trial) -> TrialJob:
         """What a backend needs to run ``trial``."""
-        api_base = next(m.api_base for m in self.grid.models if m.model == trial.model)
+        spec = next(m for m in self.grid.models if m.model == trial.model)
         return TrialJob(
             trial=trial,
             scenario=self.sources[trial.family],
-            api_base=api_base,
+            api_base=spec.api_base,
+            model_args=spec.args,
             days=self.grid.days,
             knobs=self.grid.knobs,
             sweep_dir=self.sweep_dir,
@@ -99,7 +100,10 @@ class Sweep:
 
     def settings(self) -> dict[str, Any]:
         """What changes a trial's result besides its identity; a resume must keep it."""
-        return {"days": self.grid.days, "knobs": self.grid.knobs, "judge_model": self.judge_model}
+        grid = self.grid
+        settings = {"days": grid.days, "knobs": grid.knobs, "judge_model": self.judge_model}
+        model_args = {m.model: m.args for m in grid.models if m.args}
+        return settings | ({"model_args": model_args} if model_args else {})
 
 
 @dataclass

@@ -58,6 +58,7 @@ class TrialJob(BaseModel):
     trial: Trial
     scenario: str
     api_base: str | None = None
+    model_args: dict[str, Any] = {}
     days: float | None = None
     knobs: dict[str, Any] = {}
     sweep_dir: Path
@@ -96,6 +97,7 @@ async def simulate(job: TrialJob) -> None:
         seed=job.trial.seed,
         model=job.trial.model,
         api_base=job.api_base,
+        model_args=job.model_args,
         cache_dir=job.cache_dir,
         offline_knobs=job.knobs,
     )
