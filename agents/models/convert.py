@@ -168,7 +168,7 @@ def reply_from_response(response: Any) -> dict[str, Any]:
             {"id": call.id or f"call-{i}", "name": call.function.name, "arguments": arguments}
         )
     usage = getattr(response, "usage", None)
-    return {
+    reply = {
         "content": message.content or "",
         "tool_calls": tool_calls,
         "reasoning": _thinking_text(message),
@@ -178,6 +178,15 @@ def reply_from_response(response: Any) -> dict[str, Any]:
             "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
         },
     }
+    blocks = getattr(message, "thinking_blocks", None)
+    if blocks and tool_calls:  # signed thinking that must go back with the tool results
+        reply["thinking_blocks"] = [dict(b) for b in blocks if isinstance(b, Mapping)]
+    return reply
+
+
+def tool_turn_thought(reply: Mapping[str, Any]) -> str | None:
+    """What AutoGen keeps as the ``thought`` of a reply with tool calls: reasoning and text."""
+    return "\n".join(t for t in (reply.get("reasoning"), reply["content"]) if t) or None
 
 
 def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> CreateResult:
@@ -193,13 +202,12 @@ def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> CreateResult:
             FunctionCall(id=c["id"], name=c["name"], arguments=c["arguments"])
             for c in reply["tool_calls"]
         ]
-        thought = "\n".join(t for t in (reasoning, reply["content"]) if t) or None
         return CreateResult(
             finish_reason="function_calls",
             content=calls,
             usage=usage,
             cached=cached,
-            thought=thought,
+            thought=tool_turn_thought(reply),
         )
     finish = _FINISH_REASONS.get(reply.get("finish_reason") or "", "unknown")
     if finish == "function_calls":

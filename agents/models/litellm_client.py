@@ -34,6 +34,7 @@ from agents.models.convert import (
     to_openai_tools,
     to_response_format,
     to_text_tool_messages,
+    tool_turn_thought,
 )
 from agents.models.errors import CacheMissError, ModelCallError
 from agents.models.offline import PROVIDER as OFFLINE_PROVIDER
@@ -147,6 +148,8 @@ class LiteLLMClient(ChatCompletionClient):
         self._text_tools = text_tools
         self._extra = dict(extra or {})
         self._seen: Counter[str] = Counter()
+        # what the model wrote with its tool calls, by (first call's id, AutoGen's thought)
+        self._turns: dict[tuple[str, str | None], dict[str, Any]] = {}
         self.last_call_id = ""  # the record of the latest call, for linking from the event log
         self._actual_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._total_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
@@ -190,6 +193,7 @@ class LiteLLMClient(ChatCompletionClient):
         self.last_call_id = call_id
         if entry is not None:
             reply = self._finish_reply(entry["reply"], recorded_tools)
+            self._remember_turn(reply)
             self._add_usage(reply, actual=False)
             self._record(
                 call_id, request, recorded_tools, reply=reply, cost=0.0, cached=True, key=key
@@ -215,6 +219,7 @@ class LiteLLMClient(ChatCompletionClient):
         if self._cache is not None and key is not None:
             self._cache.put(key, {"model": self._model, "reply": raw})
         reply = self._finish_reply(raw, recorded_tools)
+        self._remember_turn(reply)
         self._add_usage(reply, actual=True)
         self._record(
             call_id,
@@ -263,7 +268,7 @@ class LiteLLMClient(ChatCompletionClient):
             instructions = render_text_tool_instructions(openai_tools)
             request["messages"] = to_text_tool_messages(messages, instructions)
         else:
-            request["messages"] = to_openai_messages(messages)
+            request["messages"] = [self._as_written(m) for m in to_openai_messages(messages)]
             if openai_tools:
                 request["tools"] = openai_tools
                 request["tool_choice"] = to_openai_tool_choice(tool_choice)
@@ -359,6 +364,24 @@ class LiteLLMClient(ChatCompletionClient):
                 )
             )
             return response
+
+    def _remember_turn(self, reply: Mapping[str, Any]) -> None:
+        if reply["tool_calls"]:
+            turn = {"content": reply["content"] or None}
+            if "thinking_blocks" in reply:
+                turn["thinking_blocks"] = reply["thinking_blocks"]
+            self._turns[reply["tool_calls"][0]["id"], tool_turn_thought(reply)] = turn
+
+    def _as_written(self, message: dict[str, Any]) -> dict[str, Any]:
+        """An earlier tool-calling turn as the model wrote it.
+
+        AutoGen keeps the model's reasoning and text together as the turn's
+        ``thought``; providers want the text alone, and Anthropic its signed
+        thinking blocks back, without which a thinking model's next call fails.
+        """
+        calls = message.get("tool_calls")
+        turn = self._turns.get((calls[0]["id"], message["content"])) if calls else None
+        return {**message, **turn} if turn is not None else message
 
     def _finish_reply(
         self, reply: Mapping[str, Any], tools: Sequence[Mapping[str, Any]]
