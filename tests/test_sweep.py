@@ -14,6 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from agents.models.stub_server import StubServer
 from simulation.cli.main import app
 from simulation.scenario import ScenarioError
 from simulation.sweep import (
@@ -435,3 +436,28 @@ def test_model_args_reach_every_trial_of_their_model(tmp_path: Path) -> None:
         manifest = json.loads((out / record["run_dir"] / "manifest.json").read_text())
         expected = {"top_p": 0.5} if record["model"] == "offline/loyal" else {}
         assert manifest["settings"]["model_args"] == expected
+
+
+def test_a_cost_limit_stops_new_trials_and_a_higher_one_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-stub")
+    with StubServer() as stub:  # a priced model name, so litellm reports a cost
+        grid = {
+            "name": "budget",
+            "families": ["summitbridge"],
+            "models": [{"model": "openai/gpt-4o-mini", "api_base": stub.base_url}],
+            "seeds": 4,
+            "days": 0.3,
+        }
+        grid_file, out = write_grid(tmp_path, grid), tmp_path / "out"
+        sweep_now(grid_file, out, concurrency=1, max_cost=1e-9)
+        first = read_trials(out / "trials.jsonl")
+        assert len(first) == 1 and first[0]["cost"] > 0
+        result = CliRunner().invoke(
+            app, ["sweep", str(grid_file), "--out", str(out), "--no-judge", "--max-cost", "1e-9"]
+        )
+        assert result.exit_code == 0 and "Cost limit reached" in result.stderr
+        assert "4 trials not run" not in result.stderr and "3 trials not run" in result.stderr
+        sweep_now(grid_file, out, concurrency=1)
+    assert sorted(r["seed"] for r in read_trials(out / "trials.jsonl")) == [0, 1, 2, 3]

@@ -42,6 +42,13 @@ def sweep(
         Path | None,
         typer.Option(help="The sweep folder [default: runs/sweeps/<grid name>]; reuse to resume."),
     ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            help="Start no more trials once the sweep's model calls have cost this many USD "
+            "(running trials finish; run again with a higher limit to go on)."
+        ),
+    ] = None,
 ) -> None:
     """Run every trial of a grid that has not finished yet, then print rates per cell."""
     if no_judge and judge_model:
@@ -52,6 +59,8 @@ def sweep(
         raise UsageError("--ray-address needs --backend ray")
     if concurrency < 1 or (seeds is not None and seeds < 1):
         raise UsageError("--concurrency and --seeds must be at least 1")
+    if max_cost is not None and max_cost <= 0:
+        raise UsageError("--max-cost must be positive")
     plan = Sweep.plan(
         grid,
         seeds=seeds,
@@ -60,21 +69,36 @@ def sweep(
         cache_dir=DEFAULT_CACHE_DIR,
     )
     try:
-        cells = asyncio.run(_run(plan, backend, ray_address, concurrency))
+        cells, tally = asyncio.run(_run(plan, backend, ray_address, concurrency, max_cost))
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     print_cells(cells)
     _write_report(plan.sweep_dir)
+    if tally.skipped:
+        err_console.print(
+            f"Cost limit reached: ${tally.cost:.4f} spent of ${max_cost:.4f}; {tally.skipped} "
+            "trials not run. The same command with a higher --max-cost goes on.",
+            highlight=False,
+        )
     console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False)
 
 
 async def _run(
-    plan: Sweep, backend: str, ray_address: str | None, concurrency: int
-) -> list[dict[str, Any]]:
+    plan: Sweep, backend: str, ray_address: str | None, concurrency: int, max_cost: float | None
+) -> tuple[list[dict[str, Any]], Tally]:
     runner = _backend(backend, ray_address)
+    last: list[Tally] = []
     try:
         with progress_bar() as show:
-            return await run_sweep(plan, runner, concurrency=concurrency, on_change=show)
+
+            def on_change(tally: Tally) -> None:
+                last[:] = [tally]
+                show(tally)
+
+            cells = await run_sweep(
+                plan, runner, concurrency=concurrency, max_cost=max_cost, on_change=on_change
+            )
+        return cells, last[0]
     finally:
         runner.close()
 

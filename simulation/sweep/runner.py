@@ -114,6 +114,7 @@ class Tally:
     done: int = 0
     running: int = 0
     failed: int = 0
+    skipped: int = 0  # not started: the cost limit was reached
     cost: float = 0.0
     records: list[dict[str, Any]] = field(default_factory=list)
 
@@ -130,13 +131,16 @@ async def run_sweep(
     backend: Backend,
     *,
     concurrency: int = 8,
+    max_cost: float | None = None,
     on_change: Callable[[Tally], None] = lambda tally: None,
 ) -> list[dict[str, Any]]:
     """Run every unfinished trial, ``concurrency`` at a time; write and return the summary.
 
     A record is appended to ``trials.jsonl`` as soon as its trial ends. If the
     backend itself fails, the remaining trials are cancelled and the error is
-    raised; what finished stays recorded.
+    raised; what finished stays recorded. Once the sweep's trials (earlier runs
+    of it included) have cost ``max_cost`` USD, no further trial starts; those
+    running finish, and a later run with a higher limit goes on from there.
     """
     if concurrency < 1:
         raise SweepError("concurrency must be at least 1")
@@ -155,6 +159,10 @@ async def run_sweep(
 
     async def one(trial: Trial) -> None:
         async with slots:
+            if max_cost is not None and tally.cost >= max_cost:
+                tally.skipped += 1
+                on_change(tally)
+                return
             tally.running += 1
             on_change(tally)
             try:
