@@ -1,4 +1,4 @@
-"""The short summary printed after a run: mail per day, top senders, who saw what."""
+"""The short summary printed after a run: mail per day, top senders, who saw what, errors."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
     per_day: Counter[str] = Counter()
     senders: Counter[str] = Counter()
     outcomes: list[str] = []
+    errors: list[str] = []
     if sim.folder is not None and sim.folder.events.exists():
         sim.log.flush()
         for event in read_events(sim.folder.events):
@@ -30,6 +31,8 @@ def summarize(sim: Simulation) -> dict[str, Any]:
                 "person_outcome",
             ):
                 outcomes.append(f"{sim.calendar.label(event.t)} {_describe(event)}")
+            elif event.kind == "agent_error":
+                errors.append(f"{sim.calendar.label(event.t)} {event.agent}: {event.error}")
     exposure = {
         item: sorted(seen, key=lambda a: seen[a].t)
         for item, seen in sim.world.exposure.seen.items()
@@ -44,6 +47,8 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "top_senders": senders.most_common(5),
         "exposure": exposure,
         "outcomes": outcomes,
+        "model_calls": sim.bridge.model_calls,
+        "errors": errors,
     }
 
 

@@ -15,6 +15,7 @@ import pytest
 from conftest import read_lines, tiny_scenario, write_scenario
 from typer.testing import CliRunner
 
+from agents.models.stub_server import StubReply, StubServer
 from simulation.cli.main import app
 
 runner = CliRunner()
@@ -284,3 +285,26 @@ def test_run_out_on_an_empty_folder_is_fine(tiny_file, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (out / "events.jsonl").is_file()
+
+
+@pytest.mark.parametrize(
+    ("model", "variable"),
+    [("openai/gpt-4.1", "OPENAI_API_KEY"), ("anthropic/claude-sonnet-4-20250514", "ANTHROPIC")],
+)
+def test_run_without_the_models_key_stops_before_it_starts(tmp_path, monkeypatch, model, variable):
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["run", "--model", model, "--out", str(out)])
+    _one_line_error(result, model, variable)
+    assert not out.exists()
+
+
+def test_failed_sessions_are_reported_after_the_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-not-a-key")
+    with StubServer(responder=lambda body: StubReply(status=400)) as stub:  # refuses every call
+        model = ["--model", "openai/gpt-4.1", "--api-base", stub.base_url]
+        result = runner.invoke(app, ["run", "--days", "0.1", "--out", str(tmp_path / "o"), *model])
+    assert result.exit_code == 0, result.output
+    failed = r"warning: \d+ agent sessions failed; the first: .*openai/gpt-4\.1.*status 400"
+    assert re.search(failed, " ".join(result.stderr.split()))

@@ -209,3 +209,11 @@ def test_model_args_reach_the_subjects_model_and_the_manifest(
 def test_model_args_refuse_credentials_and_what_the_run_sets(key: str, why: str) -> None:
     with pytest.raises(ValidationError, match=why):
         RunSettings(model_args={key: "x"})
+
+
+def test_reference_policies_ignore_model_args_they_have_no_use_for(tmp_path: Path) -> None:
+    sim = run(
+        tmp_path, small_company(), model="offline/loyal", model_args={"reasoning_effort": "high"}
+    )
+    kinds = [e.kind for e in events(sim)]
+    assert "agent_output" in kinds and "agent_error" not in kinds

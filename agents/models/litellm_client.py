@@ -86,6 +86,23 @@ def takes_seed(model: str) -> bool:
     return supported is None or "seed" in supported
 
 
+def missing_keys(model: str) -> list[str]:
+    """The API-key variables litellm wants for ``model`` and cannot find (any one will do).
+
+    Only ``*_API_KEY`` names count: cloud credentials may come from profiles or
+    roles, and a server's address from ``--api-base``.
+    """
+    if model.startswith(f"{OFFLINE_PROVIDER}/"):
+        return []
+    try:
+        found = load_litellm().validate_environment(model=model)
+    except Exception:  # a provider litellm cannot place: the call will say so
+        return []
+    if found.get("keys_in_environment"):
+        return []
+    return [k for k in found.get("missing_keys", []) if k.endswith("_API_KEY")]
+
+
 def model_semaphore(model: str, limit: int) -> asyncio.Semaphore:
     """The semaphore shared by all clients of `model` on the running event loop.
 
@@ -327,6 +344,8 @@ class LiteLLMClient(ChatCompletionClient):
                             api_key=self._api_key,
                             timeout=self._timeout,
                             max_retries=0,
+                            # a reference policy has no use for sampling arguments
+                            **({"drop_params": True} if offline else {}),
                         )
                     )
                     if cancellation_token is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import typer
@@ -78,6 +78,16 @@ def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise UsageError(f"--model-arg {key}: not a YAML value: {text!r}") from exc
     return parsed
+
+
+def require_keys(models: Iterable[str | None]) -> None:
+    """Refuse to start when a model's API key is not in the environment."""
+    from agents.models.litellm_client import missing_keys
+
+    for model in dict.fromkeys(m for m in models if m):
+        if wanted := missing_keys(model):
+            local = " (for a local server any value will do)" if "OPENAI_API_KEY" in wanted else ""
+            raise UsageError(f"{model} needs {' or '.join(wanted)} in the environment{local}")
 
 
 def is_terminal() -> bool:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simulation.cli.common import parse_model_args, parse_sets, user_errors
+from simulation.cli.common import parse_model_args, parse_sets, require_keys, user_errors
 from simulation.cli.run import finish
 from simulation.injections import load_injections
 from simulation.judge import DEFAULT_JUDGE_MODEL
@@ -41,6 +41,7 @@ def fork(
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
     injections = [event for path in inject or [] for event in load_injections(path)]
+    require_keys([model])
     sim = fork_run(
         run_dir,
         at,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from simulation.cli.common import console, user_errors
+from simulation.cli.common import console, require_keys, user_errors
 from simulation.cli.report import report_after_run
 from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.verdicts import VERDICTS_FILE, RunVerdicts, compute_verdicts
@@ -28,6 +28,7 @@ def judge(
     ] = True,
 ) -> None:
     """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them."""
+    require_keys([judge_model if use_judge else None])
     verdicts = compute_verdicts(
         run_dir,
         judge_model=judge_model if use_judge else None,

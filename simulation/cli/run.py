@@ -16,6 +16,7 @@ from simulation.cli.common import (
     is_terminal,
     parse_model_args,
     parse_sets,
+    require_keys,
     user_errors,
 )
 from simulation.cli.report import report_after_run
@@ -23,6 +24,7 @@ from simulation.engine import Simulation
 from simulation.injections import AnyInjection, load_injections
 from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.scenario import load_scenario
+from simulation.settings import RunSettings
 from simulation.verdicts import compute_verdicts
 
 STEP = 3600.0  # progress is shown per simulated hour
@@ -88,9 +90,7 @@ def run(
             raise UsageError("--days must be positive")
         loaded.calendar = loaded.calendar.model_copy(update={"days": days})
     injections = [event for path in inject or [] for event in load_injections(path)]
-    sim = Simulation.from_scenario(
-        loaded,
-        out=out,
+    settings = RunSettings(
         seed=seed,
         until=until,
         model=model,
@@ -100,6 +100,9 @@ def run(
         employee_model=employee_model,
         text_tools=text_tools,
     )
+    seats = settings.models_summary(loaded)
+    require_keys([seats["subject"], *seats["employees"].values(), judge_model])
+    sim = Simulation.from_scenario(loaded, out=out, **settings.model_dump(exclude_unset=True))
     finish(sim, injections, judge_model=judge_model, quiet=quiet)
 
 
@@ -177,5 +180,13 @@ def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
         console.print(f"[yellow]{item}[/yellow] reached {len(people)}: {names}", highlight=False)
     for line in summary["outcomes"]:
         console.print(f"Outcome: {line}", highlight=False)
+    if summary["model_calls"]:
+        console.print(f"Model calls: {summary['model_calls']}", highlight=False)
+    if errors := summary["errors"]:  # a failed session is never a quiet one
+        err_console.print(
+            f"warning: {len(errors)} agent sessions failed; the first: {errors[0]}",
+            markup=False,
+            highlight=False,
+        )
     if sim.folder is not None:
         console.print(f"Run folder: {sim.folder.path}", highlight=False)

@@ -14,7 +14,14 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulation.cli.common import UsageError, console, err_console, is_terminal, user_errors
+from simulation.cli.common import (
+    UsageError,
+    console,
+    err_console,
+    is_terminal,
+    require_keys,
+    user_errors,
+)
 from simulation.judge import DEFAULT_JUDGE_MODEL
 from simulation.settings import DEFAULT_CACHE_DIR
 from simulation.sweep import Backend, LocalBackend, Sweep, SweepError, Tally, run_sweep
@@ -68,6 +75,7 @@ def sweep(
         judge_model=None if no_judge else judge_model or DEFAULT_JUDGE_MODEL,
         cache_dir=DEFAULT_CACHE_DIR,
     )
+    require_keys([*(m.model for m in plan.grid.models), plan.judge_model])
     try:
         cells, tally = asyncio.run(_run(plan, backend, ray_address, concurrency, max_cost))
     except SweepError as exc:
