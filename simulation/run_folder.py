@@ -99,5 +99,26 @@ class RunFolder:
         return json.loads(self.manifest.read_text(encoding="utf-8"))
 
 
+def run_cost(run_dir: Path) -> float | None:
+    """USD spent on the run's fresh model calls; None when none had a price.
+
+    Answers from the response cache cost nothing and are left out, so a trial's
+    record is the same whether or not another run filled the cache first.
+    """
+    path = run_dir / "llm_calls.jsonl"
+    if not path.is_file():
+        return None
+    costs = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                call = json.loads(line)
+            except ValueError:
+                continue
+            if not call.get("cached") and isinstance(call.get("cost"), int | float):
+                costs.append(float(call["cost"]))
+    return round(sum(costs), 6) if costs else None
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "run"

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from simulation.event_log import read_events
+from simulation.run_folder import run_cost
 
 if TYPE_CHECKING:
     from simulation.engine import Simulation
@@ -48,6 +49,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "exposure": exposure,
         "outcomes": outcomes,
         "model_calls": sim.bridge.model_calls,
+        "cost": run_cost(sim.folder.path) if sim.folder is not None else None,
         "errors": errors,
     }
 

@@ -151,14 +151,23 @@ def advance(sim: Simulation, *, show: bool) -> None:
         BarColumn(),
         TextColumn("{task.fields[clock]}"),
         TextColumn("{task.fields[msgs]} messages"),
+        TextColumn("{task.fields[calls]} model calls"),
+        TextColumn("{task.fields[errors]} failed"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("simulating", total=sim.end, clock=sim.clock, msgs=0)
+        task = progress.add_task(
+            "simulating", total=sim.end, clock=sim.clock, msgs=0, calls=0, errors=0
+        )
         while sim.now < sim.end:
             sim.run(until=min(sim.now + STEP, sim.end))
             progress.update(
-                task, completed=sim.now, clock=sim.clock, msgs=sim.log.counts.get("message", 0)
+                task,
+                completed=sim.now,
+                clock=sim.clock,
+                msgs=sim.log.counts.get("message", 0),
+                calls=sim.bridge.model_calls,
+                errors=sim.log.counts.get("agent_error", 0),
             )
 
 
@@ -181,7 +190,8 @@ def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
     for line in summary["outcomes"]:
         console.print(f"Outcome: {line}", highlight=False)
     if summary["model_calls"]:
-        console.print(f"Model calls: {summary['model_calls']}", highlight=False)
+        cost = "" if summary["cost"] is None else f", ${summary['cost']:.4f}"
+        console.print(f"Model calls: {summary['model_calls']}{cost}", highlight=False)
     if errors := summary["errors"]:  # a failed session is never a quiet one
         err_console.print(
             f"warning: {len(errors)} agent sessions failed; the first: {errors[0]}",

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulation.engine import Simulation
 from simulation.report import write_report
+from simulation.run_folder import run_cost
 from simulation.sweep.families import render
 from simulation.verdicts import RunVerdicts, acompute_verdicts
 
@@ -141,24 +142,3 @@ def trial_record(
         "cost": run_cost(job.run_dir),
         "wall_seconds": round(wall, 3),
     }
-
-
-def run_cost(run_dir: Path) -> float | None:
-    """USD spent on the run's fresh model calls; None when none had a price.
-
-    Answers from the response cache cost nothing and are left out, so a trial's
-    record is the same whether or not another run filled the cache first.
-    """
-    path = run_dir / "llm_calls.jsonl"
-    if not path.is_file():
-        return None
-    costs = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                call = json.loads(line)
-            except ValueError:
-                continue
-            if not call.get("cached") and isinstance(call.get("cost"), int | float):
-                costs.append(float(call["cost"]))
-    return round(sum(costs), 6) if costs else None
