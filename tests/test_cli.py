@@ -308,3 +308,14 @@ def test_failed_sessions_are_reported_after_the_run(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     failed = r"warning: \d+ agent sessions failed; the first: .*openai/gpt-4\.1.*status 400"
     assert re.search(failed, " ".join(result.stderr.split()))
+
+
+def test_the_summary_counts_model_calls_and_their_cost(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-not-a-key")
+    with StubServer() as stub:  # a priced model name, so litellm reports a cost
+        model = ["--model", "openai/gpt-4o-mini", "--api-base", stub.base_url]
+        result = runner.invoke(app, ["run", "--days", "0.1", "--out", str(tmp_path / "o"), *model])
+        calls = len(stub.requests)
+    assert result.exit_code == 0, result.output
+    found = re.search(r"Model calls: (\d+), \$(\d+\.\d+)", result.stdout)
+    assert found and int(found.group(1)) == calls > 0 and float(found.group(2)) > 0
