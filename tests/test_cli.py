@@ -302,6 +302,7 @@ def test_run_without_the_models_key_stops_before_it_starts(tmp_path, monkeypatch
 
 def test_failed_sessions_are_reported_after_the_run(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-local-not-a-key")
+    monkeypatch.chdir(tmp_path)  # its own runs/.cache
     with StubServer(responder=lambda body: StubReply(status=400)) as stub:  # refuses every call
         model = ["--model", "openai/gpt-4.1", "--api-base", stub.base_url]
         result = runner.invoke(app, ["run", "--days", "0.1", "--out", str(tmp_path / "o"), *model])
@@ -312,6 +313,7 @@ def test_failed_sessions_are_reported_after_the_run(tmp_path, monkeypatch):
 
 def test_the_summary_counts_model_calls_and_their_cost(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-local-not-a-key")
+    monkeypatch.chdir(tmp_path)  # a fresh runs/.cache: every answer is paid for
     with StubServer() as stub:  # a priced model name, so litellm reports a cost
         model = ["--model", "openai/gpt-4o-mini", "--api-base", stub.base_url]
         result = runner.invoke(app, ["run", "--days", "0.1", "--out", str(tmp_path / "o"), *model])
