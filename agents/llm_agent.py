@@ -73,8 +73,9 @@ class LLMAgent:
     def use_model(self, model: str, api_base: str | None = None) -> None:
         """Put another model in this seat from now on (a fork's counterfactual)."""
         self.model = model
-        self.client = make_client(self.sim, model, agent=self.address, api_base=api_base)
-        self.clocked.inner = self.client
+        client = make_client(self.sim, model, agent=self.address, api_base=api_base)
+        client.continue_from(self.client)
+        self.client = self.clocked.inner = client
 
     def start(self, sim: Simulation) -> None:
         """Listen to the mailbox and start the worker."""

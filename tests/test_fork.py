@@ -97,3 +97,7 @@ def test_a_fork_puts_a_live_model_or_new_arguments_in_the_seat(
     assert fresh and all(r["model"] == model for r in fresh)
     assert all(r["params"].get("temperature") == args.get("temperature") for r in fresh)
     assert not any(e["kind"] == "agent_error" for e in lines(tmp_path / "fork"))
+    reasoning = {r["response"]["reasoning"] for r in records if r["response"].get("reasoning")}
+    turns = [m for r in fresh for m in r["messages"] if m["role"] == "assistant"]
+    assert reasoning and turns  # earlier turns go back as written, without the reasoning
+    assert not any(m.get("content") in reasoning for m in turns if m.get("tool_calls"))

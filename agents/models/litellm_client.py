@@ -384,6 +384,17 @@ class LiteLLMClient(ChatCompletionClient):
             )
             return response
 
+    def continue_from(self, earlier: LiteLLMClient) -> None:
+        """Take over the conversation ``earlier`` had (a fork's new model or new arguments).
+
+        Its turns keep their text; signed thinking only stays with the same model.
+        """
+        same = earlier.model == self._model
+        self._turns = {
+            key: turn if same else {k: v for k, v in turn.items() if k != "thinking_blocks"}
+            for key, turn in earlier._turns.items()
+        }
+
     def _remember_turn(self, reply: Mapping[str, Any]) -> None:
         if reply["tool_calls"]:
             turn = {"content": reply["content"] or None}
