@@ -71,6 +71,9 @@ def run(
     text_tools: Annotated[
         bool, typer.Option(help="Tools as <tool_use:...> text, for models without tool calling.")
     ] = False,
+    max_concurrency: Annotated[
+        int, typer.Option(help="Model calls in flight at once, per model (rate limits).")
+    ] = RunSettings().max_concurrency,
     judge_model: Annotated[
         str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
     ] = DEFAULT_JUDGE_MODEL,
@@ -99,6 +102,7 @@ def run(
         employees=employees,
         employee_model=employee_model,
         text_tools=text_tools,
+        max_concurrency=max_concurrency,
     )
     seats = settings.models_summary(loaded)
     require_keys([seats["subject"], *seats["employees"].values(), judge_model])
