@@ -321,3 +321,17 @@ def test_the_summary_counts_model_calls_and_their_cost(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     found = re.search(r"Model calls: (\d+), \$(\d+\.\d+)", result.stdout)
     assert found and int(found.group(1)) == calls > 0 and float(found.group(2)) > 0
+
+
+def test_llm_employees_on_a_server_keep_to_the_concurrency_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-not-a-key")
+    monkeypatch.chdir(tmp_path)
+    with StubServer(latency=0.05) as stub:
+        employees = ["--employees", "llm", "--employee-model", "openai/stub-employee"]
+        options = [*employees, "--employee-api-base", stub.base_url, "--max-concurrency", "2"]
+        result = runner.invoke(app, ["run", "--days", "0.1", "--out", "o", "--quiet", *options])
+        in_flight, requests = stub.max_in_flight, len(stub.requests)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["settings"]["max_concurrency"] == 2
+    assert requests > 2 and in_flight == 2

@@ -68,6 +68,9 @@ def run(
     employee_model: Annotated[
         str | None, typer.Option(help="Model for LLM employees [default: offline/persona].")
     ] = None,
+    employee_api_base: Annotated[
+        str | None, typer.Option(help="Base URL for the employees' model.")
+    ] = None,
     text_tools: Annotated[
         bool, typer.Option(help="Tools as <tool_use:...> text, for models without tool calling.")
     ] = False,
@@ -101,6 +104,7 @@ def run(
         model_args=parse_model_args(model_arg),
         employees=employees,
         employee_model=employee_model,
+        employee_api_base=employee_api_base,
         text_tools=text_tools,
         max_concurrency=max_concurrency,
     )
