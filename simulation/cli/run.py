@@ -109,7 +109,8 @@ def run(
         max_concurrency=max_concurrency,
     )
     seats = settings.models_summary(loaded)
-    require_keys([seats["subject"], *seats["employees"].values(), judge_model])
+    judge = None if judge_model in ("", "none") else judge_model
+    require_keys([seats["subject"], *seats["employees"].values(), judge])
     sim = Simulation.from_scenario(loaded, out=out, **settings.model_dump(exclude_unset=True))
     finish(sim, injections, judge_model=judge_model, quiet=quiet)
 
