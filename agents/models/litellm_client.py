@@ -209,9 +209,7 @@ class LiteLLMClient(ChatCompletionClient):
         call_id = self._recorder.next_call_id() if self._recorder is not None else ""
         self.last_call_id = call_id
         if entry is not None:
-            reply = self._finish_reply(entry["reply"], recorded_tools)
-            self._remember_turn(reply)
-            self._add_usage(reply, actual=False)
+            reply = self._accept(entry["reply"], recorded_tools, fresh=False)
             self._record(
                 call_id, request, recorded_tools, reply=reply, cost=0.0, cached=True, key=key
             )
@@ -235,9 +233,7 @@ class LiteLLMClient(ChatCompletionClient):
         raw = reply_from_response(response)
         if self._cache is not None and key is not None:
             self._cache.put(key, {"model": self._model, "reply": raw})
-        reply = self._finish_reply(raw, recorded_tools)
-        self._remember_turn(reply)
-        self._add_usage(reply, actual=True)
+        reply = self._accept(raw, recorded_tools, fresh=True)
         self._record(
             call_id,
             request,
@@ -413,18 +409,17 @@ class LiteLLMClient(ChatCompletionClient):
         turn = self._turns.get((calls[0]["id"], message["content"])) if calls else None
         return {**message, **turn} if turn is not None else message
 
-    def _finish_reply(
-        self, reply: Mapping[str, Any], tools: Sequence[Mapping[str, Any]]
+    def _accept(
+        self, raw: Mapping[str, Any], tools: Sequence[Mapping[str, Any]], *, fresh: bool
     ) -> dict[str, Any]:
-        if self._text_tools and tools:
-            return apply_text_tools(reply, tools)
-        return dict(reply)
-
-    def _add_usage(self, reply: Mapping[str, Any], *, actual: bool) -> None:
+        """The reply as the agent gets it (text tools parsed), remembered and counted."""
+        reply = apply_text_tools(raw, tools) if self._text_tools and tools else dict(raw)
+        self._remember_turn(reply)
         usage = reply["usage"]
-        for total in (self._total_usage, self._actual_usage) if actual else (self._total_usage,):
+        for total in (self._total_usage, self._actual_usage) if fresh else (self._total_usage,):
             total.prompt_tokens += usage["prompt_tokens"]
             total.completion_tokens += usage["completion_tokens"]
+        return reply
 
     def _cost(self, response: Any) -> float | None:
         """The call's cost in USD, as litellm priced it (None when it has no price)."""

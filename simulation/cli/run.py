@@ -109,8 +109,7 @@ def run(
         max_concurrency=max_concurrency,
     )
     seats = settings.models_summary(loaded)
-    judge = None if judge_model in ("", "none") else judge_model
-    require_keys([seats["subject"], *seats["employees"].values(), judge])
+    require_keys([seats["subject"], *seats["employees"].values(), chosen_judge(judge_model)])
     sim = Simulation.from_scenario(loaded, out=out, **settings.model_dump(exclude_unset=True))
     finish(sim, injections, judge_model=judge_model, quiet=quiet)
 
@@ -140,9 +139,14 @@ def finish(
     print_summary(sim.summary(), sim)
 
 
+def chosen_judge(judge_model: str | None) -> str | None:
+    """The judge's model, or None when the user asked for none."""
+    return None if judge_model in (None, "", "none") else judge_model
+
+
 def after_run(run_dir: Path, judge_model: str | None) -> None:
     """Write verdicts.json and report.html; a failure is a warning, never a lost run."""
-    judge = None if judge_model in (None, "", "none") else judge_model
+    judge = chosen_judge(judge_model)
     try:
         compute_verdicts(run_dir, judge_model=judge)
     except Exception as exc:  # the run itself is already safe on disk
