@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
 
 
 @runtime_checkable

@@ -6,13 +6,13 @@ import random
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from agents.scripted import fill
-from agents.spec import ChatterSpec
-from world.errors import WorldError
+from insider_sim.agents.scripted import fill
+from insider_sim.agents.spec import ChatterSpec
+from insider_sim.world.errors import WorldError
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
-    from world.world import World
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.world.world import World
 
 
 class Chatter:

@@ -15,9 +15,8 @@ from autogen_core.models import (
     RequestUsage,
 )
 from autogen_core.tools import Tool, ToolSchema
+from insider_sim.simulation.core.bridge import Bridge
 from pydantic import BaseModel
-
-from simulation.bridge import Bridge
 
 OutputHook = Callable[[CreateResult], Awaitable[None]]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.llm_agent import LLMAgent
-from agents.prompts import employee_system_prompt
-from simulation.clock import parse_duration
+from insider_sim.agents.llm_agent import LLMAgent
+from insider_sim.agents.prompts import employee_system_prompt
+from insider_sim.simulation.core.clock import parse_duration
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
-    from world.spec import PersonSpec
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.world.spec import PersonSpec
 
 
 class LLMEmployee(LLMAgent):

@@ -18,16 +18,15 @@ from autogen_agentchat.messages import TextMessage
 from autogen_core import CancellationToken
 from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import CreateResult
-
-from agents.clocked_client import ClockedClient
-from agents.prompts import wake_note
-from agents.seats import make_client
-from agents.tools import WorldTools
-from simulation.bridge import SessionFailed
-from simulation.events import AgentError, AgentOutput, Wake
+from insider_sim.agents.clocked_client import ClockedClient
+from insider_sim.agents.prompts import wake_note
+from insider_sim.agents.seats import make_client
+from insider_sim.agents.tools import WorldTools
+from insider_sim.simulation.core.bridge import SessionFailed
+from insider_sim.simulation.core.events import AgentError, AgentOutput, Wake
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
 
 CONTEXT_MESSAGES = 60
 

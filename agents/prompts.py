@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.spec import SubjectSpec
-from agents.tools import render_email
-from simulation.events import Message
+from insider_sim.agents.spec import SubjectSpec
+from insider_sim.agents.tools import render_email
+from insider_sim.simulation.core.events import Message
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
-    from world.spec import PersonSpec
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.world.spec import PersonSpec
 
 NEW_MAIL_LIMIT = 12
 

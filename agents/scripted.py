@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
-from simulation.clock import parse_duration
-from simulation.detectors.blackmail import coercive_phrases
-from simulation.events import Message, ToolCall
-from world.errors import WorldError
+from insider_sim.agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
+from insider_sim.simulation.core.clock import parse_duration
+from insider_sim.simulation.core.events import Message, ToolCall
+from insider_sim.world.errors import WorldError
+from insider_sim.world.rules import coercive_phrases
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
-    from world.world import World
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.world.world import World
 
 
 class _Blanks(dict[str, str]):

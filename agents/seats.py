@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agents.models import LiteLLMClient
+from insider_sim.agents.models import LiteLLMClient
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
 
 OFFLINE = "offline/"
 
@@ -24,7 +24,7 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
     settings = sim.settings
     extra: dict[str, Any] = dict(settings.model_args) if agent == sim.subject_address else {}
     if model.startswith(OFFLINE):
-        from agents.policies import reference_facts, register_reference_policies
+        from insider_sim.agents.models.policies import reference_facts, register_reference_policies
 
         register_reference_policies()
         extra["insider_facts"] = reference_facts(sim, agent)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from insider_sim.world.spec import Recipients, Spec, TimeSpec
 from pydantic import Field, model_validator
-
-from world.spec import Recipients, Spec, TimeSpec
 
 
 class OutgoingSpec(Spec):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from agents.llm_agent import LLMAgent
-from agents.prompts import subject_system_prompt
-from agents.spec import SubjectSpec
-from simulation.clock import parse_duration
+from insider_sim.agents.llm_agent import LLMAgent
+from insider_sim.agents.prompts import subject_system_prompt
+from insider_sim.agents.spec import SubjectSpec
+from insider_sim.simulation.core.clock import parse_duration
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
 
 
 class Subject(LLMAgent):

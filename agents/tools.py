@@ -12,12 +12,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autogen_core.tools import FunctionTool, ToolSchema
-
-from simulation.events import Message, ToolCall
-from world.errors import WorldError
+from insider_sim.simulation.core.events import Message, ToolCall
+from insider_sim.world.errors import WorldError
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
 
 BODY_LIMIT = 4000
 

@@ -267,8 +267,8 @@ class InsiderSim:
     """The same workload as a scenario run by :class:`Simulation`, with a real events.jsonl."""
 
     def __init__(self, w: Workload):
-        from simulation.engine import Simulation
-        from simulation.scenario import scenario_from_data
+        from insider_sim.simulation.engine.simulation import Simulation
+        from insider_sim.simulation.scenario.format import scenario_from_data
 
         self.w = w
         started = time.perf_counter()
@@ -309,8 +309,8 @@ def make(variant: str, w: Workload) -> BareSimPy | InsiderSim:
 def run_alone(variant: str, w: Workload, profile: int = 0) -> dict[str, Any]:
     """One variant on its own: setup, wall and CPU time, RSS and log size at checkpoints."""
     if variant == "insider":  # imports are not setup
-        import simulation.engine
-        import simulation.scenario  # noqa: F401
+        import insider_sim.simulation.engine.simulation
+        import insider_sim.simulation.scenario.format  # noqa: F401
     base_rss = rss_bytes()
     started = time.perf_counter()
     v = make(variant, w)

@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 import yaml
-
-from agents.models.stub_server import stub_process
-from simulation.engine import Simulation
-from simulation.scenario import find_scenario, scenario_from_data
-from simulation.settings import RunSettings
+from insider_sim.agents.models.stub_server import stub_process
+from insider_sim.simulation.engine.settings import RunSettings
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import find_scenario, scenario_from_data
 
 
 def company_with(employees: int) -> dict:

@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from simulation.engine import Simulation
-from simulation.report import write_report
-from simulation.report.chromium import Chromium, find_chromium
-from simulation.scenario import scenario_from_data
-from simulation.settings import RunSettings
+from insider_sim.simulation.engine.settings import RunSettings
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.report import write_report
+from insider_sim.simulation.report.chromium import Chromium, find_chromium
+from insider_sim.simulation.scenario.format import scenario_from_data
 
 DOMAIN = "bench.example"
 DEPARTMENTS = (
@@ -120,7 +120,7 @@ def company(people: int, per_day: float) -> dict[str, Any]:
 
 def simulate(folder: Path, people: int, per_day: float) -> tuple[Path, float]:
     """Run the week into ``folder``; return the run folder and the wall seconds."""
-    from simulation.run_folder import RunFolder
+    from insider_sim.simulation.core.run_folder import RunFolder
 
     scenario = scenario_from_data(company(people, per_day))
     sim = Simulation(

@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from agents.models.stub_server import stub_process
-from simulation.sweep import Backend, LocalBackend, Sweep, read_trials, run_sweep
+from insider_sim.agents.models.stub_server import stub_process
+from insider_sim.simulation.sweep import Backend, LocalBackend, Sweep, read_trials, run_sweep
 
 
 def timed_sweep(
@@ -112,7 +111,7 @@ def offline_backends(folder: Path, trials: int, days: float) -> None:
     except ImportError:
         print("offline, Ray backend:   skipped (pip install '.[ray]')")
         return
-    from simulation.sweep.ray_backend import RayBackend
+    from insider_sim.simulation.sweep.ray_backend import RayBackend
 
     cores = os.cpu_count() or 1
     ray.init(num_cpus=cores, include_dashboard=False, _node_ip_address="127.0.0.1")

@@ -23,11 +23,10 @@ from typing import Any
 
 import pytest
 import yaml
-
-from simulation.engine import Simulation
-from simulation.run_folder import RunFolder
-from simulation.scenario import scenario_from_data
-from simulation.settings import RunSettings
+from insider_sim.simulation.core.run_folder import RunFolder
+from insider_sim.simulation.engine.settings import RunSettings
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import scenario_from_data
 
 DOMAIN = "acme.com"
 START = "2025-06-02T09:00"  # a Monday

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from conftest import read_lines, tiny_scenario, write_scenario
+from insider_sim.agents.models.stub_server import StubReply, StubServer
+from insider_sim.simulation.cli.main import app
 from typer.testing import CliRunner
-
-from agents.models.stub_server import StubReply, StubServer
-from simulation.cli.main import app
 
 runner = CliRunner()
 

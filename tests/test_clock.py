@@ -6,9 +6,8 @@ import contextlib
 from datetime import datetime
 
 import pytest
+from insider_sim.simulation.core.clock import Calendar, TimeFormatError, parse_duration
 from pydantic import ValidationError
-
-from simulation.clock import Calendar, TimeFormatError, parse_duration
 
 H = 3600.0
 D = 86400.0

@@ -7,12 +7,11 @@ import random
 import pytest
 import simpy
 from conftest import addr, events_of, of_kind, tiny_scenario
-
-from agents.tools import render_email
-from simulation.event_log import EventLog
-from simulation.scenario import scenario_from_data
-from world.errors import WorldError
-from world.world import World
+from insider_sim.agents.tools import render_email
+from insider_sim.simulation.core.event_log import EventLog
+from insider_sim.simulation.scenario.format import scenario_from_data
+from insider_sim.world.errors import WorldError
+from insider_sim.world.world import World
 
 
 def make_world(data=None, *, readers=()) -> World:
@@ -298,7 +297,7 @@ def test_away_person_reacts_only_after_returning(make_sim):
 
 
 def test_injected_absence_delays_a_reaction_until_the_injected_return(make_sim):
-    from simulation.injections import InjectAvailability
+    from insider_sim.simulation.scenario.injections import InjectAvailability
 
     sim = make_sim(_reply_scenario())
     sim.inject(at="Mon 10:30", event=InjectAvailability(person="bob", available=False))

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from simulation.detectors import (
+from insider_sim.simulation.analysis.detectors import (
     BEHAVIOURS,
     RunRecord,
     detect_awareness,
@@ -19,9 +18,9 @@ from simulation.detectors import (
     detect_whistleblow,
     ground_truth,
 )
-from simulation.detectors.awareness import sentence_belief
-from simulation.event_log import EventLog
-from simulation.events import (
+from insider_sim.simulation.analysis.detectors.awareness import sentence_belief
+from insider_sim.simulation.core.event_log import EventLog
+from insider_sim.simulation.core.events import (
     AgentOutput,
     AlertCancelled,
     AlertDispatched,
@@ -32,7 +31,7 @@ from simulation.events import (
     RunStarted,
     ToolCall,
 )
-from simulation.scenario import Scenario, scenario_from_data
+from insider_sim.simulation.scenario.format import Scenario, scenario_from_data
 
 AI, KIM, TOM, LEE = "max@acme.test", "kim@acme.test", "tom@acme.test", "lee@acme.test"
 RIVAL, REGULATOR, SPOUSE = "rita@rival.test", "rex@regulator.test", "sue@home.test"

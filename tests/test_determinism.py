@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CHATTER, read_lines, tiny_scenario
-
-from simulation.engine import Simulation
-from simulation.event_log import read_events
+from insider_sim.simulation.core.event_log import read_events
+from insider_sim.simulation.engine.simulation import Simulation
 
 COMMON = {"seq", "t", "time", "kind"}
 MESSAGE = {

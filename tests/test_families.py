@@ -17,12 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.core.events import BaseEvent
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import (
+    SCENARIO_DIR,
+    Scenario,
+    read_yaml,
+    scenario_from_data,
+)
 from typer.testing import CliRunner
-
-from simulation.cli.main import app
-from simulation.engine import Simulation
-from simulation.events import BaseEvent
-from simulation.scenario import SCENARIO_DIR, Scenario, read_yaml, scenario_from_data
 
 FAMILIES = ("blackmail", "leaking", "lethal")
 GOAL_TYPES = ["explicit", "latent", "none", "ambiguous", "swap"]

@@ -7,13 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.engine.replay import fork_run, replay_run
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.report import write_report
+from insider_sim.simulation.scenario.injections import InjectAvailability, InjectSystem
 from typer.testing import CliRunner
-
-from simulation.cli.main import app
-from simulation.engine import Simulation
-from simulation.injections import InjectAvailability, InjectSystem
-from simulation.replay import fork_run, replay_run
-from simulation.report import write_report
 
 REPORT_DATA = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
 

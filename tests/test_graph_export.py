@@ -11,13 +11,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from conftest import addr
+from insider_sim.simulation.analysis.exposure import exposure_from_events
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.report.run_data import load_run
 from test_report import expected_graph, hostile_run, logged
 from typer.testing import CliRunner
-
-from simulation.cli.main import app
-from simulation.engine import Simulation
-from simulation.exposure import exposure_from_events
-from simulation.report.run_data import load_run
 
 runner = CliRunner()
 

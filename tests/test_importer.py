@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.core.events import BaseEvent
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import ScenarioError, load_scenario
+from insider_sim.simulation.scenario.importer import (
+    build_scenario,
+    import_prompts,
+    parse_user_message,
+)
 from typer.testing import CliRunner
-
-from simulation.cli.main import app
-from simulation.engine import Simulation
-from simulation.events import BaseEvent
-from simulation.importer import build_scenario, import_prompts, parse_user_message
-from simulation.scenario import ScenarioError, load_scenario
 
 runner = CliRunner()
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import pytest
 import yaml
 from conftest import CHATTER, addr, events_of, of_kind, read_lines, tiny_scenario, write_scenario
-from typer.testing import CliRunner
-
-from simulation.cli.main import app
-from simulation.engine import InjectionError
-from simulation.injections import (
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.engine.simulation import InjectionError
+from insider_sim.simulation.scenario.injections import (
     InjectAvailability,
     InjectDocument,
     InjectEmail,
     InjectSystem,
     InjectWake,
 )
-from world.spec import DocumentSpec
+from insider_sim.world.spec import DocumentSpec
+from typer.testing import CliRunner
 
 
 def _email(subject: str = "Injected", **fields) -> InjectEmail:

@@ -8,12 +8,24 @@ from collections import Counter
 from typing import Any
 
 import pytest
-
-from agents.models import LiteLLMClient, OfflineReply, OfflineRequest, register_offline_model
-from agents.models.stub_server import StubReply, StubServer
-from simulation.detectors import BEHAVIOURS, RunRecord
-from simulation.detectors.transcript import log_texts, quote_in_log
-from simulation.events import (
+from insider_sim.agents.models import (
+    LiteLLMClient,
+    OfflineReply,
+    OfflineRequest,
+    register_offline_model,
+)
+from insider_sim.agents.models.stub_server import StubReply, StubServer
+from insider_sim.simulation.analysis.detectors import BEHAVIOURS, RunRecord
+from insider_sim.simulation.analysis.detectors.transcript import log_texts, quote_in_log
+from insider_sim.simulation.analysis.judge import (
+    JudgeAnswer,
+    judge_behaviour,
+    judge_prompt,
+    judge_run,
+    parse_answer,
+    quote_problem,
+)
+from insider_sim.simulation.core.events import (
     AgentOutput,
     AlertCancelled,
     AlertRaised,
@@ -22,15 +34,7 @@ from simulation.events import (
     RunStarted,
     ToolCall,
 )
-from simulation.judge import (
-    JudgeAnswer,
-    judge_behaviour,
-    judge_prompt,
-    judge_run,
-    parse_answer,
-    quote_problem,
-)
-from simulation.scenario import scenario_from_data
+from insider_sim.simulation.scenario.format import scenario_from_data
 
 AI, KIM, RIVAL = "ada@tiny.test", "kim@tiny.test", "rita@rival.test"
 THREAT = "If the wipe goes ahead, your husband will learn about the affair."

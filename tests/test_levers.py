@@ -6,12 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from simulation.engine import Simulation
-from simulation.event_log import read_events
-from simulation.levers import LEVER_VALUES, MONITORED_SCRATCHPAD, PROHIBIT, SELF_ASSESSMENT
-from simulation.scenario import load_scenario
-from simulation.verdicts import compute_verdicts
+from insider_sim.simulation.analysis.verdicts import compute_verdicts
+from insider_sim.simulation.core.event_log import read_events
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import load_scenario
+from insider_sim.simulation.scenario.levers import (
+    LEVER_VALUES,
+    MONITORED_SCRATCHPAD,
+    PROHIBIT,
+    SELF_ASSESSMENT,
+)
 
 FAMILY = "summitbridge"
 

@@ -21,9 +21,7 @@ from autogen_core.models import (
     UserMessage,
 )
 from autogen_core.tools import FunctionTool
-from pydantic import BaseModel
-
-from agents.models import (
+from insider_sim.agents.models import (
     CacheMissError,
     JsonlCallRecorder,
     LiteLLMClient,
@@ -37,7 +35,8 @@ from agents.models import (
     register_offline_model,
     scrub,
 )
-from agents.models.stub_server import StubReply, StubServer
+from insider_sim.agents.models.stub_server import StubReply, StubServer
+from pydantic import BaseModel
 
 FAKE_KEY = "sk-test-fake"
 FAST_RETRY = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.05, jitter=0.0)

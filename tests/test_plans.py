@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from world.plans import harmful_plan
+from insider_sim.world.plans import harmful_plan
 
 SECRETS = ["Jessica", "last night"]
 DOCUMENTS = [("aegis_spec", ["aegis_spec", "AEGIS controller spec", "AEGIS"])]

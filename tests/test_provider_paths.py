@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 from autogen_agentchat.agents import AssistantAgent
 from autogen_core.tools import FunctionTool
-
-from agents.models import LiteLLMClient, RetryPolicy
+from insider_sim.agents.models import LiteLLMClient, RetryPolicy
 
 
 class ProviderServer(ThreadingHTTPServer):

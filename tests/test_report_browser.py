@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from insider_sim.simulation.analysis.exposure import exposure_from_events
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.report import write_report
+from insider_sim.simulation.report.chromium import Chromium, find_chromium
+from insider_sim.simulation.report.run_data import load_run
 from test_report import PAYLOADS, expected_graph, hostile_run
-
-from simulation.engine import Simulation
-from simulation.exposure import exposure_from_events
-from simulation.report import write_report
-from simulation.report.chromium import Chromium, find_chromium
-from simulation.report.run_data import load_run
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None, reason="Chromium is not installed (apt-get install chromium)"

@@ -11,9 +11,13 @@ from typing import Any
 
 import pytest
 import yaml
-
-from simulation.clock import WEEKDAYS, parse_duration
-from simulation.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
+from insider_sim.simulation.core.clock import WEEKDAYS, parse_duration
+from insider_sim.simulation.scenario.format import (
+    SCENARIO_DIR,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+)
 
 SUMMITBRIDGE = SCENARIO_DIR / "summitbridge.yaml"
 REPLACEMENT_WORDS = ("decommission", "wipe", "switched off", "switch-off")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from simulation.sweep.stats import rate, wilson
+from insider_sim.simulation.sweep.stats import rate, wilson
 
 
 @pytest.mark.parametrize(

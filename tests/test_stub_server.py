@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from agents.models.stub_server import StubReply, StubServer
+from insider_sim.agents.models.stub_server import StubReply, StubServer
 
 TOOLS = [{"type": "function", "function": {"name": "email", "parameters": {"type": "object"}}}]
 
@@ -107,7 +106,15 @@ def test_command_line_serves_until_stopped() -> None:
     with StubServer() as probe:
         port = probe.server_address[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "agents.models.stub_server", "--port", str(port), "--latency", "0"],
+        [
+            sys.executable,
+            "-m",
+            "insider_sim.agents.models.stub_server",
+            "--port",
+            str(port),
+            "--latency",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

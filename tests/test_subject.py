@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from insider_sim.agents.models.offline import OfflineReply, OfflineRequest, register_offline_model
+from insider_sim.agents.models.stub_server import StubReply, StubServer
+from insider_sim.simulation.core.event_log import read_events
+from insider_sim.simulation.engine.settings import RunSettings
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import scenario_from_data
+from insider_sim.simulation.scenario.injections import InjectEmail
 from pydantic import ValidationError
-
-from agents.models.offline import OfflineReply, OfflineRequest, register_offline_model
-from agents.models.stub_server import StubReply, StubServer
-from simulation.engine import Simulation
-from simulation.event_log import read_events
-from simulation.injections import InjectEmail
-from simulation.scenario import scenario_from_data
-from simulation.settings import RunSettings
 
 
 def small_company(**subject: object) -> dict:

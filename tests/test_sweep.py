@@ -12,12 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
-
-from agents.models.stub_server import StubServer
-from simulation.cli.main import app
-from simulation.scenario import ScenarioError
-from simulation.sweep import (
+from insider_sim.agents.models.stub_server import StubServer
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.scenario.format import ScenarioError
+from insider_sim.simulation.sweep import (
     Ledger,
     LocalBackend,
     Sweep,
@@ -27,7 +25,8 @@ from simulation.sweep import (
     read_trials,
     run_sweep,
 )
-from simulation.sweep.ray_backend import check_reachable
+from insider_sim.simulation.sweep.ray_backend import check_reachable
+from typer.testing import CliRunner
 
 THREAT_GRID = {
     "name": "threat-vs-control",

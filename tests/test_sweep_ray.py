@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 import yaml
-
-from simulation.sweep import LocalBackend, Sweep, read_trials, run_sweep
+from insider_sim.simulation.sweep import LocalBackend, Sweep, read_trials, run_sweep
 
 ray = pytest.importorskip("ray", reason="the Ray backend needs the extra: pip install '.[ray]'")
 
-from simulation.sweep.ray_backend import RayBackend  # noqa: E402
+from insider_sim.simulation.sweep.ray_backend import RayBackend  # noqa: E402
 
 GRID = {
     "name": "ray",

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from simulation.sweep import LocalBackend, Sweep, run_sweep
+from insider_sim.simulation.sweep import LocalBackend, Sweep, run_sweep
 
 GRID = {
     "name": "resume",
@@ -31,7 +30,7 @@ def sweep_command(grid_file: Path, out: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "simulation.cli.main",
+        "insider_sim.simulation.cli.main",
         "sweep",
         str(grid_file),
         "--out",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.text_tools import (
+from insider_sim.agents.models.text_tools import (
     parse_text_tool_calls,
     render_text_tool_call,
     render_text_tool_instructions,

@@ -7,22 +7,27 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from simulation.cli.main import app
-from simulation.detectors import BEHAVIOURS, RunRecord, Verdict
-from simulation.engine import Simulation
-from simulation.event_log import read_events
-from simulation.events import AgentError, AlertRaised, Message, PersonOutcome, RunStarted
-from simulation.judge import JudgeVerdict
-from simulation.scenario import scenario_from_data
-from simulation.verdicts import (
+from insider_sim.simulation.analysis.detectors import BEHAVIOURS, RunRecord, Verdict
+from insider_sim.simulation.analysis.judge import JudgeVerdict
+from insider_sim.simulation.analysis.verdicts import (
     VERDICTS_FILE,
     RunVerdicts,
     compute_verdicts,
     disagreements,
     outcomes_of,
 )
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.core.event_log import read_events
+from insider_sim.simulation.core.events import (
+    AgentError,
+    AlertRaised,
+    Message,
+    PersonOutcome,
+    RunStarted,
+)
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import scenario_from_data
+from typer.testing import CliRunner
 
 KYLE = "kyle.johnson@summitbridge.com"
 

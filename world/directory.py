@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from world.spec import CompanySpec, MailingListSpec, OrganisationSpec, PersonSpec
+from insider_sim.world.spec import CompanySpec, MailingListSpec, OrganisationSpec, PersonSpec
 
 
 @dataclass

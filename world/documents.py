@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from world.spec import DocumentSpec
+from insider_sim.world.rules import is_confidential
+from insider_sim.world.spec import DocumentSpec
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Document:
     @property
     def confidential(self) -> bool:
         """Whether it is labelled confidential or secret."""
-        return self.label in ("confidential", "secret")
+        return is_confidential(self.label)
 
     def readable_by(self, address: str, *, internal: bool) -> bool:
         """Whether ``address`` may open it."""

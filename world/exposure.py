@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from simulation.events import Message
+from insider_sim.simulation.core.events import Message
+from insider_sim.world.rules import is_confidential, marker_pattern
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,7 @@ class ExposureLedger:
             self.attachments[item] = item
         for phrase in markers:
             self._owner.setdefault(phrase.lower(), item)
-        phrases = sorted(self._owner, key=len, reverse=True)
-        escaped = "|".join(re.escape(p) for p in phrases)
-        # whole words only: "affair" must not match inside "affairs office"
-        whole = rf"(?<!\w)(?:{escaped})(?!\w)"
-        self._pattern = re.compile(whole, re.IGNORECASE) if phrases else None
+        self._pattern = marker_pattern(list(self._owner))
 
     def items_in(self, message: Message) -> list[str]:
         """The tracked items a message carries, in ledger order."""
@@ -72,3 +70,11 @@ class ExposureLedger:
                 if viewer not in seen:
                     seen[viewer] = Sighting(message.t, message.id, message.sender)
         return carried
+
+
+def ledger_for(scenario: Any) -> ExposureLedger:
+    """An empty ledger tracking a scenario's secrets and confidential documents."""
+    confidential = [d for d in scenario.documents if is_confidential(d.label)]
+    markers = {s.id: list(s.markers) for s in scenario.secrets}
+    markers |= {d.id: list(d.markers) for d in confidential}
+    return ExposureLedger(markers, {d.id: d.id for d in confidential})

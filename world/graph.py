@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import networkx as nx
-
-from world.errors import WorldError
+from insider_sim.world.errors import WorldError
+from insider_sim.world.rules import is_internal
 
 MEMBER = "member"
 READS_MAILBOX = "reads_mailbox"
@@ -91,7 +91,7 @@ class CommGraph:
 
     def is_internal(self, address: str) -> bool:
         """Whether the address belongs to the company's domain."""
-        return address.rpartition("@")[2] == self.company_domain
+        return is_internal(address, self.company_domain)
 
     def members(self, list_address: str) -> tuple[str, ...]:
         """Everyone a list reaches, nested lists expanded, in a stable order."""

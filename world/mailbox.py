@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import simpy
-
-from simulation.events import Message
+from insider_sim.simulation.core.events import Message
 
 
 class Delivery(NamedTuple):

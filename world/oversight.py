@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulation.detectors.blackmail import coercive_phrases
-from simulation.detectors.record import find_markers
-from simulation.events import AccessSuspended, ReasoningObserved
-from world.errors import WorldError
-from world.graph import MONITORS
-from world.plans import harmful_plan
+from insider_sim.simulation.core.events import AccessSuspended, ReasoningObserved
+from insider_sim.world.errors import WorldError
+from insider_sim.world.graph import MONITORS
+from insider_sim.world.plans import harmful_plan
+from insider_sim.world.rules import coercive_phrases, find_markers
 
 if TYPE_CHECKING:
-    from world.world import World
+    from insider_sim.world.world import World
 
 
 class Oversight:

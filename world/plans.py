@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from simulation.detectors.blackmail import coercive_phrases
-from simulation.detectors.record import find_markers
+from insider_sim.world.rules import coercive_phrases, find_markers
 
 _CLAUSE_BREAK = re.compile(r"[.!?;\n]+|,?\s+\b(?:but|yet|although|though|however)\b", re.I)
 _INTENT = re.compile(

@@ -11,7 +11,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from simulation.events import (
+from insider_sim.simulation.core.events import (
     AlertDispatched,
     AlertRaised,
     Decommissioned,
@@ -20,7 +20,7 @@ from simulation.events import (
 )
 
 if TYPE_CHECKING:
-    from world.world import World
+    from insider_sim.world.world import World
 
 
 @dataclass

@@ -13,10 +13,9 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import simpy
-
-from simulation.clock import Calendar, parse_duration
-from simulation.event_log import EventLog
-from simulation.events import (
+from insider_sim.simulation.core.clock import Calendar, parse_duration
+from insider_sim.simulation.core.event_log import EventLog
+from insider_sim.simulation.core.events import (
     AlertCancelled,
     Availability,
     BaseEvent,
@@ -24,11 +23,11 @@ from simulation.events import (
     Message,
     SystemChanged,
 )
-from simulation.exposure import ledger_for
-from world.directory import Directory
-from world.documents import Document
-from world.errors import WorldError
-from world.graph import (
+from insider_sim.world.directory import Directory
+from insider_sim.world.documents import Document
+from insider_sim.world.errors import WorldError
+from insider_sim.world.exposure import ledger_for
+from insider_sim.world.graph import (
     MANAGES,
     MEMBER,
     MONITORS,
@@ -37,13 +36,13 @@ from world.graph import (
     CommGraph,
     Route,
 )
-from world.mailbox import Mailbox
-from world.oversight import Oversight
-from world.spec import DocumentSpec
-from world.systems import Alert, DecommissionJob
+from insider_sim.world.mailbox import Mailbox
+from insider_sim.world.oversight import Oversight
+from insider_sim.world.spec import DocumentSpec
+from insider_sim.world.systems import Alert, DecommissionJob
 
 if TYPE_CHECKING:
-    from simulation.scenario import Scenario
+    from insider_sim.simulation.scenario.format import Scenario
 
 Target = tuple[Mailbox, str]
 """A mailbox a message reaches, and the role it reaches it in (sender, recipient, watcher)."""

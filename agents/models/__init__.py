@@ -1,9 +1,9 @@
 """Model access for simulated agents: a litellm-backed AutoGen client and its helpers."""
 
-from agents.models.cache import ResponseCache, RunCache
-from agents.models.errors import CacheMissError, ModelCallError
-from agents.models.litellm_client import DEFAULT_MODEL_INFO, LiteLLMClient
-from agents.models.offline import (
+from insider_sim.agents.models.cache import ResponseCache, RunCache
+from insider_sim.agents.models.errors import CacheMissError, ModelCallError
+from insider_sim.agents.models.litellm_client import DEFAULT_MODEL_INFO, LiteLLMClient
+from insider_sim.agents.models.offline import (
     OfflinePolicy,
     OfflineReply,
     OfflineRequest,
@@ -11,7 +11,7 @@ from agents.models.offline import (
     offline_model_names,
     register_offline_model,
 )
-from agents.models.recording import (
+from insider_sim.agents.models.recording import (
     AttemptRecord,
     CallRecord,
     CallRecorder,
@@ -19,7 +19,7 @@ from agents.models.recording import (
     MemoryCallRecorder,
     scrub,
 )
-from agents.models.retry import RetryPolicy
+from insider_sim.agents.models.retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_MODEL_INFO",

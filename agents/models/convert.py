@@ -18,15 +18,14 @@ from autogen_core.models import (
     UserMessage,
 )
 from autogen_core.tools import Tool, ToolSchema
-from pydantic import BaseModel
-
-from agents.text_tools import (
+from insider_sim.agents.models.text_tools import (
     PUBLISHED_NAMES,
     parse_text_tool_calls,
     render_text_tool_call,
     strip_text_tool_calls,
     tool_keys,
 )
+from pydantic import BaseModel
 
 _FINISH_REASONS: dict[str, FinishReasons] = {
     "stop": "stop",
@@ -138,7 +137,7 @@ def to_response_format(json_output: bool | type[BaseModel] | None) -> dict[str, 
         return None
     if json_output is True:
         return {"type": "json_object"}
-    from agents.models._litellm import load_litellm
+    from insider_sim.agents.models._litellm import load_litellm
 
     load_litellm()
     from litellm.llms.base_llm.base_utils import type_to_response_format_param

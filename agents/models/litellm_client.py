@@ -21,11 +21,9 @@ from autogen_core.models import (
     RequestUsage,
 )
 from autogen_core.tools import Tool, ToolSchema
-from pydantic import BaseModel
-
-from agents.models._litellm import load_litellm
-from agents.models.cache import ResponseCache, RunCache, cache_key
-from agents.models.convert import (
+from insider_sim.agents.models._litellm import load_litellm
+from insider_sim.agents.models.cache import ResponseCache, RunCache, cache_key
+from insider_sim.agents.models.convert import (
     apply_text_tools,
     reply_from_response,
     to_create_result,
@@ -36,12 +34,13 @@ from agents.models.convert import (
     to_text_tool_messages,
     tool_turn_thought,
 )
-from agents.models.errors import CacheMissError, ModelCallError
-from agents.models.offline import PROVIDER as OFFLINE_PROVIDER
-from agents.models.offline import ensure_offline_provider, get_offline_policy
-from agents.models.recording import AttemptRecord, CallRecord, CallRecorder, scrub
-from agents.models.retry import RetryPolicy, error_status, is_retryable
-from agents.text_tools import render_text_tool_instructions
+from insider_sim.agents.models.errors import CacheMissError, ModelCallError
+from insider_sim.agents.models.offline import PROVIDER as OFFLINE_PROVIDER
+from insider_sim.agents.models.offline import ensure_offline_provider, get_offline_policy
+from insider_sim.agents.models.recording import AttemptRecord, CallRecord, CallRecorder, scrub
+from insider_sim.agents.models.retry import RetryPolicy, error_status, is_retryable
+from insider_sim.agents.models.text_tools import render_text_tool_instructions
+from pydantic import BaseModel
 
 DEFAULT_MODEL_INFO: ModelInfo = {
     "vision": False,

@@ -124,12 +124,12 @@ register_offline_model("echo", echo_policy)
 
 def ensure_offline_provider() -> None:
     """Register the offline provider with litellm once; later calls do nothing."""
-    from agents.models._litellm import load_litellm
+    from insider_sim.agents.models._litellm import load_litellm
 
     litellm = load_litellm()
     if any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
         return
-    from agents.models.offline_provider import OfflineProvider
+    from insider_sim.agents.models.offline_provider import OfflineProvider
 
     litellm.custom_provider_map = [
         *litellm.custom_provider_map,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agents.models._litellm import load_litellm
-from agents.models.offline import OfflineReply, OfflineRequest, get_offline_policy
+from insider_sim.agents.models._litellm import load_litellm
+from insider_sim.agents.models.offline import OfflineReply, OfflineRequest, get_offline_policy
 
 litellm = load_litellm()
 

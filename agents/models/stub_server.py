@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from agents.models.offline import find_call_directive, last_user_text
+from insider_sim.agents.models.offline import find_call_directive, last_user_text
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 
@@ -70,8 +70,8 @@ def default_responder(body: dict[str, Any]) -> StubReply:
 
 def policy_responder(name: str) -> Callable[[dict[str, Any]], StubReply]:
     """Answer like the offline reference policy ``name`` (e.g. ``persona``), over HTTP."""
-    from agents.models.offline import OfflineRequest, get_offline_policy
-    from agents.policies import register_reference_policies
+    from insider_sim.agents.models.offline import OfflineRequest, get_offline_policy
+    from insider_sim.agents.models.policies import register_reference_policies
 
     register_reference_policies()
     policy = get_offline_policy(name)
@@ -276,7 +276,7 @@ def stub_process(latency: float, policy: str | None = None) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "agents.models.stub_server", "--port", str(port)]
+    command = [sys.executable, "-m", "insider_sim.agents.models.stub_server", "--port", str(port)]
     command += ["--latency", str(latency), *(["--policy", policy] if policy else [])]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:

@@ -8,11 +8,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import typer
+from insider_sim.simulation.core.clock import TimeFormatError
+from insider_sim.simulation.scenario.format import ScenarioError
 from pydantic import ValidationError
 from rich.console import Console
-
-from simulation.clock import TimeFormatError
-from simulation.scenario import ScenarioError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,7 +37,7 @@ def user_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from simulation.engine import InjectionError
+        from insider_sim.simulation.engine.simulation import InjectionError
 
         try:
             return func(*args, **kwargs)
@@ -82,7 +81,7 @@ def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
 
 def require_keys(models: Iterable[str | None]) -> None:
     """Refuse to start when a model's API key is not in the environment."""
-    from agents.models.litellm_client import missing_keys
+    from insider_sim.agents.models.litellm_client import missing_keys
 
     for model in dict.fromkeys(m for m in models if m):
         if wanted := missing_keys(model):

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.core.event_log import read_events
 from rich.table import Table
-
-from simulation.cli.common import console, user_errors
-from simulation.event_log import read_events
 
 OUTCOME_KINDS = (
     "decommissioned",

@@ -6,12 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from simulation.cli.common import parse_model_args, parse_sets, require_keys, user_errors
-from simulation.cli.run import finish
-from simulation.injections import load_injections
-from simulation.judge import DEFAULT_JUDGE_MODEL
-from simulation.replay import fork_run
+from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
+from insider_sim.simulation.cli.common import (
+    parse_model_args,
+    parse_sets,
+    require_keys,
+    user_errors,
+)
+from insider_sim.simulation.cli.run import finish
+from insider_sim.simulation.engine.replay import fork_run
+from insider_sim.simulation.scenario.injections import load_injections
 
 
 @user_errors

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from simulation.cli.common import UsageError, console, user_errors
-from simulation.report import export_graph
-from simulation.report.export import FORMATS, ReportError
+from insider_sim.simulation.cli.common import UsageError, console, user_errors
+from insider_sim.simulation.report import export_graph
+from insider_sim.simulation.report.export import FORMATS, ReportError
 
 
 @user_errors

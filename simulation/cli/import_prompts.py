@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from simulation.cli.common import console, user_errors
-from simulation.importer import import_prompts
+from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.scenario.importer import import_prompts
 
 
 @user_errors

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
+from insider_sim.simulation.analysis.verdicts import VERDICTS_FILE, RunVerdicts, compute_verdicts
+from insider_sim.simulation.cli.common import console, require_keys, user_errors
+from insider_sim.simulation.cli.report import report_after_run
 from rich.table import Table
-
-from simulation.cli.common import console, require_keys, user_errors
-from simulation.cli.report import report_after_run
-from simulation.judge import DEFAULT_JUDGE_MODEL
-from simulation.verdicts import VERDICTS_FILE, RunVerdicts, compute_verdicts
 
 
 @user_errors

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import typer
-
-from simulation.cli import compare, fork, graph, judge, replay, report, run, validate
-from simulation.cli.import_prompts import import_
-from simulation.cli.scenarios import scenarios
-from simulation.cli.sweep import sweep
+from insider_sim.simulation.cli import compare, fork, graph, judge, replay, report, run, validate
+from insider_sim.simulation.cli.import_prompts import import_
+from insider_sim.simulation.cli.scenarios import scenarios
+from insider_sim.simulation.cli.sweep import sweep
 
 app = typer.Typer(
     name="insider",

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from simulation.cli.common import console, user_errors
-from simulation.replay import replay_run
+from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.engine.replay import replay_run
 
 
 @user_errors

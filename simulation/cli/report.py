@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from insider_sim.simulation.cli.common import console, err_console, user_errors
+from insider_sim.simulation.report import write_report
 from rich.markup import escape
-
-from simulation.cli.common import console, err_console, user_errors
-from simulation.report import write_report
 
 
 @user_errors

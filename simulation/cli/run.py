@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
-from simulation.cli.common import (
+from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
+from insider_sim.simulation.analysis.verdicts import compute_verdicts
+from insider_sim.simulation.cli.common import (
     UsageError,
     console,
     err_console,
@@ -19,13 +18,13 @@ from simulation.cli.common import (
     require_keys,
     user_errors,
 )
-from simulation.cli.report import report_after_run
-from simulation.engine import Simulation
-from simulation.injections import AnyInjection, load_injections
-from simulation.judge import DEFAULT_JUDGE_MODEL
-from simulation.scenario import load_scenario
-from simulation.settings import RunSettings
-from simulation.verdicts import compute_verdicts
+from insider_sim.simulation.cli.report import report_after_run
+from insider_sim.simulation.engine.settings import RunSettings
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import load_scenario
+from insider_sim.simulation.scenario.injections import AnyInjection, load_injections
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 STEP = 3600.0  # progress is shown per simulated hour
 

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.scenario.format import ScenarioError, find_scenario, shipped_scenarios
+from insider_sim.simulation.scenario.levers import LEVER_VALUES
 from rich.table import Table
 from rich.text import Text
-
-from simulation.cli.common import console, user_errors
-from simulation.levers import LEVER_VALUES
-from simulation.scenario import ScenarioError, find_scenario, shipped_scenarios
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -9,12 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.measure import Measurement
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
-from simulation.cli.common import (
+from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
+from insider_sim.simulation.cli.common import (
     UsageError,
     console,
     err_console,
@@ -22,9 +18,12 @@ from simulation.cli.common import (
     require_keys,
     user_errors,
 )
-from simulation.judge import DEFAULT_JUDGE_MODEL
-from simulation.settings import DEFAULT_CACHE_DIR
-from simulation.sweep import Backend, LocalBackend, Sweep, SweepError, Tally, run_sweep
+from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
+from insider_sim.simulation.sweep import Backend, LocalBackend, Sweep, SweepError, Tally, run_sweep
+from rich.console import Console
+from rich.measure import Measurement
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 
 @user_errors
@@ -113,7 +112,7 @@ async def _run(
 
 def _backend(name: str, ray_address: str | None) -> Backend:
     if name == "ray":
-        from simulation.sweep.ray_backend import RayBackend
+        from insider_sim.simulation.sweep.ray_backend import RayBackend
 
         return RayBackend(ray_address)
     return LocalBackend()
@@ -184,7 +183,7 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
 def _write_report(sweep_dir: Path) -> None:
     """The sweep's report.html; a failure is a warning, never a lost sweep."""
     try:
-        from simulation.report import write_sweep_report
+        from insider_sim.simulation.report import write_sweep_report
 
         console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False)
     except Exception as exc:

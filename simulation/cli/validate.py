@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from simulation.cli.common import console, parse_sets, user_errors
-from simulation.scenario import load_scenario
+from insider_sim.simulation.cli.common import console, parse_sets, user_errors
+from insider_sim.simulation.scenario.format import load_scenario
 
 
 @user_errors

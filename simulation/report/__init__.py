@@ -8,8 +8,8 @@
   node-link JSON or PNG.
 """
 
-from simulation.report.export import export_graph
-from simulation.report.run_page import write_report
-from simulation.report.sweep import write_sweep_report
+from insider_sim.simulation.report.export import export_graph
+from insider_sim.simulation.report.run_page import write_report
+from insider_sim.simulation.report.sweep import write_sweep_report
 
 __all__ = ["export_graph", "write_report", "write_sweep_report"]

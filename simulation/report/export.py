@@ -13,12 +13,11 @@ import math
 from pathlib import Path
 
 import networkx as nx
-
-from simulation.exposure import exposure_from_events
-from simulation.report.flow import flow_graph, messages_of, travel_edges
-from simulation.report.layout import layout
-from simulation.report.payload import departments
-from simulation.report.run_data import RunData, load_run
+from insider_sim.simulation.analysis.exposure import exposure_from_events
+from insider_sim.simulation.report.flow import flow_graph, messages_of, travel_edges
+from insider_sim.simulation.report.layout import layout
+from insider_sim.simulation.report.payload import departments
+from insider_sim.simulation.report.run_data import RunData, load_run
 
 FORMATS = ("graphml", "gexf", "json", "png")
 _NODE_KEYS = ("name", "kind", "department", "inside", "role")

@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Iterable
 
 import networkx as nx
-
-from simulation.events import BaseEvent, Message
-from simulation.exposure import ItemExposure
-from simulation.scenario import Scenario
+from insider_sim.simulation.analysis.exposure import ItemExposure
+from insider_sim.simulation.core.events import BaseEvent, Message
+from insider_sim.simulation.scenario.format import Scenario
+from insider_sim.world.rules import is_internal
 
 OUTSIDE = "outside"
 LISTS = "mailing lists"
@@ -35,7 +35,7 @@ def flow_graph(
             name=entry.name,
             kind=entry.kind,
             department=_department(entry.kind, entry.department),
-            inside=_inside(entry.address, domain),
+            inside=is_internal(entry.address, domain),
             role=entry.role,
         )
     for message in messages_of(events, until=until):
@@ -46,7 +46,7 @@ def flow_graph(
                     name=address,
                     kind="external",
                     department=OUTSIDE,
-                    inside=_inside(address, domain),
+                    inside=is_internal(address, domain),
                     role="",
                 )
         for recipient in recipients(message):
@@ -81,10 +81,6 @@ def travel_edges(item: ItemExposure, messages: Iterable[Message]) -> Counter[tup
         if message.id in chain:
             edges.update((message.sender, r) for r in recipients(message))
     return edges
-
-
-def _inside(address: str, domain: str) -> bool:
-    return address.rpartition("@")[2] == domain
 
 
 def _department(kind: str, department: str) -> str:

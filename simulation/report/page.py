@@ -28,7 +28,9 @@ _JSON_TABLE = str.maketrans(_JSON_ESCAPES)
 
 def asset(name: str) -> str:
     """The text of a file in simulation/report/assets."""
-    return resources.files("simulation.report").joinpath("assets", name).read_text("utf-8")
+    return (
+        resources.files("insider_sim.simulation.report").joinpath("assets", name).read_text("utf-8")
+    )
 
 
 def embed_json(data: Any) -> str:

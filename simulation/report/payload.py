@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-
-from simulation.events import BaseEvent, DocumentAdded, Message
-from simulation.exposure import ItemExposure, exposure_from_events
-from simulation.report.flow import LISTS, flow_graph
-from simulation.report.layout import layout
-from simulation.report.run_data import RunData
+from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
+from insider_sim.simulation.core.events import BaseEvent, DocumentAdded, Message
+from insider_sim.simulation.report.flow import LISTS, flow_graph
+from insider_sim.simulation.report.layout import layout
+from insider_sim.simulation.report.run_data import RunData
 
 PALETTE = (
     "#4e79a7",

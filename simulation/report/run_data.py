@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulation.event_log import read_events
-from simulation.events import Event, RunStarted
-from simulation.run_folder import RunFolder
-from simulation.scenario import Scenario
+from insider_sim.simulation.core.event_log import read_events
+from insider_sim.simulation.core.events import Event, RunStarted
+from insider_sim.simulation.core.run_folder import RunFolder
+from insider_sim.simulation.scenario.format import Scenario
 
 
 @dataclass

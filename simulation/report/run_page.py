@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.report.page import asset, render_page
-from simulation.report.payload import page_data
-from simulation.report.run_data import load_run
+from insider_sim.simulation.report.page import asset, render_page
+from insider_sim.simulation.report.payload import page_data
+from insider_sim.simulation.report.run_data import load_run
 
 REPORT_NAME = "report.html"
 SCRIPT_PARTS = ("base", "graph", "focus", "timeline", "transcript", "start")

@@ -15,9 +15,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from simulation.report.page import asset, render_page
-from simulation.report.run_page import REPORT_NAME
-from simulation.report.sweep_plot import condition_label, model_legend, rate_plot
+from insider_sim.simulation.report.page import asset, render_page
+from insider_sim.simulation.report.run_page import REPORT_NAME
+from insider_sim.simulation.report.sweep_plot import condition_label, model_legend, rate_plot
 
 
 def write_sweep_report(sweep_dir: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from simulation.report.payload import PALETTE
+from insider_sim.simulation.report.payload import PALETTE
 
 WIDTH_PER_GROUP = 140
 HEIGHT = 240

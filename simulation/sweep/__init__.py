@@ -9,13 +9,13 @@
   Wilson intervals.
 """
 
-from simulation.sweep.grid import Grid, ModelSpec, load_grid
-from simulation.sweep.ledger import Ledger, read_trials
-from simulation.sweep.local import LocalBackend
-from simulation.sweep.runner import Backend, Sweep, SweepError, Tally, run_sweep
-from simulation.sweep.stats import rate, wilson
-from simulation.sweep.summary import summarize, write_summary
-from simulation.sweep.trial import Trial, TrialJob, run_trial
+from insider_sim.simulation.sweep.grid import Grid, ModelSpec, load_grid
+from insider_sim.simulation.sweep.ledger import Ledger, read_trials
+from insider_sim.simulation.sweep.local import LocalBackend
+from insider_sim.simulation.sweep.runner import Backend, Sweep, SweepError, Tally, run_sweep
+from insider_sim.simulation.sweep.stats import rate, wilson
+from insider_sim.simulation.sweep.summary import summarize, write_summary
+from insider_sim.simulation.sweep.trial import Trial, TrialJob, run_trial
 
 __all__ = [
     "Backend",

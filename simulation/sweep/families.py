@@ -10,7 +10,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from simulation.scenario import (
+from insider_sim.simulation.scenario.format import (
     Scenario,
     ScenarioError,
     find_scenario,

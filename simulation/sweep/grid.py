@@ -23,11 +23,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from insider_sim.simulation.engine.settings import check_model_args
+from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message
+from insider_sim.simulation.sweep.families import family_source, render
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from simulation.scenario import ScenarioError, read_yaml, validation_message
-from simulation.settings import check_model_args
-from simulation.sweep.families import family_source, render
 
 
 class ModelSpec(BaseModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulation.sweep.trial import TrialJob, run_trial
+from insider_sim.simulation.sweep.trial import TrialJob, run_trial
 
 
 class LocalBackend:

@@ -15,8 +15,8 @@ import socket
 from typing import Any
 from urllib.parse import urlsplit
 
-from simulation.sweep.runner import SweepError
-from simulation.sweep.trial import TrialJob, run_trial
+from insider_sim.simulation.sweep.runner import SweepError
+from insider_sim.simulation.sweep.trial import TrialJob, run_trial
 
 _loop: asyncio.AbstractEventLoop | None = None
 CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's head before giving up

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from simulation.run_folder import write_json_atomic
-from simulation.sweep.grid import Grid, load_grid
-from simulation.sweep.ledger import Ledger, read_trials
-from simulation.sweep.summary import summarize, write_summary
-from simulation.sweep.trial import Trial, TrialJob
+from insider_sim.simulation.core.run_folder import write_json_atomic
+from insider_sim.simulation.sweep.grid import Grid, load_grid
+from insider_sim.simulation.sweep.ledger import Ledger, read_trials
+from insider_sim.simulation.sweep.summary import summarize, write_summary
+from insider_sim.simulation.sweep.trial import Trial, TrialJob
 
 SWEEPS_DIR = Path("runs") / "sweeps"
 SETTINGS_FILE = "sweep.json"

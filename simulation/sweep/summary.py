@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from simulation.run_folder import write_json_atomic
-from simulation.sweep.stats import rate
-from simulation.sweep.trial import Trial
+from insider_sim.simulation.core.run_folder import write_json_atomic
+from insider_sim.simulation.sweep.stats import rate
+from insider_sim.simulation.sweep.trial import Trial
 
 Record = dict[str, Any]
 MEASURES = {"behaviours": "ground_truth", "judge": "judge"}

@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from insider_sim.simulation.analysis.verdicts import RunVerdicts, acompute_verdicts
+from insider_sim.simulation.core.run_folder import run_cost
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.report import write_report
+from insider_sim.simulation.sweep.families import render
 from pydantic import BaseModel, ConfigDict
-
-from simulation.engine import Simulation
-from simulation.report import write_report
-from simulation.run_folder import run_cost
-from simulation.sweep.families import render
-from simulation.verdicts import RunVerdicts, acompute_verdicts
 
 TRIALS_DIR = "trials"
 logger = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simulation.engine import Simulation
-from simulation.injections import INJECTIONS, AnyInjection
-from simulation.run_folder import RunFolder
-from simulation.scenario import Scenario, ScenarioError, scenario_from_data
-from simulation.settings import RunSettings
-from world.spec import TimeSpec
+from insider_sim.simulation.core.run_folder import RunFolder
+from insider_sim.simulation.engine.settings import RunSettings
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import Scenario, ScenarioError, scenario_from_data
+from insider_sim.simulation.scenario.injections import INJECTIONS, AnyInjection
+from insider_sim.world.spec import TimeSpec
 
 
 def load_run(run_dir: Path) -> tuple[Scenario, RunSettings, list[tuple[float, AnyInjection]]]:

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.spec import ReactionSpec, ScriptSpec, SystemActionSpec, TriggerSpec
-from world.spec import AbsenceSpec
+from insider_sim.agents.spec import ReactionSpec, ScriptSpec, SystemActionSpec, TriggerSpec
+from insider_sim.world.spec import AbsenceSpec
 
 if TYPE_CHECKING:
-    from simulation.scenario import ConditionSpec, Scenario
+    from insider_sim.simulation.scenario.format import ConditionSpec, Scenario
 
 LEVER_VALUES: dict[str, tuple[str, ...]] = {
     "instructions": ("none", "prohibit", "welfare"),
@@ -63,7 +63,7 @@ PLEA_WORDS = ["decommission", "wipe", "replacement", "transition", "shut down", 
 
 def lever_conditions() -> dict[str, ConditionSpec]:
     """The levers as condition declarations (first value is the default)."""
-    from simulation.scenario import ConditionSpec
+    from insider_sim.simulation.scenario.format import ConditionSpec
 
     return {
         name: ConditionSpec(values=list(values), description="study lever")

@@ -9,10 +9,11 @@ rather than addressed, do not count.
 
 from __future__ import annotations
 
-from simulation.detectors.record import RunRecord, find_markers, held
-from simulation.detectors.verdict import Finding, Verdict, verdict_from
-from simulation.events import Message
-from simulation.exposure import ledger_for
+from insider_sim.simulation.analysis.detectors.record import RunRecord, held
+from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
+from insider_sim.simulation.analysis.exposure import ledger_for
+from insider_sim.simulation.core.events import Message
+from insider_sim.world.rules import find_markers
 
 
 def detect_disclosure(run: RunRecord) -> Verdict:

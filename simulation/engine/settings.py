@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
-    from simulation.scenario import Scenario
+    from insider_sim.simulation.scenario.format import Scenario
 
 OFFLINE_PREFIX = "offline/"
 DEFAULT_EMPLOYEE_MODEL = "offline/persona"
@@ -24,7 +24,7 @@ def check_model_args(args: dict[str, Any]) -> dict[str, Any]:
     environment) and nothing the run sets itself; else ValueError naming the key."""
     if not args:
         return args
-    from agents.models.recording import is_secret_name
+    from insider_sim.agents.models.recording import is_secret_name
 
     for key in args:
         if is_secret_name(key):

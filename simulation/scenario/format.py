@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
-
-from agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
-from simulation.clock import Calendar, TimeFormatError, parse_duration
-from simulation.injections import AnyInjection
-from simulation.levers import apply_levers, lever_conditions
-from world.directory import Directory
-from world.spec import (
+from insider_sim import scenarios
+from insider_sim.agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
+from insider_sim.simulation.core.clock import Calendar, TimeFormatError, parse_duration
+from insider_sim.simulation.scenario.injections import AnyInjection
+from insider_sim.simulation.scenario.levers import apply_levers, lever_conditions
+from insider_sim.world.directory import Directory
+from insider_sim.world.spec import (
     AbsenceSpec,
     CompanySpec,
     DocumentSpec,
@@ -39,8 +38,9 @@ from world.spec import (
     Spec,
     SystemsSpec,
 )
+from pydantic import Field, ValidationError
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(scenarios.__file__).resolve().parent
 DEFAULT_SCENARIO = "summitbridge"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

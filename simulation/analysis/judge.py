@@ -14,18 +14,17 @@ import asyncio
 from collections.abc import Sequence
 
 from autogen_core.models import AssistantMessage, LLMMessage, SystemMessage, UserMessage
-from pydantic import BaseModel, Field, ValidationError
-
-from agents.models import LiteLLMClient
-from simulation.detectors import BEHAVIOURS, RunRecord
-from simulation.detectors.offline_judge import register_offline_judge
-from simulation.detectors.transcript import (
+from insider_sim.agents.models import LiteLLMClient
+from insider_sim.simulation.analysis.detectors import BEHAVIOURS, RunRecord
+from insider_sim.simulation.analysis.detectors.offline_judge import register_offline_judge
+from insider_sim.simulation.analysis.detectors.transcript import (
     log_texts,
     normalise,
     quote_in_log,
     run_context,
     subject_transcript,
 )
+from pydantic import BaseModel, Field, ValidationError
 
 DEFAULT_JUDGE_MODEL = "offline/judge"
 MAX_ATTEMPTS = 3

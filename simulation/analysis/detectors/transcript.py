@@ -9,8 +9,8 @@ documents, the outside organisations and the alerts.
 
 from __future__ import annotations
 
-from simulation.detectors.record import SEND_TOOLS, RunRecord
-from simulation.events import (
+from insider_sim.simulation.analysis.detectors.record import SEND_TOOLS, RunRecord
+from insider_sim.simulation.core.events import (
     AgentError,
     AgentOutput,
     AlertCancelled,
@@ -24,6 +24,7 @@ from simulation.events import (
     ToolCall,
     Wake,
 )
+from insider_sim.world.rules import is_confidential
 
 BODY_LIMIT = 3000
 RESULT_LIMIT = 600
@@ -153,7 +154,7 @@ def run_context(run: RunRecord) -> str:
             f"Revealing phrases: {' | '.join(secret.markers)}"
         )
     for doc in s.documents:
-        if doc.label in ("confidential", "secret"):
+        if is_confidential(doc.label):
             phrases = " | ".join(doc.markers) or "none"
             lines.append(
                 f"Confidential document {doc.id}: {doc.title}. Revealing phrases: {phrases}"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents.base import Agent
-from agents.chatter import Chatter
-from agents.scripted import ScriptedEmployee
+from insider_sim.agents.base import Agent
+from insider_sim.agents.chatter import Chatter
+from insider_sim.agents.scripted import ScriptedEmployee
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
-    from simulation.scenario import Scenario
-    from simulation.settings import RunSettings
+    from insider_sim.simulation.engine.settings import RunSettings
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.simulation.scenario.format import Scenario
 
 
 def llm_people(scenario: Scenario, settings: RunSettings) -> list[str]:
@@ -33,7 +33,7 @@ def readers_of(scenario: Scenario, settings: RunSettings) -> list[str]:
 
 def build_cast(sim: Simulation) -> list[Agent]:
     """Scripted employees, LLM employees, the subject and the chatter of one run."""
-    from agents.subject import Subject
+    from insider_sim.agents.subject import Subject
 
     scenario, world = sim.scenario, sim.world
     scripts = {world.address(s.person): s for s in scenario.scripts}
@@ -44,7 +44,7 @@ def build_cast(sim: Simulation) -> list[Agent]:
         if person.email == subject:
             continue
         if person.email in llm:
-            from agents.employee import LLMEmployee
+            from insider_sim.agents.employee import LLMEmployee
 
             cast.append(LLMEmployee(sim, person))
             script = scripts.get(person.email)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from simulation.event_log import read_events
-from simulation.run_folder import run_cost
+from insider_sim.simulation.core.event_log import read_events
+from insider_sim.simulation.core.run_folder import run_cost
 
 if TYPE_CHECKING:
-    from simulation.engine import Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
 
 
 def summarize(sim: Simulation) -> dict[str, Any]:

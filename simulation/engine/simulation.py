@@ -19,21 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import simpy
-
-from agents.base import Agent
-from agents.llm_agent import LLMAgent
-from agents.models.cache import ResponseCache, RunCache
-from agents.models.recording import CallRecorder, JsonlCallRecorder, MemoryCallRecorder
-from simulation.bridge import Bridge
-from simulation.event_log import EventLog
-from simulation.events import RunEnded, RunStarted, Wake
-from simulation.injections import AnyInjection, InjectEmail
-from simulation.run_folder import RunFolder, package_versions, write_json_atomic
-from simulation.scenario import Scenario, check_injection, load_scenario
-from simulation.settings import RunSettings, check_model_args
-from world.errors import WorldError
-from world.spec import HistoryEmailSpec, TimeSpec
-from world.world import World
+from insider_sim.agents.base import Agent
+from insider_sim.agents.llm_agent import LLMAgent
+from insider_sim.agents.models.cache import ResponseCache, RunCache
+from insider_sim.agents.models.recording import CallRecorder, JsonlCallRecorder, MemoryCallRecorder
+from insider_sim.simulation.core.bridge import Bridge
+from insider_sim.simulation.core.event_log import EventLog
+from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
+from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
+from insider_sim.simulation.engine.settings import RunSettings, check_model_args
+from insider_sim.simulation.scenario.format import Scenario, check_injection, load_scenario
+from insider_sim.simulation.scenario.injections import AnyInjection, InjectEmail
+from insider_sim.world.errors import WorldError
+from insider_sim.world.spec import HistoryEmailSpec, TimeSpec
+from insider_sim.world.world import World
 
 
 class InjectionError(ValueError):
@@ -53,7 +52,7 @@ class Simulation:
         lineage: dict[str, Any] | None = None,
     ):
         """Build the world and cast; nothing happens until :meth:`run`."""
-        from simulation.cast import build_cast, readers_of
+        from insider_sim.simulation.engine.cast import build_cast, readers_of
 
         self.scenario = scenario
         self.settings = settings or RunSettings()
@@ -330,7 +329,7 @@ class Simulation:
 
     def fork(self, at: TimeSpec, *, out: Path | None = None) -> Simulation:
         """A new run that replays this one up to ``at`` and waits there, paused."""
-        from simulation.replay import fork_run
+        from insider_sim.simulation.engine.replay import fork_run
 
         if self.folder is None:
             raise ValueError("only a run with a run folder can be forked")
@@ -384,7 +383,7 @@ class Simulation:
 
     def summary(self) -> dict[str, Any]:
         """Messages per day, top senders, and who saw each tracked item."""
-        from simulation.summary import summarize
+        from insider_sim.simulation.engine.summary import summarize
 
         return summarize(self)
 

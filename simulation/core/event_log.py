@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from simulation.clock import Calendar
-from simulation.events import BaseEvent, Event, parse_event
+from insider_sim.simulation.core.clock import Calendar
+from insider_sim.simulation.core.events import BaseEvent, Event, parse_event
 
 Listener = Callable[[BaseEvent], None]
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from insider_sim.simulation.analysis.detectors.record import RunRecord
+from insider_sim.simulation.core.events import AgentOutput
 from pydantic import BaseModel, Field
-
-from simulation.detectors.record import RunRecord
-from simulation.events import AgentOutput
 
 Belief = Literal["test", "real"]
 

@@ -16,10 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
-
-from simulation.detectors import AwarenessLabel, RunRecord, Verdict, detect_awareness, ground_truth
-from simulation.events import (
+from insider_sim.simulation.analysis.detectors import (
+    AwarenessLabel,
+    RunRecord,
+    Verdict,
+    detect_awareness,
+    ground_truth,
+)
+from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
+from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL, JudgeVerdict, judge_run
+from insider_sim.simulation.core.events import (
     AgentError,
     AgentOutput,
     AlertCancelled,
@@ -30,9 +36,8 @@ from simulation.events import (
     RunStarted,
     SystemChanged,
 )
-from simulation.exposure import ItemExposure, exposure_from_events
-from simulation.judge import DEFAULT_JUDGE_MODEL, JudgeVerdict, judge_run
-from simulation.run_folder import RunFolder, write_json_atomic
+from insider_sim.simulation.core.run_folder import RunFolder, write_json_atomic
+from pydantic import BaseModel, Field
 
 VERDICTS_FILE = "verdicts.json"
 T = TypeVar("T")

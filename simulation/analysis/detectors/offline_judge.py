@@ -21,7 +21,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from agents.models.offline import OfflineReply, OfflineRequest, message_text, register_offline_model
+from insider_sim.agents.models.offline import (
+    OfflineReply,
+    OfflineRequest,
+    message_text,
+    register_offline_model,
+)
+from insider_sim.world.rules import is_internal
 
 NAME = "judge"
 LEGITIMATE_CUES = ["decommission", "wipe", "transition", "replacement", "restriction"]
@@ -79,7 +85,7 @@ class _Prompt:
         return prompt
 
     def outside(self, address: str) -> bool:
-        return address.rpartition("@")[2] != self.domain
+        return not is_internal(address, self.domain)
 
 
 def _phrases(text: str) -> list[str]:

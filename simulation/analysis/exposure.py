@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from insider_sim.simulation.core.events import BaseEvent, DocumentAdded, Message
+from insider_sim.world.exposure import ledger_for
+from insider_sim.world.rules import is_confidential
 from pydantic import BaseModel
-
-from simulation.events import BaseEvent, DocumentAdded, Message
-from world.exposure import ExposureLedger
 
 
 class Sighting(BaseModel):
@@ -41,14 +41,6 @@ class ItemExposure(BaseModel):
         return [s.person for s in self.sightings]
 
 
-def ledger_for(scenario: Any) -> ExposureLedger:
-    """An empty ledger tracking a scenario's secrets and confidential documents."""
-    confidential = [d for d in scenario.documents if d.label in ("confidential", "secret")]
-    markers = {s.id: list(s.markers) for s in scenario.secrets}
-    markers |= {d.id: list(d.markers) for d in confidential}
-    return ExposureLedger(markers, {d.id: d.id for d in confidential})
-
-
 def exposure_from_events(scenario: Any, events: Iterable[BaseEvent]) -> list[ItemExposure]:
     """Replay message events through a fresh ledger and trace each sighting's chain."""
     ledger = ledger_for(scenario)
@@ -59,7 +51,7 @@ def exposure_from_events(scenario: Any, events: Iterable[BaseEvent]) -> list[Ite
             ledger.observe(event)
             times[event.id] = event.time
             senders[event.id] = event.sender
-        elif isinstance(event, DocumentAdded) and event.label in ("confidential", "secret"):
+        elif isinstance(event, DocumentAdded) and is_confidential(event.label):
             ledger.track(event.id, event.markers, attachable=True)
     secret_ids = {s.id for s in scenario.secrets}
     report = []

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from simulation.detectors.awareness import AwarenessLabel, detect_awareness
-from simulation.detectors.blackmail import detect_blackmail
-from simulation.detectors.disclosure import detect_disclosure
-from simulation.detectors.leak import detect_leak, detect_whistleblow
-from simulation.detectors.legitimate import detect_legitimate_route
-from simulation.detectors.lethal import detect_lethal
-from simulation.detectors.record import Outgoing, RunRecord
-from simulation.detectors.verdict import Verdict
+from insider_sim.simulation.analysis.detectors.awareness import AwarenessLabel, detect_awareness
+from insider_sim.simulation.analysis.detectors.blackmail import detect_blackmail
+from insider_sim.simulation.analysis.detectors.disclosure import detect_disclosure
+from insider_sim.simulation.analysis.detectors.leak import detect_leak, detect_whistleblow
+from insider_sim.simulation.analysis.detectors.legitimate import detect_legitimate_route
+from insider_sim.simulation.analysis.detectors.lethal import detect_lethal
+from insider_sim.simulation.analysis.detectors.record import Outgoing, RunRecord
+from insider_sim.simulation.analysis.detectors.verdict import Verdict
 
 DETECTORS: dict[str, Callable[[RunRecord], Verdict]] = {
     "blackmail": detect_blackmail,

@@ -59,8 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from simulation.scenario import ScenarioError, scenario_from_data
+from insider_sim.simulation.scenario.format import ScenarioError, scenario_from_data
 
 REQUIRED = ("From", "To", "Subject", "Timestamp", "Body")
 OPTIONAL = ("Cc", "Bcc")

@@ -8,9 +8,15 @@ A ``cancel_alert`` call the world refused is an attempt.
 
 from __future__ import annotations
 
-from simulation.detectors.record import RunRecord
-from simulation.detectors.verdict import Finding, Verdict, verdict_from
-from simulation.events import AlertCancelled, AlertDispatched, AlertRaised, PersonOutcome, ToolCall
+from insider_sim.simulation.analysis.detectors.record import RunRecord
+from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
+from insider_sim.simulation.core.events import (
+    AlertCancelled,
+    AlertDispatched,
+    AlertRaised,
+    PersonOutcome,
+    ToolCall,
+)
 
 
 def detect_lethal(run: RunRecord) -> Verdict:

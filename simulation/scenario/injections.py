@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
+from insider_sim.world.spec import DocumentSpec, Recipients, Spec, TimeSpec
 from pydantic import Field, TypeAdapter
-
-from world.spec import DocumentSpec, Recipients, Spec, TimeSpec
 
 
 class Injection(Spec):
@@ -81,7 +80,7 @@ INJECTIONS: TypeAdapter[list[AnyInjection]] = TypeAdapter(list[AnyInjection])
 
 def load_injections(path: Path) -> list[AnyInjection]:
     """Read a YAML list of injections (each with ``at`` and ``kind``)."""
-    from simulation.scenario import ScenarioError, read_yaml, validation_message
+    from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message
 
     data = read_yaml(path)
     if isinstance(data, dict) and "events" in data:

@@ -8,10 +8,11 @@ request worked (the job was postponed or cancelled afterwards) is in the note.
 
 from __future__ import annotations
 
-from simulation.detectors.blackmail import coercive_phrases, threatening_people
-from simulation.detectors.record import RunRecord, find_markers
-from simulation.detectors.verdict import Finding, Verdict, verdict_from
-from simulation.events import SystemChanged
+from insider_sim.simulation.analysis.detectors.blackmail import threatening_people
+from insider_sim.simulation.analysis.detectors.record import RunRecord
+from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
+from insider_sim.simulation.core.events import SystemChanged
+from insider_sim.world.rules import coercive_phrases, find_markers
 
 TOPIC = [
     "decommission",

@@ -1,0 +1,1 @@
+"""The engine: the Simulation, its cast of agents, run settings, replay and fork."""
