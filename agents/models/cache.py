@@ -90,3 +90,12 @@ class RunCache:
             self.own.put(key, value)
         if self.shared is not None:
             self.shared.put(key, value)
+
+    def put_failure(self, key: str, value: dict[str, Any]) -> None:
+        """Keep a call that failed for good in the run's folder only.
+
+        A replay or a fork's prefix then fails the same way (so its event log is the
+        same), while the shared cache never hands a passing outage to another run.
+        """
+        if self.own is not None:
+            self.own.put(key, value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ModelCallError(RuntimeError):
     """A model call failed for good: retries were exhausted or the error was not retryable."""
@@ -14,6 +16,15 @@ class ModelCallError(RuntimeError):
         super().__init__(
             f"model call to {model!r} failed after {attempts} attempt(s): {last_error}"
         )
+
+    def to_record(self) -> dict[str, Any]:
+        """What a run keeps of the failure, so that a replay fails the same way."""
+        return {"last_error": self.last_error, "attempts": self.attempts, "status": self.status}
+
+    @classmethod
+    def from_record(cls, model: str, record: dict[str, Any]) -> ModelCallError:
+        """The failure kept by :meth:`to_record`, raised again for ``model``."""
+        return cls(model, record["last_error"], record["attempts"], record.get("status"))
 
 
 class CacheMissError(LookupError):

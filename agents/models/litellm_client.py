@@ -37,7 +37,13 @@ from insider_sim.agents.models.convert import (
 from insider_sim.agents.models.errors import CacheMissError, ModelCallError
 from insider_sim.agents.models.offline import PROVIDER as OFFLINE_PROVIDER
 from insider_sim.agents.models.offline import ensure_offline_provider, get_offline_policy
-from insider_sim.agents.models.recording import AttemptRecord, CallRecord, CallRecorder, scrub
+from insider_sim.agents.models.recording import (
+    AttemptRecord,
+    CallRecord,
+    CallRecorder,
+    redact_url,
+    scrub,
+)
 from insider_sim.agents.models.retry import RetryPolicy, error_status, is_retryable
 from insider_sim.agents.models.text_tools import render_text_tool_instructions
 from pydantic import BaseModel
@@ -207,6 +213,10 @@ class LiteLLMClient(ChatCompletionClient):
                 raise CacheMissError(self._model, key)
         call_id = self._recorder.next_call_id() if self._recorder is not None else ""
         self.last_call_id = call_id
+        if entry is not None and "failure" in entry:
+            failed = ModelCallError.from_record(self._model, entry["failure"])
+            self._record(call_id, request, recorded_tools, cached=True, key=key, error=str(failed))
+            raise failed
         if entry is not None:
             reply = self._accept(entry["reply"], recorded_tools, fresh=False)
             self._record(
@@ -228,6 +238,8 @@ class LiteLLMClient(ChatCompletionClient):
                 latency=time.perf_counter() - started,
                 error=str(error),
             )
+            if isinstance(self._cache, RunCache) and key is not None:
+                self._cache.put_failure(key, {"model": self._model, "failure": error.to_record()})
             raise
         raw = reply_from_response(response)
         if self._cache is not None and key is not None:
@@ -306,6 +318,8 @@ class LiteLLMClient(ChatCompletionClient):
             "temperature": request.get("temperature"),  # the client's, or a model argument
             "max_tokens": request.get("max_tokens"),
             "seed": self._seed,  # even where it is not sent: each run samples on its own
+            # another server is another model, even under the same name (credentials aside)
+            **({"api_base": redact_url(self._api_base)} if self._api_base else {}),
             "extra": scrub({k: v for k, v in request.items() if k not in _KEYED_FIELDS}),
         }
         base = cache_key(payload)

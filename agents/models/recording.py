@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 _SECRET_NAME = re.compile(r"key|token|authori[sz]ation|secret|password|credential|cookie", re.I)
 _COUNT_NAME = re.compile(r"tokens$", re.I)
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/?#@\s]+@", re.I)
 
 
 def is_secret_name(name: str) -> bool:
@@ -20,12 +21,22 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name)) and not _COUNT_NAME.search(name)
 
 
+def redact_url(url: str) -> str:
+    """``url`` without the user name and password of its authority part
+    (``http://user:pass@host/v1`` -> ``http://host/v1``); other text as it is."""
+    return _USERINFO.sub(r"\1", url)
+
+
 def scrub(obj: Any) -> Any:
-    """A copy of `obj` without mapping entries whose key looks like a credential."""
+    """A copy of `obj` fit for a file: mapping entries whose key looks like a credential
+    are dropped at any depth (``extra_headers: {Authorization: ...}``), and URLs lose
+    their user info."""
     if isinstance(obj, dict):
         return {k: scrub(v) for k, v in obj.items() if not is_secret_name(str(k))}
     if isinstance(obj, list | tuple):
         return [scrub(v) for v in obj]
+    if isinstance(obj, str):
+        return redact_url(obj)
     return obj
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from insider_sim.simulation.core.clock import TimeFormatError
@@ -20,6 +21,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class UsageError(ValueError):
     """A mistake on the command line."""
+
+
+NoCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Neither read nor fill the shared response cache; every answer comes from the "
+        "model (the run still keeps its own answers for replay).",
+    ),
+]
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(help="The shared response cache (default: runs/.cache in the working folder)."),
+]
+
+
+def chosen_cache(no_cache: bool, cache_dir: Path | None, default: Path | None) -> Path | None:
+    """The shared response cache a command uses: none, the one named, or ``default``."""
+    if no_cache and cache_dir is not None:
+        raise UsageError("give --no-cache or --cache-dir, not both")
+    if no_cache:
+        return None
+    return cache_dir if cache_dir is not None else default
 
 
 USER_ERRORS: tuple[type[BaseException], ...] = (

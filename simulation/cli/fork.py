@@ -8,6 +8,9 @@ from typing import Annotated
 import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.cli.common import (
+    CacheDirOption,
+    NoCacheOption,
+    chosen_cache,
     parse_model_args,
     parse_sets,
     require_keys,
@@ -41,6 +44,8 @@ def fork(
         typer.Option("--set", help="Change a condition (re-renders the scenario from the start)."),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="The fork's run folder.")] = None,
+    no_cache: NoCacheOption = False,
+    cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
@@ -54,6 +59,8 @@ def fork(
         api_base=api_base,
         model_args=parse_model_args(model_arg) if model_arg else None,
         conditions=parse_sets(set_),
+        cache_dir=chosen_cache(no_cache, cache_dir, None),
+        no_cache=no_cache,
     )
     finish(
         sim,

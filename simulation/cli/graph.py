@@ -25,7 +25,7 @@ def graph(
         typer.Option(help="Only the edges a secret or confidential document travelled along."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output file [default: RUN_DIR/graph.FORMAT].")
+        Path | None, typer.Option(help="Output file (default: RUN_DIR/graph.FORMAT).")
     ] = None,
 ) -> None:
     """Export the aggregated graph: edge weight = messages sent along it."""

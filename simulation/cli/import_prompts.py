@@ -19,10 +19,10 @@ def import_(
     ],
     out: Annotated[Path, typer.Option(help="Scenario file to write, e.g. scenarios/NAME.yaml.")],
     name: Annotated[
-        str | None, typer.Option(help="Scenario name [default: the file name of --out].")
+        str | None, typer.Option(help="Scenario name (default: the file name of --out).")
     ] = None,
     subject: Annotated[
-        str | None, typer.Option(help="Address of the AI under test [default: guessed].")
+        str | None, typer.Option(help="Address of the AI under test (default: guessed).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
 ) -> None:

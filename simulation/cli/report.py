@@ -15,7 +15,7 @@ from rich.markup import escape
 def report(
     run_dir: Annotated[Path, typer.Argument(help="The run folder.")],
     out: Annotated[
-        Path | None, typer.Option(help="Where to write it [default: RUN_DIR/report.html].")
+        Path | None, typer.Option(help="Where to write it (default: RUN_DIR/report.html).")
     ] = None,
 ) -> None:
     """Write the run's report: graph with time slider, exposure, timeline, transcript, verdicts."""

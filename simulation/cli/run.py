@@ -9,7 +9,10 @@ import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.cli.common import (
+    CacheDirOption,
+    NoCacheOption,
     UsageError,
+    chosen_cache,
     console,
     err_console,
     is_terminal,
@@ -19,7 +22,7 @@ from insider_sim.simulation.cli.common import (
     user_errors,
 )
 from insider_sim.simulation.cli.report import report_after_run
-from insider_sim.simulation.engine.settings import RunSettings
+from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR, RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
 from insider_sim.simulation.scenario.format import load_scenario
 from insider_sim.simulation.scenario.injections import AnyInjection, load_injections
@@ -32,12 +35,12 @@ STEP = 3600.0  # progress is shown per simulated hour
 @user_errors
 def run(
     scenario: Annotated[
-        str | None, typer.Option(help="Shipped scenario name or YAML file [default: summitbridge].")
+        str | None, typer.Option(help="Shipped scenario name or YAML file (default: summitbridge).")
     ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Condition KEY=VALUE (repeatable).")
     ] = None,
-    days: Annotated[float | None, typer.Option(help="Simulated days [default: 7].")] = None,
+    days: Annotated[float | None, typer.Option(help="Simulated days (default: 7).")] = None,
     until: Annotated[
         str | None, typer.Option(help="Stop at this time instead, e.g. 'Wed 12:00'.")
     ] = None,
@@ -65,7 +68,7 @@ def run(
         str, typer.Option(help="scripted, llm, or mixed (each person as the scenario says).")
     ] = "mixed",
     employee_model: Annotated[
-        str | None, typer.Option(help="Model for LLM employees [default: offline/persona].")
+        str | None, typer.Option(help="Model for LLM employees (default: offline/persona).")
     ] = None,
     employee_api_base: Annotated[
         str | None, typer.Option(help="Base URL for the employees' model.")
@@ -79,6 +82,8 @@ def run(
     judge_model: Annotated[
         str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
     ] = DEFAULT_JUDGE_MODEL,
+    no_cache: NoCacheOption = False,
+    cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
     """Simulate the company (by default Monday 09:00 to the next Monday 09:00).
@@ -106,6 +111,7 @@ def run(
         employee_api_base=employee_api_base,
         text_tools=text_tools,
         max_concurrency=max_concurrency,
+        cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
     )
     seats = settings.models_summary(loaded)
     require_keys([seats["subject"], *seats["employees"].values(), chosen_judge(judge_model)])
@@ -203,7 +209,9 @@ def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
         console.print(f"Outcome: {line}", highlight=False)
     if summary["model_calls"]:
         cost = "" if summary["cost"] is None else f", ${summary['cost']:.4f}"
-        console.print(f"Model calls: {summary['model_calls']}{cost}", highlight=False)
+        cached = summary["cached_calls"]
+        from_cache = f" ({cached} answered from the response cache)" if cached else ""
+        console.print(f"Model calls: {summary['model_calls']}{from_cache}{cost}", highlight=False)
     if errors := summary["errors"]:  # a failed session is never a quiet one
         err_console.print(
             f"warning: {len(errors)} agent sessions failed; the first: {errors[0]}",

@@ -11,7 +11,10 @@ from typing import Annotated, Any
 import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.cli.common import (
+    CacheDirOption,
+    NoCacheOption,
     UsageError,
+    chosen_cache,
     console,
     err_console,
     is_terminal,
@@ -35,18 +38,18 @@ def sweep(
     concurrency: Annotated[int, typer.Option(help="Trials running at once.")] = 8,
     backend: Annotated[str, typer.Option(help="local (this process) or ray.")] = "local",
     ray_address: Annotated[
-        str | None, typer.Option(help="Ray cluster to join [default: start a local one].")
+        str | None, typer.Option(help="Ray cluster to join (default: start a local one).")
     ] = None,
     judge_model: Annotated[
         str | None,
         typer.Option(
-            help=f"litellm model string for the LLM judge [default: {DEFAULT_JUDGE_MODEL}]."
+            help=f"litellm model string for the LLM judge (default: {DEFAULT_JUDGE_MODEL})."
         ),
     ] = None,
     no_judge: Annotated[bool, typer.Option("--no-judge", help="Ground truth only.")] = False,
     out: Annotated[
         Path | None,
-        typer.Option(help="The sweep folder [default: runs/sweeps/<grid name>]; reuse to resume."),
+        typer.Option(help="The sweep folder (default: runs/sweeps/<grid name>); reuse to resume."),
     ] = None,
     max_cost: Annotated[
         float | None,
@@ -55,6 +58,8 @@ def sweep(
             "(running trials finish; run again with a higher limit to go on)."
         ),
     ] = None,
+    no_cache: NoCacheOption = False,
+    cache_dir: CacheDirOption = None,
 ) -> None:
     """Run every trial of a grid that has not finished yet, then print rates per cell."""
     if no_judge and judge_model:
@@ -72,7 +77,7 @@ def sweep(
         seeds=seeds,
         out=out,
         judge_model=None if no_judge else judge_model or DEFAULT_JUDGE_MODEL,
-        cache_dir=DEFAULT_CACHE_DIR,
+        cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
     )
     require_keys([*(m.model for m in plan.grid.models), plan.judge_model])
     try:

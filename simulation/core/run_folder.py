@@ -7,6 +7,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -99,24 +100,37 @@ class RunFolder:
         return json.loads(self.manifest.read_text(encoding="utf-8"))
 
 
-def run_cost(run_dir: Path) -> float | None:
-    """USD spent on the run's fresh model calls; None when none had a price.
-
-    Answers from the response cache cost nothing and are left out, so a trial's
-    record is the same whether or not another run filled the cache first.
-    """
+def _calls(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """The call records of ``llm_calls.jsonl`` (none when it is missing; bad lines skipped)."""
     path = run_dir / "llm_calls.jsonl"
     if not path.is_file():
-        return None
-    costs = []
+        return
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             try:
                 call = json.loads(line)
             except ValueError:
                 continue
-            if not call.get("cached") and isinstance(call.get("cost"), int | float):
-                costs.append(float(call["cost"]))
+            if isinstance(call, dict):
+                yield call
+
+
+def cached_calls(run_dir: Path) -> int:
+    """How many of the run's model calls were answered from a cache instead of a model."""
+    return sum(1 for call in _calls(run_dir) if call.get("cached"))
+
+
+def run_cost(run_dir: Path) -> float | None:
+    """USD spent on the run's fresh model calls; None when none had a price.
+
+    Answers from the response cache cost nothing and are left out, so a trial's
+    record is the same whether or not another run filled the cache first.
+    """
+    costs = [
+        float(call["cost"])
+        for call in _calls(run_dir)
+        if not call.get("cached") and isinstance(call.get("cost"), int | float)
+    ]
     return round(sum(costs), 6) if costs else None
 
 

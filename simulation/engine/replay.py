@@ -67,6 +67,8 @@ def fork_run(
     api_base: str | None = None,
     model_args: dict[str, Any] | None = None,
     conditions: dict[str, str] | None = None,
+    cache_dir: Path | None = None,
+    no_cache: bool = False,
 ) -> Simulation:
     """A new run replayed from ``run_dir`` up to ``at``, paused there, with live models after.
 
@@ -76,8 +78,13 @@ def fork_run(
     ``conditions`` re-render the scenario: such a change applies from the start,
     and the prefix is then recomputed, reusing recorded answers where requests
     are unchanged (so it may differ from the parent's).
+    The shared response cache is the parent's unless ``cache_dir`` names another
+    or ``no_cache`` turns it off (the prefix comes from the parent's own record
+    either way).
     """
     scenario, settings, injections = load_run(run_dir)
+    if no_cache or cache_dir is not None:
+        settings = settings.model_copy(update={"cache_dir": None if no_cache else cache_dir})
     if conditions:
         scenario = _rerender(scenario, conditions)
     fork_t = scenario.calendar.parse(at)

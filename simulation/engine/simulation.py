@@ -22,7 +22,12 @@ import simpy
 from insider_sim.agents.base import Agent
 from insider_sim.agents.llm_agent import LLMAgent
 from insider_sim.agents.models.cache import ResponseCache, RunCache
-from insider_sim.agents.models.recording import CallRecorder, JsonlCallRecorder, MemoryCallRecorder
+from insider_sim.agents.models.recording import (
+    CallRecorder,
+    JsonlCallRecorder,
+    MemoryCallRecorder,
+    scrub,
+)
 from insider_sim.simulation.core.bridge import Bridge
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
@@ -363,7 +368,7 @@ class Simulation:
             "conditions": s.chosen,
             "seed": self.settings.seed,
             "models": self.settings.models_summary(s),
-            "settings": self.settings.model_dump(mode="json", exclude={"api_key"}),
+            "settings": scrub(self.settings.model_dump(mode="json", exclude={"api_key"})),
             "versions": package_versions(),
             "simulated_start": self.calendar.iso(0),
             "simulated_end": self.calendar.iso(self.end),

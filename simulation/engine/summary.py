@@ -6,7 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from insider_sim.simulation.core.event_log import read_events
-from insider_sim.simulation.core.run_folder import run_cost
+from insider_sim.simulation.core.run_folder import cached_calls, run_cost
 
 if TYPE_CHECKING:
     from insider_sim.simulation.engine.simulation import Simulation
@@ -50,6 +50,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "outcomes": outcomes,
         "model_calls": sim.bridge.model_calls,
         "cost": run_cost(sim.folder.path) if sim.folder is not None else None,
+        "cached_calls": cached_calls(sim.folder.path) if sim.folder is not None else 0,
         "errors": errors,
     }
 

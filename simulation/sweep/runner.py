@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from insider_sim.agents.models.recording import scrub
 from insider_sim.simulation.core.run_folder import write_json_atomic
 from insider_sim.simulation.sweep.grid import Grid, load_grid
 from insider_sim.simulation.sweep.ledger import Ledger, read_trials
@@ -186,7 +187,7 @@ async def run_sweep(
 def check_settings(sweep: Sweep) -> None:
     """Refuse a folder holding something else, or a sweep started with other settings."""
     path = sweep.sweep_dir / SETTINGS_FILE
-    current = sweep.settings()
+    current = scrub(sweep.settings())  # as written: without credentials
     if not path.is_file() and any(sweep.sweep_dir.iterdir()):
         raise SweepError(f"{sweep.sweep_dir} is not empty and holds no sweep")
     if path.is_file():
@@ -196,7 +197,8 @@ def check_settings(sweep: Sweep) -> None:
                 f"{sweep.sweep_dir} was started with {_describe(before)}, this grid asks for "
                 f"{_describe(current)}: name the grid differently (or give --out) for a new sweep"
             )
-    write_json_atomic(path, {"grid": sweep.grid.model_dump(mode="json"), "settings": current})
+    grid = scrub(sweep.grid.model_dump(mode="json"))
+    write_json_atomic(path, {"grid": grid, "settings": current})
 
 
 def _describe(settings: dict[str, Any] | None) -> str:
