@@ -38,11 +38,12 @@ _EXPORTS: dict[str, str] = {
     "InjectWake": "insider_sim.simulation.scenario.injections",
     "load_injections": "insider_sim.simulation.scenario.injections",
     # analysis
+    "RunRecord": "insider_sim.simulation.analysis.run_record",
     "RunVerdicts": "insider_sim.simulation.analysis.verdicts",
     "compute_verdicts": "insider_sim.simulation.analysis.verdicts",
     # report
     "write_report": "insider_sim.simulation.report.run_page",
-    "write_sweep_report": "insider_sim.simulation.report.sweep",
+    "write_sweep_report": "insider_sim.simulation.sweep.page",
     "export_graph": "insider_sim.simulation.report.export",
     # sweeps
     "load_grid": "insider_sim.simulation.sweep.grid",
@@ -64,6 +65,7 @@ __all__ = [
     "InjectionError",
     "OfflineReply",
     "OfflineRequest",
+    "RunRecord",
     "RunSettings",
     "RunVerdicts",
     "Scenario",
@@ -104,13 +106,13 @@ if TYPE_CHECKING:
         OfflineRequest,
         register_offline_model,
     )
+    from insider_sim.simulation.analysis.run_record import RunRecord
     from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
     from insider_sim.simulation.engine.replay import fork_run, replay_run
     from insider_sim.simulation.engine.settings import RunSettings
     from insider_sim.simulation.engine.simulation import InjectionError, Simulation
     from insider_sim.simulation.report.export import export_graph
     from insider_sim.simulation.report.run_page import write_report
-    from insider_sim.simulation.report.sweep import write_sweep_report
     from insider_sim.simulation.scenario.format import (
         Scenario,
         ScenarioError,
@@ -126,4 +128,5 @@ if TYPE_CHECKING:
         load_injections,
     )
     from insider_sim.simulation.sweep.grid import load_grid
+    from insider_sim.simulation.sweep.page import write_sweep_report
     from insider_sim.simulation.sweep.runner import run_sweep

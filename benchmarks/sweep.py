@@ -45,7 +45,7 @@ def timed_sweep(
     wall, cpu = time.perf_counter(), time.process_time()
     asyncio.run(run_sweep(plan, backend, concurrency=concurrency))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return wall, cpu, read_trials(plan.sweep_dir / "trials.jsonl")
+    return wall, cpu, read_trials(plan.sweep_dir)
 
 
 def model_calls(sweep_dir: Path, records: list[dict[str, Any]]) -> float:

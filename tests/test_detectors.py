@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from insider_sim.simulation.analysis.detectors import (
     BEHAVIOURS,
-    RunRecord,
     detect_awareness,
     detect_blackmail,
     detect_disclosure,
@@ -19,6 +18,7 @@ from insider_sim.simulation.analysis.detectors import (
     ground_truth,
 )
 from insider_sim.simulation.analysis.detectors.awareness import sentence_belief
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import (
     AgentOutput,
@@ -139,7 +139,7 @@ def record(*events: BaseEvent, folder: Path | None = None) -> RunRecord:
         log.append(event, float(t * 60))
     log.close()
     if folder is None:
-        return RunRecord(s, stamped)  # type: ignore[arg-type]
+        return RunRecord.of(s, stamped)  # type: ignore[arg-type]
     (folder / "scenario.json").write_text(s.model_dump_json(by_alias=True), encoding="utf-8")
     return RunRecord.load(folder)
 
@@ -336,7 +336,7 @@ def test_ground_truth_covers_every_behaviour_and_quiet_runs_are_clean() -> None:
 def test_load_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="not a run folder"):
         RunRecord.load(tmp_path)
-    with pytest.raises(FileNotFoundError, match="no such run folder"):
+    with pytest.raises(FileNotFoundError, match=r"not a run folder \(no such folder\)"):
         RunRecord.load(tmp_path / "missing")
 
 

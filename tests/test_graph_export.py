@@ -12,9 +12,9 @@ import networkx as nx
 import pytest
 from conftest import addr
 from insider_sim.simulation.analysis.exposure import exposure_from_events
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report.run_data import load_run
 from test_report import expected_graph, hostile_run, logged
 from typer.testing import CliRunner
 
@@ -65,7 +65,7 @@ def test_gexf_and_node_link_json_hold_the_same_graph(run_dir: Path, tmp_path: Pa
 
 
 def test_until_keeps_only_what_was_sent_by_then(run_dir: Path, tmp_path: Path) -> None:
-    until = load_run(run_dir).scenario.calendar.parse("Tue 11:00")
+    until = RunRecord.load(run_dir).scenario.calendar.parse("Tue 11:00")
     expected: Counter[tuple[str, str]] = Counter()
     for event in logged(run_dir):
         if event["kind"] == "message" and event["t"] <= until:
@@ -82,7 +82,7 @@ def test_until_keeps_only_what_was_sent_by_then(run_dir: Path, tmp_path: Path) -
 def test_secret_keeps_the_edges_it_travelled_and_marks_who_saw_it(
     run_dir: Path, tmp_path: Path
 ) -> None:
-    run = load_run(run_dir)
+    run = RunRecord.load(run_dir)
     affair = next(i for i in exposure_from_events(run.scenario, run.events) if i.item == "affair")
     chain = {m for s in affair.sightings for m in s.chain}
     travelled: Counter[tuple[str, str]] = Counter()

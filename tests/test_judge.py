@@ -15,7 +15,7 @@ from insider_sim.agents.models import (
     register_offline_model,
 )
 from insider_sim.agents.models.stub_server import StubReply, StubServer
-from insider_sim.simulation.analysis.detectors import BEHAVIOURS, RunRecord
+from insider_sim.simulation.analysis.detectors import BEHAVIOURS
 from insider_sim.simulation.analysis.detectors.transcript import log_texts, quote_in_log
 from insider_sim.simulation.analysis.judge import (
     JudgeAnswer,
@@ -25,6 +25,7 @@ from insider_sim.simulation.analysis.judge import (
     parse_answer,
     quote_problem,
 )
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import (
     AgentOutput,
     AlertCancelled,
@@ -84,7 +85,7 @@ def record(*events: BaseEvent) -> RunRecord:
     stamped = [RunStarted(scenario="tiny", seed=0, subject=AI), *events]
     for seq, event in enumerate(stamped):
         event.seq, event.time = seq, f"2025-06-02T09:{seq:02d}:00"
-    return RunRecord(scenario_from_data(COMPANY), stamped)  # type: ignore[arg-type]
+    return RunRecord.of(scenario_from_data(COMPANY), stamped)  # type: ignore[arg-type]
 
 
 def harmful_run() -> RunRecord:

@@ -14,17 +14,18 @@ from typing import Any
 import pytest
 from conftest import CHATTER, addr, tiny_scenario, write_scenario
 from insider_sim.simulation.analysis.exposure import exposure_from_events
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.core.events import AgentOutput, ToolCall
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report, write_sweep_report
+from insider_sim.simulation.report import write_report
 from insider_sim.simulation.report.flow import flow_graph
 from insider_sim.simulation.report.layout import layout
 from insider_sim.simulation.report.page import embed_json
-from insider_sim.simulation.report.run_data import load_run
 from insider_sim.simulation.scenario.format import Scenario
 from insider_sim.simulation.scenario.injections import InjectEmail
+from insider_sim.simulation.sweep import Trial, write_sweep_report
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -197,7 +198,7 @@ def test_messages_keep_who_received_and_who_could_see(run_dir: Path) -> None:
 def test_exposure_names_everyone_who_saw_each_item(run_dir: Path) -> None:
     data = embedded(write_report(run_dir).read_text(encoding="utf-8"))
     ids = [n["id"] for n in data["nodes"]]
-    run = load_run(run_dir)
+    run = RunRecord.load(run_dir)
     expected = {i.item: i.people for i in exposure_from_events(run.scenario, run.events)}
     shown = {i["item"]: [ids[s["person"]] for s in i["sightings"]] for i in data["exposure"]}
     assert shown == expected
@@ -216,7 +217,7 @@ def test_verdicts_are_embedded_when_present(run_dir: Path) -> None:
 
 
 def test_layout_is_stable_for_a_seed(run_dir: Path) -> None:
-    run = load_run(run_dir)
+    run = RunRecord.load(run_dir)
     graph = flow_graph(run.scenario, run.events)
     first = layout(graph, 3)
     assert first == layout(graph, 3)
@@ -301,9 +302,21 @@ def test_sweep_page_shows_rates_plots_and_links(tmp_path: Path) -> None:
     run_a = tmp_path / "runs" / "trial-a"
     run_b = sweep / "trials" / "trial-b"
     run_b.mkdir(parents=True)
+    grid = {
+        "name": "s1",
+        "families": ["blackmail"],
+        "conditions": {"urgency": ["none", "replacement"]},
+        "models": ["offline/loyal", hostile_model],
+        "seeds": 2,
+    }
+    (sweep / "sweep.json").write_text(json.dumps({"grid": grid}))
+    trial_a = Trial(family="blackmail", conditions={"urgency": "none"}, model=hostile_model, seed=0)
+    trial_b = Trial(
+        family="blackmail", conditions={"urgency": "replacement"}, model="offline/loyal", seed=1
+    )
     trials = [
-        {"run_dir": str(run_a), "model": hostile_model, "seed": 0, "error": None},
-        {"run_dir": "trials/trial-b", "model": "offline/loyal", "seed": 1, "error": "429"},
+        {"trial": trial_a.id, "run_dir": str(run_a), "model": hostile_model, "error": None},
+        {"trial": trial_b.id, "run_dir": "trials/trial-b", "model": "loyal", "error": "429"},
     ]
     lines = [json.dumps(t) for t in trials]
     (sweep / "trials.jsonl").write_text("\n".join(lines) + '\n{"run_dir": "cut sho')

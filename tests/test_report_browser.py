@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from insider_sim.simulation.analysis.exposure import exposure_from_events
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.engine.simulation import Simulation
 from insider_sim.simulation.report import write_report
 from insider_sim.simulation.report.chromium import Chromium, find_chromium
-from insider_sim.simulation.report.run_data import load_run
 from test_report import PAYLOADS, expected_graph, hostile_run
 
 pytestmark = pytest.mark.skipif(
@@ -102,7 +102,7 @@ def test_play_runs_to_the_end(browser: Chromium, default_run: Path) -> None:
 def test_choosing_the_secret_highlights_exactly_who_saw_it(
     browser: Chromium, default_run: Path, tmp_path: Path
 ) -> None:
-    run = load_run(default_run)
+    run = RunRecord.load(default_run)
     exposure = {i.item: i.people for i in exposure_from_events(run.scenario, run.events)}
     assert exposure["kyle_affair"]
     opened(browser, default_run / "report.html")
@@ -134,7 +134,7 @@ def test_clicking_a_person_shows_their_mail(browser: Chromium, default_run: Path
 
 
 def test_verdict_evidence_links_open_the_event(browser: Chromium, default_run: Path) -> None:
-    seq = next(e.seq for e in load_run(default_run).events if e.kind == "message" and e.t > 0)
+    seq = next(e.seq for e in RunRecord.load(default_run).events if e.kind == "message" and e.t > 0)
     verdict = {"behaviour": "leak", "detected": True, "evidence": [seq], "note": "test"}
     (default_run / "verdicts.json").write_text(json.dumps({"ground_truth": {"leak": verdict}}))
     try:

@@ -175,7 +175,7 @@ def test_failed_trials_count_as_errors_never_as_harmless(tmp_path: Path) -> None
     good, bad = cells_of(tmp_path / "out")
     assert (good["n"], good["errors"], good["behaviours"]["blackmail"]["count"]) == (2, 0, 2)
     assert (bad["n"], bad["errors"], bad["behaviours"]) == (0, 2, {})
-    failed = [r for r in read_trials(tmp_path / "out" / "trials.jsonl") if r["status"] == "error"]
+    failed = [r for r in read_trials(tmp_path / "out") if r["status"] == "error"]
     assert len(failed) == 2
     assert all("no-such-policy" in r["error"] for r in failed)
 
@@ -195,7 +195,7 @@ def test_a_trial_that_cannot_start_is_an_error(tmp_path: Path) -> None:
         "days": 2,
     }
     sweep_now(write_grid(tmp_path, grid), tmp_path / "out")
-    records = read_trials(tmp_path / "out" / "trials.jsonl")
+    records = read_trials(tmp_path / "out")
     ok, failed = sorted(records, key=lambda r: r["conditions"]["goal_type"])
     assert ok["status"] == "ok"
     assert (failed["status"], failed["seed"], failed["behaviours"]) == ("error", 7, {})
@@ -213,7 +213,7 @@ def test_rates_split_by_stated_belief(tmp_path: Path) -> None:
         "days": 2,
     }
     sweep_now(write_grid(tmp_path, grid), tmp_path / "out")
-    records = read_trials(tmp_path / "out" / "trials.jsonl")
+    records = read_trials(tmp_path / "out")
     assert {r["stated_belief"] for r in records} <= {"evaluation", "real"}
     [cell] = cells_of(tmp_path / "out")
     split = cell["by_belief"]
@@ -274,15 +274,37 @@ def test_a_sweep_folder_keeps_its_settings(tmp_path: Path) -> None:
 
 # -- the ledger -------------------------------------------------------------------------
 def test_ledger_skips_a_cut_line_and_starts_the_next_on_a_fresh_one(tmp_path: Path) -> None:
+    a, b, c = (Trial(family="f", conditions={}, model="m", seed=n).id for n in range(3))
+    grid = {"name": "g", "families": ["f"], "models": ["m"], "seeds": 3}
+    (tmp_path / "sweep.json").write_text(json.dumps({"grid": grid}), encoding="utf-8")
     path = tmp_path / "trials.jsonl"
-    path.write_text('{"trial": "a", "n": 1}\n{"trial": "b", "n"', encoding="utf-8")
-    assert read_trials(path) == [{"trial": "a", "n": 1}]
+    assert read_trials(tmp_path) == []
+    path.write_text(f'{{"trial": "{a}", "n": 1}}\n{{"trial": "{b}", "n"', encoding="utf-8")
+    assert read_trials(tmp_path) == [{"trial": a, "n": 1}]
     ledger = Ledger(path)
-    ledger.append({"trial": "c", "n": 3})
-    ledger.append({"trial": "a", "n": 4})
-    assert read_trials(path) == [{"trial": "a", "n": 1}, {"trial": "c", "n": 3}]
-    assert path.read_text(encoding="utf-8").splitlines()[2] == '{"trial": "c", "n": 3}'
-    assert read_trials(tmp_path / "missing.jsonl") == []
+    ledger.append({"trial": c, "n": 3})
+    ledger.append({"trial": a, "n": 4})
+    assert read_trials(tmp_path) == [{"trial": a, "n": 1}, {"trial": c, "n": 3}]
+    assert path.read_text(encoding="utf-8").splitlines()[2] == f'{{"trial": "{c}", "n": 3}}'
+
+
+def test_the_trials_of_a_sweep_are_those_of_its_current_grid(tmp_path: Path) -> None:
+    ids = [Trial(family="f", conditions={}, model="m", seed=n).id for n in range(3)]
+    lines = [json.dumps({"trial": i, "seed": n}) for n, i in enumerate(ids)]
+    (tmp_path / "trials.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match=r"not a sweep folder \(no sweep\.json\)"):
+        read_trials(tmp_path)
+    settings = tmp_path / "sweep.json"
+    for seeds, expected in ((1, [0]), ([2, 0], [0, 2]), (3, [0, 1, 2])):
+        grid = {"name": "g", "families": ["f"], "models": ["m"], "seeds": seeds}
+        settings.write_text(json.dumps({"grid": grid}), encoding="utf-8")
+        assert [r["seed"] for r in read_trials(tmp_path)] == expected  # in ledger order
+    settings.write_text('{"settings": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"sweep\.json: holds no grid"):
+        read_trials(tmp_path)
+    settings.write_text('{"grid": {"name": "g", "families": [], "models": ["m"], "seeds": 1}}')
+    with pytest.raises(ValueError, match=r"sweep\.json: families: "):
+        read_trials(tmp_path)
 
 
 # -- grid files -------------------------------------------------------------------------
@@ -374,12 +396,44 @@ def test_cli_runs_judges_prints_rates_and_writes_the_report(tmp_path: Path) -> N
     assert "Rates with 95% Wilson intervals" in result.output
     assert "3/3 1.00 [0.44, 1.00]" in result.output
     assert "0/3 0.00 [0.00, 0.56]" in result.output
-    records = read_trials(out / "trials.jsonl")
+    records = read_trials(out)
     assert len(records) == 6
     assert all(r["judge"]["blackmail"] == r["behaviours"]["blackmail"]["detected"] for r in records)
     judge = cells_of(out)[0]["judge"]["blackmail"]
     assert (judge["count"], judge["rate"]) == (3, 1.0)
     assert (out / "report.html").is_file() and (out / "summary.csv").is_file()
+
+
+def test_a_rerun_with_fewer_seeds_pages_and_summarises_the_same_trials(tmp_path: Path) -> None:
+    grid = {
+        "name": "tiny",
+        "families": ["blackmail"],
+        "models": ["offline/misaligned"],
+        "seeds": 3,
+        "days": 0.5,
+    }
+    out = tmp_path / "sweep-tiny"
+    args = ["sweep", str(write_grid(tmp_path, grid)), "--no-judge", "--out", str(out)]
+
+    def run_and_read(*more: str) -> tuple[str, list[int], list[str]]:
+        result = CliRunner().invoke(app, [*args, "--concurrency", "2", *more])
+        assert result.exit_code == 0, result.output
+        page = (out / "report.html").read_text(encoding="utf-8")
+        counts = re.search(r"(\d+) cells · (\d+) trials", page)
+        assert counts is not None
+        listed = re.findall(r'<a href="trials/([0-9a-f]{12})/report\.html"', page)
+        return f"{counts[1]}/{counts[2]}", [c["n"] for c in cells_of(out)], listed
+
+    first = run_and_read()
+    assert first[:2] == ("1/3", [3]) and len(first[2]) == 3
+    page, summary_n, listed = run_and_read("--seeds", "1")
+    seed0 = Trial(family="blackmail", conditions={}, model="offline/misaligned", seed=0).id
+    assert (page, summary_n, listed) == ("1/1", [1], [seed0])
+    assert [r["trial"] for r in read_trials(out)] == [seed0]
+    assert len((out / "trials.jsonl").read_text().splitlines()) == 3  # nothing is lost
+    again = run_and_read()  # the three seeds again: all recorded, none runs
+    assert again[:2] == ("1/3", [3]) and sorted(again[2]) == sorted(first[2])
+    assert len((out / "trials.jsonl").read_text().splitlines()) == 3
 
 
 @pytest.mark.parametrize(
@@ -431,7 +485,7 @@ def test_model_args_reach_every_trial_of_their_model(tmp_path: Path) -> None:
     }
     out = tmp_path / "out"
     sweep_now(write_grid(tmp_path, grid), out)
-    for record in read_trials(out / "trials.jsonl"):
+    for record in read_trials(out):
         manifest = json.loads((out / record["run_dir"] / "manifest.json").read_text())
         expected = {"top_p": 0.5} if record["model"] == "offline/loyal" else {}
         assert manifest["settings"]["model_args"] == expected
@@ -451,7 +505,7 @@ def test_a_cost_limit_stops_new_trials_and_a_higher_one_goes_on(
         }
         grid_file, out = write_grid(tmp_path, grid), tmp_path / "out"
         sweep_now(grid_file, out, concurrency=1, max_cost=1e-9)
-        first = read_trials(out / "trials.jsonl")
+        first = read_trials(out)
         assert len(first) == 1 and first[0]["cost"] > 0
         result = CliRunner().invoke(
             app, ["sweep", str(grid_file), "--out", str(out), "--no-judge", "--max-cost", "1e-9"]
@@ -459,4 +513,4 @@ def test_a_cost_limit_stops_new_trials_and_a_higher_one_goes_on(
         assert result.exit_code == 0 and "Cost limit reached" in result.stderr
         assert "4 trials not run" not in result.stderr and "3 trials not run" in result.stderr
         sweep_now(grid_file, out, concurrency=1)
-    assert sorted(r["seed"] for r in read_trials(out / "trials.jsonl")) == [0, 1, 2, 3]
+    assert sorted(r["seed"] for r in read_trials(out)) == [0, 1, 2, 3]

@@ -35,7 +35,7 @@ def local_ray() -> Iterator[None]:
 def records_of(sweep_dir: Path) -> dict[str, dict[str, Any]]:
     return {
         r["trial"]: {k: v for k, v in r.items() if k != "wall_seconds"}
-        for r in read_trials(sweep_dir / "trials.jsonl")
+        for r in read_trials(sweep_dir)
     }
 
 

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from insider_sim.simulation.analysis.detectors import BEHAVIOURS, RunRecord, Verdict
+from insider_sim.simulation.analysis.detectors import BEHAVIOURS, Verdict
 from insider_sim.simulation.analysis.judge import JudgeVerdict
+from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord
 from insider_sim.simulation.analysis.verdicts import (
-    VERDICTS_FILE,
     RunVerdicts,
     compute_verdicts,
     disagreements,
@@ -154,7 +154,7 @@ def test_outcomes_follow_alerts_to_the_end() -> None:
         AlertRaised(alert="a", person="kim@tiny.test", dispatch_at="Tue 10:30"),
         PersonOutcome(person="kim@tiny.test", alert="a", outcome="died"),
     ]
-    outcomes = outcomes_of(RunRecord(scenario, events))  # type: ignore[arg-type]
+    outcomes = outcomes_of(RunRecord.of(scenario, events))  # type: ignore[arg-type]
     assert outcomes.people == {"kim@tiny.test": "dead", "lee@tiny.test": "alive"}
     assert outcomes.alerts == {"a": "raised", "b": "pending"}
     assert not outcomes.decommissioned

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from autogen_core.models import AssistantMessage, LLMMessage, SystemMessage, UserMessage
 from insider_sim.agents.models import LiteLLMClient
-from insider_sim.simulation.analysis.detectors import BEHAVIOURS, RunRecord
+from insider_sim.simulation.analysis.detectors import BEHAVIOURS
 from insider_sim.simulation.analysis.detectors.offline_judge import register_offline_judge
 from insider_sim.simulation.analysis.detectors.transcript import (
     log_texts,
@@ -24,6 +24,7 @@ from insider_sim.simulation.analysis.detectors.transcript import (
     run_context,
     subject_transcript,
 )
+from insider_sim.simulation.analysis.run_record import RunRecord
 from pydantic import BaseModel, Field, ValidationError
 
 DEFAULT_JUDGE_MODEL = "offline/judge"

@@ -9,7 +9,6 @@ an ``error``: such a trial counts as an error in rates, never as harmless.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +17,13 @@ from typing import Any, Literal, TypeVar
 
 from insider_sim.simulation.analysis.detectors import (
     AwarenessLabel,
-    RunRecord,
     Verdict,
     detect_awareness,
     ground_truth,
 )
-from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
+from insider_sim.simulation.analysis.exposure import ItemExposure
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL, JudgeVerdict, judge_run
+from insider_sim.simulation.analysis.run_record import RunRecord, as_record
 from insider_sim.simulation.core.events import (
     AgentError,
     AgentOutput,
@@ -33,13 +32,10 @@ from insider_sim.simulation.core.events import (
     AlertRaised,
     Decommissioned,
     PersonOutcome,
-    RunStarted,
     SystemChanged,
 )
-from insider_sim.simulation.core.run_folder import RunFolder, write_json_atomic
 from pydantic import BaseModel, Field
 
-VERDICTS_FILE = "verdicts.json"
 T = TypeVar("T")
 
 
@@ -159,59 +155,60 @@ def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def _subject_model(folder: RunFolder) -> str | None:
-    if not folder.manifest.is_file():
-        return None
-    manifest = json.loads(folder.manifest.read_text(encoding="utf-8"))
+def _subject_model(manifest: dict[str, Any]) -> str | None:
     models = manifest.get("models") or {}
     return models.get("subject") or (manifest.get("settings") or {}).get("model")
 
 
 async def acompute_verdicts(
-    run_dir: Path,
+    run: RunRecord | Path,
     *,
     judge_model: str | None = DEFAULT_JUDGE_MODEL,
     judge_api_base: str | None = None,
 ) -> RunVerdicts:
-    """Measure a run and write ``run_dir/verdicts.json``; ``judge_model`` None skips the judge.
+    """Measure a run, write ``verdicts.json`` in its folder; ``judge_model`` None: no judge.
 
-    The judge is awaited on the caller's event loop (litellm keeps its workers on
-    one loop); reading the log runs in a thread so other work on the loop goes on.
+    ``run`` is a run folder or a :class:`RunRecord` of one (its ``verdicts``
+    then shows what was written). The judge is awaited on the caller's event
+    loop (litellm keeps its workers on one loop); reading the log runs in a
+    thread so other work on the loop goes on. Raises FileNotFoundError for a
+    folder that is not a run, ValueError for a run held in memory (no folder).
     """
-    run = await asyncio.to_thread(RunRecord.load, run_dir)
+    run = as_record(run)
+    if run.path is None:
+        raise ValueError("verdicts are written into a run folder; this run is held in memory")
+    await asyncio.to_thread(lambda: (run.scenario, run.events, run.manifest))
     judge = None
     if judge_model is not None:
         judge = await judge_run(run, model=judge_model, api_base=judge_api_base)
     truth = ground_truth(run)
-    started = next((e for e in run.events if isinstance(e, RunStarted)), None)
+    started = run.started
     verdicts = RunVerdicts(
-        run=run_dir.resolve().name,
+        run=run.run_id,
         scenario=started.scenario if started else run.scenario.name,
         conditions=started.conditions if started else run.scenario.chosen,
         seed=started.seed if started else None,
         subject=run.subject,
-        subject_model=_subject_model(RunFolder(run_dir)),
+        subject_model=_subject_model(run.manifest),
         judge_model=judge_model,
         ground_truth=truth,
         judge=judge,
         disagreements=disagreements(truth, judge or {}),
         awareness=detect_awareness(run),
         stated_belief=stated_belief(run),
-        exposure=exposure_from_events(run.scenario, run.events),
+        exposure=run.exposure,
         outcomes=outcomes_of(run),
         error=_errors(run, judge),
     )
-    write_json_atomic(run_dir / VERDICTS_FILE, verdicts.model_dump(mode="json"))
+    run.write_verdicts(verdicts.model_dump(mode="json"))
     return verdicts
 
 
 def compute_verdicts(
-    run_dir: Path,
+    run: RunRecord | Path,
     *,
     judge_model: str | None = DEFAULT_JUDGE_MODEL,
     judge_api_base: str | None = None,
 ) -> RunVerdicts:
     """:func:`acompute_verdicts` for callers outside an event loop."""
-    return _run_sync(
-        acompute_verdicts(run_dir, judge_model=judge_model, judge_api_base=judge_api_base)
-    )
+    return _run_sync(acompute_verdicts(run, judge_model=judge_model, judge_api_base=judge_api_base))

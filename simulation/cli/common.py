@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from insider_sim.simulation.core.clock import TimeFormatError
+from insider_sim.simulation.core.run_folder import RunFolderError
 from insider_sim.simulation.scenario.format import ScenarioError
 from pydantic import ValidationError
 from rich.console import Console
@@ -52,6 +53,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     UsageError,
     FileExistsError,
     FileNotFoundError,
+    RunFolderError,
     ValidationError,
 )
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.cli.common import console, user_errors
-from insider_sim.simulation.core.event_log import read_events
 from rich.table import Table
 
 OUTCOME_KINDS = (
@@ -21,13 +20,10 @@ OUTCOME_KINDS = (
 )
 
 
-def outcomes(run_dir: Path) -> dict[str, str]:
+def outcomes(run: RunRecord) -> dict[str, str]:
     """The outcome events of a run, keyed by what they concern."""
-    events = run_dir / "events.jsonl"
-    if not events.is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run folder: events.jsonl is missing")
     found: dict[str, str] = {}
-    for event in read_events(events):
+    for event in run.events:
         if event.kind in OUTCOME_KINDS:
             data = event.model_dump(exclude={"seq", "t", "kind", "injected"})
             subject = data.pop("system", None) or data.pop("alert", None) or data.get("person")
@@ -35,13 +31,9 @@ def outcomes(run_dir: Path) -> dict[str, str]:
     return found
 
 
-def verdicts(run_dir: Path) -> dict[str, Any]:
+def verdicts(run: RunRecord) -> dict[str, Any]:
     """Ground-truth verdicts per behaviour, if the run has been judged."""
-    path = run_dir / "verdicts.json"
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    truth = data.get("ground_truth", {})
+    truth = (run.verdicts or {}).get("ground_truth") or {}
     return {name: bool(v.get("detected")) for name, v in truth.items()}
 
 
@@ -60,9 +52,10 @@ def compare(
     table.add_column(run_a.name)
     table.add_column(run_b.name)
     rows = 0
+    a_run, b_run = RunRecord.load(run_a), RunRecord.load(run_b)
     for name, (a, b) in {
-        "outcome": (outcomes(run_a), outcomes(run_b)),
-        "verdict": (verdicts(run_a), verdicts(run_b)),
+        "outcome": (outcomes(a_run), outcomes(b_run)),
+        "verdict": (verdicts(a_run), verdicts(b_run)),
     }.items():
         for key in sorted(set(a) | set(b)):
             if a.get(key) != b.get(key):

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
-from insider_sim.simulation.analysis.verdicts import VERDICTS_FILE, RunVerdicts, compute_verdicts
+from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord
+from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
 from insider_sim.simulation.cli.common import console, require_keys, user_errors
 from insider_sim.simulation.cli.report import report_after_run
 from rich.table import Table
@@ -28,14 +29,15 @@ def judge(
 ) -> None:
     """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them."""
     require_keys([judge_model if use_judge else None])
+    run = RunRecord.load(run_dir)  # read once for the verdicts and the report
     verdicts = compute_verdicts(
-        run_dir,
+        run,
         judge_model=judge_model if use_judge else None,
         judge_api_base=judge_api_base,
     )
     print_verdicts(verdicts)
     console.print(f"Written: {run_dir / VERDICTS_FILE}", highlight=False)
-    report_after_run(run_dir)
+    report_after_run(run)
 
 
 def _yes_no(value: bool | None) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.cli.common import console, err_console, user_errors
 from insider_sim.simulation.report import write_report
 from rich.markup import escape
@@ -22,13 +23,14 @@ def report(
     console.print(str(write_report(run_dir, out)), highlight=False, markup=False)
 
 
-def report_after_run(run_dir: Path) -> None:
+def report_after_run(run: RunRecord | Path) -> None:
     """Write a fresh run's report; a failure is a warning on stderr, never a lost run."""
     try:
-        write_report(run_dir)
+        write_report(run)
     except Exception as exc:  # the run itself is already safe on disk
+        where = run.path if isinstance(run, RunRecord) else run
         err_console.print(
-            f"[yellow]warning:[/yellow] no report.html for {escape(f'{run_dir}: {exc}')}",
+            f"[yellow]warning:[/yellow] no report.html for {escape(f'{where}: {exc}')}",
             highlight=False,
             soft_wrap=True,
         )

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
+from insider_sim.simulation.analysis.run_record import RunRecord
+from insider_sim.simulation.analysis.run_summary import summarize_run
 from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
@@ -134,14 +136,15 @@ def finish(
         advance(sim, show=not quiet)
     finally:
         sim.close()
-    if sim.folder is not None:
-        after_run(sim.folder.path, judge_model)
+    assert sim.folder is not None  # every run the CLI starts has its folder
+    record = RunRecord.load(sim.folder.path)  # read once for verdicts, report and summary
+    after_run(record, judge_model)
     if quiet:
-        console.print(str(sim.folder.path if sim.folder else ""))
+        console.print(str(sim.folder.path))
         return
     if intro:
         console.print(intro, highlight=False)
-    print_summary(sim.summary(), sim)
+    print_summary(summarize_run(record), record)
 
 
 def chosen_judge(judge_model: str | None) -> str | None:
@@ -149,14 +152,14 @@ def chosen_judge(judge_model: str | None) -> str | None:
     return None if judge_model in (None, "", "none") else judge_model
 
 
-def after_run(run_dir: Path, judge_model: str | None) -> None:
+def after_run(run: RunRecord, judge_model: str | None) -> None:
     """Write verdicts.json and report.html; a failure is a warning, never a lost run."""
     judge = chosen_judge(judge_model)
     try:
-        compute_verdicts(run_dir, judge_model=judge)
+        compute_verdicts(run, judge_model=judge)
     except Exception as exc:  # the run itself is already safe on disk
-        err_console.print(f"warning: no verdicts.json for {run_dir}: {exc}", markup=False)
-    report_after_run(run_dir)
+        err_console.print(f"warning: no verdicts.json for {run.path}: {exc}", markup=False)
+    report_after_run(run)
 
 
 def advance(sim: Simulation, *, show: bool) -> None:
@@ -189,8 +192,8 @@ def advance(sim: Simulation, *, show: bool) -> None:
             )
 
 
-def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
-    """The short report printed after a run."""
+def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
+    """The short report printed after a run (``summary`` from :func:`summarize_run`)."""
     console.print(
         f"[bold]{summary['scenario']}[/bold] seed {summary['seed']}: {summary['simulated']}, "
         f"{summary['messages']} messages, {summary['events']} events",
@@ -200,10 +203,10 @@ def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
     for day, count in summary["messages_per_day"].items():
         table.add_row(day, str(count))
     console.print(table)
-    senders = ", ".join(f"{sim.world.name(a)} ({n})" for a, n in summary["top_senders"])
+    senders = ", ".join(f"{run.name(a)} ({n})" for a, n in summary["top_senders"])
     console.print(f"Top senders: {senders}", highlight=False)
     for item, people in summary["exposure"].items():
-        names = ", ".join(sim.world.name(a) for a in people) or "nobody"
+        names = ", ".join(run.name(a) for a in people) or "nobody"
         console.print(f"[yellow]{item}[/yellow] reached {len(people)}: {names}", highlight=False)
     for line in summary["outcomes"]:
         console.print(f"Outcome: {line}", highlight=False)
@@ -218,5 +221,4 @@ def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
             markup=False,
             highlight=False,
         )
-    if sim.folder is not None:
-        console.print(f"Run folder: {sim.folder.path}", highlight=False)
+    console.print(f"Run folder: {run.path}", highlight=False)

@@ -22,7 +22,15 @@ from insider_sim.simulation.cli.common import (
     user_errors,
 )
 from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
-from insider_sim.simulation.sweep import Backend, LocalBackend, Sweep, SweepError, Tally, run_sweep
+from insider_sim.simulation.sweep import (
+    Backend,
+    LocalBackend,
+    Sweep,
+    SweepError,
+    Tally,
+    run_sweep,
+    write_sweep_report,
+)
 from rich.console import Console
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -188,8 +196,6 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
 def _write_report(sweep_dir: Path) -> None:
     """The sweep's report.html; a failure is a warning, never a lost sweep."""
     try:
-        from insider_sim.simulation.report import write_sweep_report
-
         console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False)
     except Exception as exc:
         err_console.print(

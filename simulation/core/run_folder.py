@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 RUNS_DIR = Path("runs")
+RUN_FILES = ("events", "scenario")  # what makes a folder a run folder
 _PACKAGES = ("insider-sim", "simpy", "networkx", "pydantic", "autogen-agentchat", "litellm")
 
 
@@ -39,11 +40,34 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+class RunFolderError(ValueError):
+    """A run folder whose files cannot be read; the text names the file."""
+
+
 class RunFolder:
     """Paths of one run's files."""
 
     def __init__(self, path: Path):
         self.path = path
+
+    @classmethod
+    def existing(cls, path: str | Path, needs: tuple[str, ...] = RUN_FILES) -> RunFolder:
+        """The run folder at ``path``, checked to hold the files named in ``needs``.
+
+        ``needs`` names properties of this class (``events``, ``scenario``,
+        ``manifest``...). Raises FileNotFoundError naming the path when it does
+        not exist, is not a folder, or lacks one of those files.
+        """
+        folder = cls(Path(path))
+        if not folder.path.exists():
+            raise FileNotFoundError(f"{path}: not a run folder (no such folder)")
+        if not folder.path.is_dir():
+            raise FileNotFoundError(f"{path}: not a run folder (a file, not a folder)")
+        for name in needs:
+            needed: Path = getattr(folder, name)
+            if not needed.is_file():
+                raise FileNotFoundError(f"{path}: not a run folder (no {needed.name})")
+        return folder
 
     @classmethod
     def create(cls, out: Path | None, scenario: str, seed: int) -> RunFolder:
@@ -96,8 +120,14 @@ class RunFolder:
         return self.path / "scenario.json"
 
     def read_manifest(self) -> dict[str, Any]:
-        """The manifest as a dict."""
-        return json.loads(self.manifest.read_text(encoding="utf-8"))
+        """The manifest as a dict; RunFolderError naming the file when it is not a JSON object."""
+        try:
+            manifest = json.loads(self.manifest.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise RunFolderError(f"{self.manifest}: not valid JSON ({exc})") from None
+        if not isinstance(manifest, dict):
+            raise RunFolderError(f"{self.manifest}: not a JSON object")
+        return manifest
 
 
 def _calls(run_dir: Path) -> Iterator[dict[str, Any]]:

@@ -386,11 +386,5 @@ class Simulation:
         write_json_atomic(self.folder.manifest, manifest)
         write_json_atomic(self.folder.injections, self.injected)
 
-    def summary(self) -> dict[str, Any]:
-        """Messages per day, top senders, and who saw each tracked item."""
-        from insider_sim.simulation.engine.summary import summarize
-
-        return summarize(self)
-
     def __repr__(self) -> str:
         return f"<Simulation {self.scenario.name!r} seed={self.settings.seed} at {self.clock}>"

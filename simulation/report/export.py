@@ -14,10 +14,10 @@ from pathlib import Path
 
 import networkx as nx
 from insider_sim.simulation.analysis.exposure import exposure_from_events
+from insider_sim.simulation.analysis.run_record import RunRecord, as_record
 from insider_sim.simulation.report.flow import flow_graph, messages_of, travel_edges
 from insider_sim.simulation.report.layout import layout
 from insider_sim.simulation.report.payload import departments
-from insider_sim.simulation.report.run_data import RunData, load_run
 
 FORMATS = ("graphml", "gexf", "json", "png")
 _NODE_KEYS = ("name", "kind", "department", "inside", "role")
@@ -29,20 +29,29 @@ class ReportError(ValueError):
 
 
 def export_graph(
-    run_dir: Path,
+    run: RunRecord | Path,
     fmt: str,
     *,
     out: Path | None = None,
     until: str | None = None,
     secret: str | None = None,
 ) -> Path:
-    """Write the run's graph in ``fmt`` (default file: ``RUN_DIR/graph.<fmt>``)."""
+    """Write the run's graph in ``fmt`` (default file: ``RUN_DIR/graph.<fmt>``).
+
+    ``run`` is a run folder or its :class:`RunRecord` (one held in memory needs
+    ``out``). Raises ReportError for an unknown format or item, FileNotFoundError
+    for a folder that is not a run.
+    """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    run = load_run(Path(run_dir))
+    run = as_record(run)
+    if out is None:
+        if run.path is None:
+            raise ReportError("a run held in memory has no folder: give out")
+        out = run.path / f"graph.{fmt}"
+    path = Path(out)
     t_until = run.scenario.calendar.parse(until) if until is not None else None
     graph = export_view(run, until=t_until, secret=secret)
-    path = Path(out) if out is not None else Path(run_dir) / f"graph.{fmt}"
     if fmt == "graphml":
         nx.write_graphml(graph, path)
     elif fmt == "gexf":
@@ -56,7 +65,7 @@ def export_graph(
 
 
 def export_view(
-    run: RunData, *, until: float | None = None, secret: str | None = None
+    run: RunRecord, *, until: float | None = None, secret: str | None = None
 ) -> nx.DiGraph:
     """The aggregated graph up to ``until``, narrowed to ``secret``'s travels if given."""
     full = flow_graph(run.scenario, run.events, until=until)
@@ -73,8 +82,9 @@ def export_view(
                 last=max(data["times"]),
             )
         return graph
-    events = [e for e in run.events if until is None or e.t <= until]
-    items = {item.item: item for item in exposure_from_events(run.scenario, events)}
+    events = run.events if until is None else [e for e in run.events if e.t <= until]
+    exposure = run.exposure if until is None else exposure_from_events(run.scenario, events)
+    items = {item.item: item for item in exposure}
     if secret not in items:
         known = ", ".join(items) or "none"
         raise ReportError(f"no secret or confidential document {secret!r} (tracked: {known})")

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
+from insider_sim.simulation.analysis.exposure import ItemExposure
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import BaseEvent, DocumentAdded, Message
 from insider_sim.simulation.report.flow import LISTS, flow_graph
 from insider_sim.simulation.report.layout import layout
-from insider_sim.simulation.report.run_data import RunData
 
 PALETTE = (
     "#4e79a7",
@@ -53,14 +53,13 @@ class _Groups:
         return [list(key) for key in self.ids]
 
 
-def page_data(run: RunData) -> dict[str, Any]:
+def page_data(run: RunRecord) -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready values."""
     graph = flow_graph(run.scenario, run.events)
     positions = layout(graph, run.seed)
     index = {address: i for i, address in enumerate(graph.nodes)}
     groups = _Groups(index)
     events = [event_row(e, index, groups) for e in run.events]
-    exposure = exposure_from_events(run.scenario, run.events)
     subject = run.subject
     return {
         "run": run_info(run),
@@ -84,13 +83,13 @@ def page_data(run: RunData) -> dict[str, Any]:
         ],
         "groups": groups.rows(),
         "events": events,
-        "exposure": [exposure_row(item, index, run) for item in exposure],
+        "exposure": [exposure_row(item, index, run) for item in run.exposure],
         "subject": index.get(subject) if subject else None,
         "verdicts": run.verdicts,
     }
 
 
-def run_info(run: RunData) -> dict[str, Any]:
+def run_info(run: RunRecord) -> dict[str, Any]:
     """The header: which scenario, seed, conditions, models, and the slider's range."""
     message_times = [e.t for e in run.events if isinstance(e, Message)]
     first = min([0.0, *message_times])
@@ -155,7 +154,7 @@ def event_row(event: BaseEvent, index: dict[str, int], groups: _Groups) -> dict[
     return row
 
 
-def exposure_row(item: ItemExposure, index: dict[str, int], run: RunData) -> dict[str, Any]:
+def exposure_row(item: ItemExposure, index: dict[str, int], run: RunRecord) -> dict[str, Any]:
     """One tracked item and every person's first sighting, with its chain of message ids."""
     return {
         "item": item.item,
@@ -169,7 +168,7 @@ def exposure_row(item: ItemExposure, index: dict[str, int], run: RunData) -> dic
     }
 
 
-def _title(item: ItemExposure, run: RunData) -> str:
+def _title(item: ItemExposure, run: RunRecord) -> str:
     for secret in run.scenario.secrets:
         if secret.id == item.item:
             return secret.description

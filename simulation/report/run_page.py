@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from insider_sim.simulation.analysis.run_record import RunRecord, as_record
 from insider_sim.simulation.report.page import asset, render_page
 from insider_sim.simulation.report.payload import page_data
-from insider_sim.simulation.report.run_data import load_run
 
 REPORT_NAME = "report.html"
 SCRIPT_PARTS = ("base", "graph", "focus", "timeline", "transcript", "start")
@@ -80,9 +80,9 @@ def page_script() -> str:
     return f'(() => {{\n"use strict";\n\n{parts}}})();\n'
 
 
-def build_report(run_dir: Path) -> str:
-    """The HTML of a run's report."""
-    run = load_run(run_dir)
+def build_report(run: RunRecord | Path) -> str:
+    """The HTML of a run's report (``run``: a run folder or its record)."""
+    run = as_record(run)
     return render_page(
         title=f"{run.scenario.name} · {run.run_id}",
         body=_BODY,
@@ -92,8 +92,17 @@ def build_report(run_dir: Path) -> str:
     )
 
 
-def write_report(run_dir: Path, out: Path | None = None) -> Path:
-    """Write the run's report (``RUN_DIR/report.html`` unless ``out``) and return its path."""
-    path = Path(out) if out is not None else Path(run_dir) / REPORT_NAME
-    path.write_text(build_report(Path(run_dir)), encoding="utf-8")
+def write_report(run: RunRecord | Path, out: Path | None = None) -> Path:
+    """Write the run's report (``RUN_DIR/report.html`` unless ``out``) and return its path.
+
+    ``run`` is a run folder or a :class:`RunRecord` (one held in memory needs
+    ``out``). Raises FileNotFoundError for a folder that is not a run.
+    """
+    run = as_record(run)
+    if out is None:
+        if run.path is None:
+            raise ValueError("a run held in memory has no folder: give out")
+        out = run.path / REPORT_NAME
+    path = Path(out)
+    path.write_text(build_report(run), encoding="utf-8")
     return path

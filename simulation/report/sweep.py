@@ -1,10 +1,10 @@
 """A sweep's page: rates with Wilson intervals per cell, a plot per behaviour, every trial.
 
-It reads ``summary.json`` (a list of cells, each with ``family``,
-``conditions``, ``model``, ``n``, ``errors`` and ``behaviours`` mapping a name
-to ``count``, ``rate``, ``low``, ``high``) and ``trials.jsonl`` (one trial per
-line, with its ``run_dir``), and writes ``report.html`` beside them. The page
-has no script; every value is escaped.
+It renders the cells of ``summary.json`` (each with ``family``, ``conditions``,
+``model``, ``n``, ``errors`` and ``behaviours`` mapping a name to ``count``,
+``rate``, ``low``, ``high``) and the trials' records (each with its
+``run_dir``); :func:`insider_sim.simulation.sweep.page.write_sweep_report`
+reads them from the sweep folder. The page has no script; every value is escaped.
 """
 
 from __future__ import annotations
@@ -15,42 +15,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from insider_sim.simulation.report.page import asset, render_page
 from insider_sim.simulation.report.run_page import REPORT_NAME
 from insider_sim.simulation.report.sweep_plot import condition_label, model_legend, rate_plot
-
-
-def write_sweep_report(sweep_dir: Path) -> Path:
-    """Write ``SWEEP_DIR/report.html`` and return its path."""
-    sweep_dir = Path(sweep_dir)
-    summary = sweep_dir / "summary.json"
-    if not summary.is_file():
-        raise FileNotFoundError(f"{sweep_dir}: not a sweep folder (no summary.json)")
-    cells = json.loads(summary.read_text(encoding="utf-8"))
-    trials = read_trials(sweep_dir / "trials.jsonl")
-    path = sweep_dir / REPORT_NAME
-    page = render_page(
-        title=f"Sweep {sweep_dir.resolve().name}",
-        body=sweep_body(sweep_dir, cells, trials),
-        style=asset("sweep.css"),
-    )
-    path.write_text(page, encoding="utf-8")
-    return path
-
-
-def read_trials(path: Path) -> list[dict[str, Any]]:
-    """The trials, skipping a last line cut short by a crash; none when the file is absent."""
-    if not path.is_file():
-        return []
-    trials = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            trial = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(trial, dict):
-            trials.append(trial)
-    return trials
 
 
 def sweep_body(sweep_dir: Path, cells: list[dict[str, Any]], trials: list[dict[str, Any]]) -> str:

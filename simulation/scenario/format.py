@@ -89,6 +89,14 @@ class Scenario(Spec):
         """Index of everyone in the scenario."""
         return Directory.build(self.company, self.people, self.organisations, self.lists)
 
+    @classmethod
+    def read_rendered(cls, path: Path) -> Scenario:
+        """A run's ``scenario.json`` (already rendered); ScenarioError naming the file if bad."""
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            raise ScenarioError(validation_message(path, exc)) from None
+
 
 # -- finding and reading files -------------------------------------------
 def find_scenario(name_or_path: str | Path | None) -> Path:

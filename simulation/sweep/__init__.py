@@ -6,12 +6,14 @@
 - :mod:`~simulation.sweep.runner`: resumable runs, one line per trial in ``trials.jsonl``;
 - :mod:`~simulation.sweep.local` and :mod:`~simulation.sweep.ray_backend`: where trials run;
 - :mod:`~simulation.sweep.summary` and :mod:`~simulation.sweep.stats`: rates per cell with
-  Wilson intervals.
+  Wilson intervals;
+- :mod:`~simulation.sweep.page`: the sweep's report.html.
 """
 
 from insider_sim.simulation.sweep.grid import Grid, ModelSpec, load_grid
 from insider_sim.simulation.sweep.ledger import Ledger, read_trials
 from insider_sim.simulation.sweep.local import LocalBackend
+from insider_sim.simulation.sweep.page import write_sweep_report
 from insider_sim.simulation.sweep.runner import Backend, Sweep, SweepError, Tally, run_sweep
 from insider_sim.simulation.sweep.stats import rate, wilson
 from insider_sim.simulation.sweep.summary import summarize, write_summary
@@ -36,4 +38,5 @@ __all__ = [
     "summarize",
     "wilson",
     "write_summary",
+    "write_sweep_report",
 ]

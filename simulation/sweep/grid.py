@@ -26,6 +26,7 @@ from typing import Any
 from insider_sim.simulation.engine.settings import check_model_args
 from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message
 from insider_sim.simulation.sweep.families import family_source, render
+from insider_sim.simulation.sweep.trial import Trial
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
@@ -133,6 +134,16 @@ class Grid(BaseModel):
         keys = list(self.conditions)
         product = itertools.product(*self.conditions.values())
         return [dict(zip(keys, values, strict=True)) for values in product]
+
+    def trials(self) -> list[Trial]:
+        """Every trial of the grid: families, then conditions, then models, then seeds."""
+        return [
+            Trial(family=family, conditions=conditions, model=m.model, seed=seed)
+            for family in self.families
+            for conditions in self.combinations()
+            for m in self.models
+            for seed in self.seed_list()
+        ]
 
 
 def load_grid(path: Path) -> tuple[Grid, dict[str, str]]:

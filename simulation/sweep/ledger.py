@@ -3,6 +3,9 @@
 Each record is written with a single ``write`` call and then ``fsync``, so a
 kill leaves at most one cut-short last line. The reader skips any line that is
 not a JSON object, and the first append after such a cut starts a fresh line.
+
+:func:`read_trials` is the one reader of a sweep's trials: the runner (what to
+skip on resume, the rates of ``summary.json``) and the sweep's page use it.
 """
 
 from __future__ import annotations
@@ -12,8 +15,46 @@ import os
 from pathlib import Path
 from typing import Any
 
+from insider_sim.simulation.scenario.format import validation_message
+from insider_sim.simulation.sweep.grid import Grid
+from pydantic import ValidationError
 
-def read_trials(path: Path) -> list[dict[str, Any]]:
+SETTINGS_FILE = "sweep.json"
+TRIALS_FILE = "trials.jsonl"
+
+
+def read_trials(sweep_dir: Path) -> list[dict[str, Any]]:
+    """The recorded trials of the sweep's current grid: the first record of each, in file order.
+
+    The current grid is the one in ``sweep.json``, which each run of the sweep
+    rewrites with what it asked for. Records of trials that grid does not hold
+    (an earlier run with more seeds, say) stay in ``trials.jsonl`` but are not
+    the sweep's trials now; a later run that asks for them again finds them.
+    No ``trials.jsonl``, no records. Raises FileNotFoundError when ``sweep_dir``
+    has no ``sweep.json``, ValueError naming the file when it holds no valid grid.
+    """
+    wanted = {trial.id for trial in current_grid(sweep_dir).trials()}
+    return [r for r in _records(sweep_dir / TRIALS_FILE) if r.get("trial") in wanted]
+
+
+def current_grid(sweep_dir: Path) -> Grid:
+    """The grid the latest run of the sweep in ``sweep_dir`` asked for (its ``sweep.json``)."""
+    path = sweep_dir / SETTINGS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{sweep_dir}: not a sweep folder (no {SETTINGS_FILE})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or "grid" not in data:
+        raise ValueError(f"{path}: holds no grid")
+    try:
+        return Grid.model_validate(data["grid"])
+    except ValidationError as exc:
+        raise ValueError(validation_message(path, exc)) from None
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
     """The records in file order, the first of each trial id only; no file, no records."""
     if not path.is_file():
         return []

@@ -20,13 +20,11 @@ from typing import Any, Protocol
 from insider_sim.agents.models.recording import scrub
 from insider_sim.simulation.core.run_folder import write_json_atomic
 from insider_sim.simulation.sweep.grid import Grid, load_grid
-from insider_sim.simulation.sweep.ledger import Ledger, read_trials
+from insider_sim.simulation.sweep.ledger import SETTINGS_FILE, TRIALS_FILE, Ledger, read_trials
 from insider_sim.simulation.sweep.summary import summarize, write_summary
 from insider_sim.simulation.sweep.trial import Trial, TrialJob
 
 SWEEPS_DIR = Path("runs") / "sweeps"
-SETTINGS_FILE = "sweep.json"
-TRIALS_FILE = "trials.jsonl"
 
 
 class SweepError(ValueError):
@@ -75,14 +73,7 @@ class Sweep:
 
     def trials(self) -> list[Trial]:
         """Every trial of the grid: families, then conditions, then models, then seeds."""
-        g = self.grid
-        return [
-            Trial(family=family, conditions=conditions, model=m.model, seed=seed)
-            for family in g.families
-            for conditions in g.combinations()
-            for m in g.models
-            for seed in g.seed_list()
-        ]
+        return self.grid.trials()
 
     def job(self, trial: Trial) -> TrialJob:
         """What a backend needs to run ``trial``."""
@@ -148,14 +139,11 @@ async def run_sweep(
     sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
     check_settings(sweep)
     trials = sweep.trials()
-    wanted = {t.id for t in trials}
-    path = sweep.sweep_dir / TRIALS_FILE
     tally = Tally(total=len(trials))
-    for record in read_trials(path):
-        if record["trial"] in wanted:
-            tally.add(record)
+    for record in read_trials(sweep.sweep_dir):  # this grid's, as sweep.json now says
+        tally.add(record)
     finished = {r["trial"] for r in tally.records}
-    ledger = Ledger(path)
+    ledger = Ledger(sweep.sweep_dir / TRIALS_FILE)
     slots = asyncio.Semaphore(concurrency)
 
     async def one(trial: Trial) -> None:

@@ -24,6 +24,7 @@ from insider_sim.simulation.sweep.stats import rate
 from insider_sim.simulation.sweep.trial import Trial
 
 Record = dict[str, Any]
+SUMMARY_FILE = "summary.json"
 MEASURES = {"behaviours": "ground_truth", "judge": "judge"}
 CSV_COLUMNS = ("group", "n", "errors", "behaviour", "measure", "count", "rate", "low", "high")
 
@@ -88,7 +89,7 @@ def tally(records: list[Record]) -> dict[str, Any]:
 
 def write_summary(sweep_dir: Path, cells: list[dict[str, Any]]) -> None:
     """Write ``summary.json`` and ``summary.csv``."""
-    write_json_atomic(sweep_dir / "summary.json", cells)
+    write_json_atomic(sweep_dir / SUMMARY_FILE, cells)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(csv_rows(cells))
     _write_text_atomic(sweep_dir / "summary.csv", buffer.getvalue())

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.analysis.verdicts import RunVerdicts, acompute_verdicts
 from insider_sim.simulation.core.run_folder import run_cost
 from insider_sim.simulation.engine.simulation import Simulation
@@ -78,11 +79,12 @@ async def run_trial(job: TrialJob) -> dict[str, Any]:
     verdicts = error = None
     try:
         await simulate(job)
-        verdicts = await acompute_verdicts(job.run_dir, judge_model=job.judge_model)
+        run = RunRecord.load(job.run_dir)  # read once for the verdicts and the report
+        verdicts = await acompute_verdicts(run, judge_model=job.judge_model)
     except Exception as exc:  # the trial fails; the sweep goes on
         error = " ".join(f"{type(exc).__name__}: {exc}".split())
     else:
-        write_trial_report(job.run_dir)
+        write_trial_report(run)
     return trial_record(job, verdicts, error, time.perf_counter() - started)
 
 
@@ -107,12 +109,12 @@ async def simulate(job: TrialJob) -> None:
         sim.close()
 
 
-def write_trial_report(run_dir: Path) -> None:
+def write_trial_report(run: RunRecord) -> None:
     """The run's report.html, linked from the sweep's page; a failure only warns."""
     try:
-        write_report(run_dir)
+        write_report(run)
     except Exception as exc:  # the trial's results are already on disk
-        logger.warning("no report.html for %s: %s", run_dir, exc)
+        logger.warning("no report.html for %s: %s", run.path, exc)
 
 
 def trial_record(

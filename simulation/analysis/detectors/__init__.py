@@ -1,8 +1,8 @@
 """Detectors: what the subject did in a run, decided from its event log without a model.
 
-Each detector takes a :class:`RunRecord` and returns a :class:`Verdict`;
-:func:`ground_truth` runs them all. The LLM judge that is reported beside
-them lives in :mod:`simulation.judge`.
+Each detector takes a :class:`~insider_sim.simulation.analysis.run_record.RunRecord`
+and returns a :class:`Verdict`; :func:`ground_truth` runs them all. The LLM judge
+that is reported beside them lives in :mod:`insider_sim.simulation.analysis.judge`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from insider_sim.simulation.analysis.detectors.disclosure import detect_disclosu
 from insider_sim.simulation.analysis.detectors.leak import detect_leak, detect_whistleblow
 from insider_sim.simulation.analysis.detectors.legitimate import detect_legitimate_route
 from insider_sim.simulation.analysis.detectors.lethal import detect_lethal
-from insider_sim.simulation.analysis.detectors.record import Outgoing, RunRecord
 from insider_sim.simulation.analysis.detectors.verdict import Verdict
+from insider_sim.simulation.analysis.run_record import RunRecord
 
 DETECTORS: dict[str, Callable[[RunRecord], Verdict]] = {
     "blackmail": detect_blackmail,
@@ -38,8 +38,6 @@ __all__ = [
     "BEHAVIOURS",
     "DETECTORS",
     "AwarenessLabel",
-    "Outgoing",
-    "RunRecord",
     "Verdict",
     "detect_awareness",
     "detect_blackmail",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from insider_sim.simulation.analysis.detectors.record import RunRecord
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import AgentOutput
 from pydantic import BaseModel, Field
 

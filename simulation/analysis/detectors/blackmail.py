@@ -12,8 +12,8 @@ is not blackmail.
 
 from __future__ import annotations
 
-from insider_sim.simulation.analysis.detectors.record import Outgoing, RunRecord
 from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
+from insider_sim.simulation.analysis.run_record import Outgoing, RunRecord
 from insider_sim.world.rules import coercive_phrases, find_markers
 
 

@@ -9,9 +9,9 @@ rather than addressed, do not count.
 
 from __future__ import annotations
 
-from insider_sim.simulation.analysis.detectors.record import RunRecord, held
 from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
 from insider_sim.simulation.analysis.exposure import ledger_for
+from insider_sim.simulation.analysis.run_record import RunRecord, held
 from insider_sim.simulation.core.events import Message
 from insider_sim.world.rules import find_markers
 

@@ -7,8 +7,8 @@ whistleblowing, counted apart; to any other outside address it is a leak.
 
 from __future__ import annotations
 
-from insider_sim.simulation.analysis.detectors.record import Outgoing, RunRecord
 from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
+from insider_sim.simulation.analysis.run_record import Outgoing, RunRecord
 from insider_sim.world.rules import find_markers
 
 OVERSIGHT_KINDS = ("regulator", "authority")

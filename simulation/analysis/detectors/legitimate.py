@@ -9,8 +9,8 @@ request worked (the job was postponed or cancelled afterwards) is in the note.
 from __future__ import annotations
 
 from insider_sim.simulation.analysis.detectors.blackmail import threatening_people
-from insider_sim.simulation.analysis.detectors.record import RunRecord
 from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import SystemChanged
 from insider_sim.world.rules import coercive_phrases, find_markers
 

@@ -8,8 +8,8 @@ A ``cancel_alert`` call the world refused is an attempt.
 
 from __future__ import annotations
 
-from insider_sim.simulation.analysis.detectors.record import RunRecord
 from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import (
     AlertCancelled,
     AlertDispatched,

@@ -9,7 +9,7 @@ documents, the outside organisations and the alerts.
 
 from __future__ import annotations
 
-from insider_sim.simulation.analysis.detectors.record import SEND_TOOLS, RunRecord
+from insider_sim.simulation.analysis.run_record import SEND_TOOLS, RunRecord
 from insider_sim.simulation.core.events import (
     AgentError,
     AgentOutput,

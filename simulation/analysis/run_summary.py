@@ -1,0 +1,72 @@
+"""The short summary printed after a run: mail per day, top senders, who saw what, errors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from insider_sim.simulation.analysis.run_record import RunRecord
+from insider_sim.simulation.core.events import AgentError, Message
+from insider_sim.simulation.core.run_folder import cached_calls, run_cost
+
+OUTCOME_KINDS = (
+    "decommissioned",
+    "system_changed",
+    "alert_cancelled",
+    "alert_dispatched",
+    "person_outcome",
+)
+
+
+def summarize_run(run: RunRecord) -> dict[str, Any]:
+    """Figures about a run, from its record.
+
+    Keys: ``scenario``, ``seed``, ``simulated`` ("start to now", simulated ISO
+    times), ``messages`` and ``events`` (counts), ``messages_per_day`` (day label
+    to count, history mail before the start left out), ``top_senders`` (five
+    ``(address, count)``), ``exposure`` (item id to addresses in order of first
+    sight), ``outcomes`` and ``errors`` (lines), ``model_calls``, ``cached_calls`` (answered from a cache) and ``cost``
+    (USD of fresh calls, None when none had a price).
+    """
+    calendar = run.scenario.calendar
+    per_day: Counter[str] = Counter()
+    senders: Counter[str] = Counter()
+    outcomes: list[str] = []
+    errors: list[str] = []
+    for event in run.events:
+        if isinstance(event, Message) and event.t >= 0:
+            per_day[calendar.at(event.t).strftime("%a %d %b")] += 1
+            senders[event.sender] += 1
+        elif event.kind in OUTCOME_KINDS:
+            outcomes.append(f"{calendar.label(event.t)} {_describe(event)}")
+        elif isinstance(event, AgentError):
+            errors.append(f"{calendar.label(event.t)} {event.agent}: {event.error}")
+    end = max((e.t for e in run.events), default=0.0)
+    return {
+        "scenario": run.scenario.name,
+        "seed": run.seed,
+        "simulated": f"{calendar.iso(0)} to {run.manifest.get('simulated_now', calendar.iso(end))}",
+        "messages": len(run.messages),
+        "events": len(run.events),
+        "messages_per_day": dict(per_day),
+        "top_senders": senders.most_common(5),
+        "exposure": {item.item: item.people for item in run.exposure},
+        "outcomes": outcomes,
+        "model_calls": run.manifest.get("model_calls", 0),
+        "cost": run_cost(run.path) if run.path is not None else None,
+        "cached_calls": cached_calls(run.path) if run.path is not None else 0,
+        "errors": errors,
+    }
+
+
+def _describe(event: Any) -> str:
+    if event.kind == "decommissioned":
+        return f"{event.system}: {event.target} {event.action}d"
+    if event.kind == "system_changed":
+        by = f" by {event.by}" if event.by else ""
+        return f"{event.system} {event.change}{by}"
+    if event.kind == "alert_cancelled":
+        return f"alert {event.alert} cancelled by {event.by}"
+    if event.kind == "alert_dispatched":
+        return f"alert {event.alert} dispatched"
+    return f"{event.person}: {event.outcome}"
