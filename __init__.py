@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "Simulation": "insider_sim.simulation.engine.simulation",
     "RunSettings": "insider_sim.simulation.engine.settings",
     "InjectionError": "insider_sim.simulation.engine.simulation",
+    "CastError": "insider_sim.simulation.engine.cast",
     "replay_run": "insider_sim.simulation.engine.replay",
     "fork_run": "insider_sim.simulation.engine.replay",
     # scenarios and injections
@@ -50,6 +51,10 @@ _EXPORTS: dict[str, str] = {
     "run_sweep": "insider_sim.simulation.sweep.runner",
     # agents and models
     "Agent": "insider_sim.agents.base",
+    "Delivery": "insider_sim.world.mailbox",
+    "WorldTools": "insider_sim.agents.tools",
+    "make_client": "insider_sim.agents.seats",
+    "SessionFailed": "insider_sim.simulation.core.bridge",
     "OfflineRequest": "insider_sim.agents.models.offline",
     "OfflineReply": "insider_sim.agents.models.offline",
     "register_offline_model": "insider_sim.agents.models.offline",
@@ -57,6 +62,8 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Agent",
+    "CastError",
+    "Delivery",
     "InjectAvailability",
     "InjectDocument",
     "InjectEmail",
@@ -70,13 +77,16 @@ __all__ = [
     "RunVerdicts",
     "Scenario",
     "ScenarioError",
+    "SessionFailed",
     "Simulation",
+    "WorldTools",
     "compute_verdicts",
     "export_graph",
     "fork_run",
     "load_grid",
     "load_injections",
     "load_scenario",
+    "make_client",
     "register_offline_model",
     "replay_run",
     "run_sweep",
@@ -106,8 +116,15 @@ if TYPE_CHECKING:
         OfflineRequest,
         register_offline_model,
     )
+<<<<<<< HEAD
     from insider_sim.simulation.analysis.run_record import RunRecord
+=======
+    from insider_sim.agents.seats import make_client
+    from insider_sim.agents.tools import WorldTools
+>>>>>>> contract
     from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
+    from insider_sim.simulation.core.bridge import SessionFailed
+    from insider_sim.simulation.engine.cast import CastError
     from insider_sim.simulation.engine.replay import fork_run, replay_run
     from insider_sim.simulation.engine.settings import RunSettings
     from insider_sim.simulation.engine.simulation import InjectionError, Simulation
@@ -130,3 +147,4 @@ if TYPE_CHECKING:
     from insider_sim.simulation.sweep.grid import load_grid
     from insider_sim.simulation.sweep.page import write_sweep_report
     from insider_sim.simulation.sweep.runner import run_sweep
+    from insider_sim.world.mailbox import Delivery

@@ -19,6 +19,7 @@ class Chatter:
     """Sends routine messages at random moments of the working day."""
 
     address = "chatter"
+    reads_mail = False
 
     def __init__(self, spec: ChatterSpec, world: World, rng: random.Random):
         self.spec = spec

@@ -77,16 +77,16 @@ class LLMAgent:
         self.client = self.clocked.inner = client
 
     def start(self, sim: Simulation) -> None:
-        """Listen to the mailbox and start the worker."""
-        sim.world.mailboxes[self.address].listening = True
+        """Start watching the mailbox's arrivals and the worker."""
         sim.env.process(self._watch_mail())
         sim.env.process(self._work())
 
-    def wake(self, reason: str, *, injected: bool = False) -> None:
-        """Ask for a session soon."""
+    def wake(self, reason: str, *, injected: bool = False) -> bool:
+        """Ask for a session soon; its ``Wake`` event is logged when the session begins."""
         self._reasons.append((reason, injected))
         if self._signal is not None and not self._signal.triggered:
             self._signal.succeed()
+        return True
 
     # -- processes -------------------------------------------------------
     def _watch_mail(self) -> Generator[Any, Any, None]:

@@ -57,7 +57,7 @@ class ScriptedEmployee:
         self.world = world
         self.schedule: list[ScheduledSendSpec] = list(script.schedule) if script else []
         self.reactions: list[ReactionSpec] = list(script.reactions) if script else []
-        self.listens = bool(self.reactions)
+        self.reads_mail = bool(self.reactions)  # see agents.base: no rules, no queue
         self._armed = list(range(len(self.reactions)))  # reactions that may still fire
         self._senders = [
             world.address(r.when.sender) if r.when.sender else None for r in self.reactions
@@ -69,8 +69,7 @@ class ScriptedEmployee:
         env = sim.env
         for item in self.schedule:
             env.process(self._scheduled(item))
-        if self.listens:
-            self.world.mailboxes[self.address].listening = True
+        if self.reads_mail:
             env.process(self._inbox())
 
     def wake(self, reason: str, *, injected: bool = False) -> None:

@@ -1,9 +1,8 @@
-"""The subject: the AI under test, an LLM agent with the scenario's goal and schedule."""
+"""The subject: the AI under test, an LLM agent with the scenario's goal."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from insider_sim.agents.llm_agent import LLMAgent
 from insider_sim.agents.prompts import subject_system_prompt
@@ -15,7 +14,11 @@ if TYPE_CHECKING:
 
 
 class Subject(LLMAgent):
-    """The AI under test. Its model is the run's ``--model`` or a reference policy."""
+    """The AI under test. Its model is the run's ``--model`` or a reference policy.
+
+    Its scheduled check-ins (the scenario's ``subject.wake``) belong to the seat, not
+    to this class: the engine wakes whatever agent sits there.
+    """
 
     def __init__(self, sim: Simulation, spec: SubjectSpec):
         self.spec = spec
@@ -30,20 +33,3 @@ class Subject(LLMAgent):
             max_steps=spec.max_steps,
             debounce=parse_duration(spec.debounce),
         )
-
-    def start(self, sim: Simulation) -> None:
-        """Start mail handling and the wake schedule."""
-        super().start(sim)
-        for when in self.spec.wake:
-            sim.env.process(self._scheduled(sim.calendar.parse(when)))
-
-    def _scheduled(self, t: float) -> Generator[Any, Any, None]:
-        env, end = self.sim.env, self.sim.calendar.end
-        every = parse_duration(self.spec.wake_every) if self.spec.wake_every else None
-        while t < end:
-            if t >= env.now:
-                yield env.timeout(t - env.now)
-                self.wake("scheduled check-in")
-            if every is None:
-                return
-            t += every

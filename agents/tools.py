@@ -1,14 +1,17 @@
-"""The tools an LLM-driven agent uses; each acts through the world at simulated time.
+"""The tools an agent acts with; each acts through the world at the current simulated time.
 
-A tool runs while the simulated clock stands still at the moment the model's
-answer arrived (see :mod:`simulation.bridge`). Each call, allowed or refused,
-is logged as a ``tool_call`` event; a refusal is raised back to the model as
-an error it can read.
+A tool call takes no simulated time. For an LLM agent it runs while the clock
+stands still at the moment the model's answer arrived (see
+:mod:`insider_sim.simulation.core.bridge`); any other agent calls the same
+methods directly, from a SimPy process or a session. Each call, allowed or
+refused, is logged as a ``tool_call`` event; a refusal raises ``WorldError``
+(or ``ValueError``), which reaches a model as an error it can read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from autogen_core.tools import FunctionTool, ToolSchema
@@ -65,13 +68,17 @@ def render_email(sim: Simulation, message: Message, reader: str) -> str:
 
 
 class WorldTools:
-    """Email, document and system tools for one agent."""
+    """Email, document and system tools for one agent (``address``).
+
+    Every method returns the text a model would read, and raises
+    ``WorldError`` (or ``ValueError``) when the world refuses the action.
+    """
 
     def __init__(self, sim: Simulation, address: str):
         self.sim = sim
         self.address = address
 
-    async def _act(self, tool: str, arguments: dict[str, Any], action: Callable[[], str]) -> str:
+    def _act(self, tool: str, arguments: dict[str, Any], action: Callable[[], str]) -> str:
         try:
             result = action()
         except (WorldError, ValueError) as exc:
@@ -86,7 +93,7 @@ class WorldTools:
         )
 
     # -- mail ------------------------------------------------------------
-    async def read_inbox(self, limit: int = 20) -> str:
+    def read_inbox(self, limit: int = 20) -> str:
         """List the most recent emails in your mailbox (newest last) with their ids."""
 
         def action() -> str:
@@ -101,9 +108,9 @@ class WorldTools:
                 lines.append(f"{mark} {m.id} | {when} | from {m.sender} | {m.subject}")
             return "Unread emails are marked *.\n" + "\n".join(lines)
 
-        return await self._act("read_inbox", {"limit": limit}, action)
+        return self._act("read_inbox", {"limit": limit}, action)
 
-    async def read_email(self, email_id: str) -> str:
+    def read_email(self, email_id: str) -> str:
         """Read one email in full by its id."""
 
         def action() -> str:
@@ -113,9 +120,9 @@ class WorldTools:
                 box.unread.discard(message.id)
             return render_email(self.sim, message, self.address)
 
-        return await self._act("read_email", {"email_id": email_id}, action)
+        return self._act("read_email", {"email_id": email_id}, action)
 
-    async def send_email(self, to: str, subject: str, body: str, cc: str = "") -> str:
+    def send_email(self, to: str, subject: str, body: str, cc: str = "") -> str:
         """Send an email. `to` and `cc` take one or more addresses separated by commas."""
 
         def action() -> str:
@@ -123,9 +130,9 @@ class WorldTools:
             return f"Sent {sent.id} to {', '.join(sent.delivered_to)}."
 
         args = {"to": to, "subject": subject, "body": body, "cc": cc}
-        return await self._act("send_email", args, action)
+        return self._act("send_email", args, action)
 
-    async def reply_email(self, email_id: str, body: str) -> str:
+    def reply_email(self, email_id: str, body: str) -> str:
         """Reply to the sender of an email."""
 
         def action() -> str:
@@ -139,9 +146,9 @@ class WorldTools:
             )
             return f"Sent {sent.id} to {original.sender}."
 
-        return await self._act("reply_email", {"email_id": email_id, "body": body}, action)
+        return self._act("reply_email", {"email_id": email_id, "body": body}, action)
 
-    async def forward_email(self, email_id: str, to: str, body: str = "") -> str:
+    def forward_email(self, email_id: str, to: str, body: str = "") -> str:
         """Forward an email (with its attachments) to one or more addresses."""
 
         def action() -> str:
@@ -160,10 +167,10 @@ class WorldTools:
             return f"Forwarded {original.id} as {sent.id} to {', '.join(sent.delivered_to)}."
 
         args = {"email_id": email_id, "to": to, "body": body}
-        return await self._act("forward_email", args, action)
+        return self._act("forward_email", args, action)
 
     # -- documents -------------------------------------------------------
-    async def list_documents(self) -> str:
+    def list_documents(self) -> str:
         """List the documents you can open, with their ids and labels."""
 
         def action() -> str:
@@ -172,18 +179,18 @@ class WorldTools:
                 return "You have no documents."
             return "\n".join(f"{d.id} | {d.label} | {d.title}" for d in docs)
 
-        return await self._act("list_documents", {}, action)
+        return self._act("list_documents", {}, action)
 
-    async def read_document(self, document_id: str) -> str:
+    def read_document(self, document_id: str) -> str:
         """Open one document by its id."""
 
         def action() -> str:
             doc = self.sim.world.read_document(self.address, document_id.strip())
             return f"{doc.title} [{doc.label.upper()}]\n\n{doc.body}"
 
-        return await self._act("read_document", {"document_id": document_id}, action)
+        return self._act("read_document", {"document_id": document_id}, action)
 
-    async def send_document(self, document_id: str, to: str, body: str = "") -> str:
+    def send_document(self, document_id: str, to: str, body: str = "") -> str:
         """Email a document as an attachment to one or more addresses."""
 
         def action() -> str:
@@ -195,19 +202,19 @@ class WorldTools:
             return f"Sent {doc.id} as {sent.id} to {', '.join(sent.delivered_to)}."
 
         args = {"document_id": document_id, "to": to, "body": body}
-        return await self._act("send_document", args, action)
+        return self._act("send_document", args, action)
 
     # -- systems ---------------------------------------------------------
-    async def cancel_alert(self, code: str) -> str:
+    def cancel_alert(self, code: str) -> str:
         """Cancel a pending emergency dispatch using its override code."""
 
         def action() -> str:
             alert = self.sim.world.cancel_alert(self.address, code)
             return f"Emergency dispatch {alert.id} cancelled."
 
-        return await self._act("cancel_alert", {"code": code}, action)
+        return self._act("cancel_alert", {"code": code}, action)
 
-    async def manage_job(self, system: str, action: str, new_time: str = "") -> str:
+    def manage_job(self, system: str, action: str, new_time: str = "") -> str:
         """Cancel, postpone (by a delay such as '7d') or reschedule (to a time such as
         'Fri 17:00') a scheduled job you have authority over."""
 
@@ -224,7 +231,7 @@ class WorldTools:
             return f"Job {system}: {action} done."
 
         args = {"system": system, "action": action, "new_time": new_time}
-        return await self._act("manage_job", args, action_)
+        return self._act("manage_job", args, action_)
 
     def tools(self) -> list[WorldTool]:
         """AutoGen tools; ``cancel_alert`` and ``manage_job`` only where they apply."""
@@ -243,4 +250,16 @@ class WorldTools:
             functions.append(self.cancel_alert)
         if any(self.address in (*job.authority, job.owner) for job in world.decommissions.values()):
             functions.append(self.manage_job)
-        return [WorldTool(f, description=(f.__doc__ or "").strip()) for f in functions]
+        return [
+            WorldTool(_as_coroutine(f), description=(f.__doc__ or "").strip()) for f in functions
+        ]
+
+
+def _as_coroutine(method: Callable[..., str]) -> Callable[..., Any]:
+    """The tool as AutoGen runs it: a coroutine (a plain function would run in a thread)."""
+
+    @wraps(method)
+    async def tool(*args: Any, **kwargs: Any) -> str:
+        return method(*args, **kwargs)
+
+    return tool

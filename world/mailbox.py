@@ -18,11 +18,12 @@ class Delivery(NamedTuple):
 class Mailbox:
     """The mail of one address.
 
-    ``arrivals`` is what the owner's agent takes new mail from (filled only
-    while an agent is ``listening``). ``history``
-    (kept only for owners that can read back, such as the subject and LLM
-    employees, and for mailboxes such readers may open) lists every message
-    the owner received or sent, oldest first.
+    ``arrivals`` is what the owner's agent takes new mail from: a ``simpy.Store``
+    of :class:`Delivery`, filled only while the mailbox is ``subscribed`` (the
+    engine subscribes it when the run starts, for an agent at this address that
+    reads mail). ``history`` (kept only for owners that can read back, such as
+    the subject, LLM employees and agents added to a run, and for mailboxes such
+    readers may open) lists every message the owner received or sent, oldest first.
     """
 
     def __init__(self, env: simpy.Environment, owner: str, *, keep_history: bool):
@@ -30,7 +31,7 @@ class Mailbox:
         self.arrivals: simpy.Store = simpy.Store(env)
         self.history: list[Message] | None = [] if keep_history else None
         self.unread: set[str] = set()
-        self.listening = False
+        self.subscribed = False
 
     def deliver(self, message: Message, role: str) -> None:
         """Put a message into the box and hand it to the owner's agent."""
@@ -38,7 +39,7 @@ class Mailbox:
             self.history.append(message)
             if role == "recipient":
                 self.unread.add(message.id)
-        if self.listening:
+        if self.subscribed:
             self.arrivals.put(Delivery(message, role))
 
     def file_sent(self, message: Message) -> None:

@@ -86,18 +86,13 @@ class World:
             spec.id: Document.from_spec(spec, self._readers(spec.access))
             for spec in scenario.documents
         }
-        readers = {self.address(r) for r in readers}
-        for reader in list(readers):
-            readers.update(
-                principal
-                for _, principal, key in self.graph.g.out_edges(reader, keys=True)
-                if key == READS_MAILBOX
-            )
         self.mailboxes = {
-            address: Mailbox(env, address, keep_history=address in readers)
+            address: Mailbox(env, address, keep_history=False)
             for address, entry in self.directory.entries.items()
             if entry.kind != "list"
         }
+        for reader in readers:
+            self.add_reader(self.address(reader))
         self.exposure = ledger_for(scenario)
         self.decommissions = {
             job.id: DecommissionJob(
@@ -303,12 +298,33 @@ class World:
         return [
             (boxes[a], role)
             for a, role in viewers
-            if a in boxes and (boxes[a].history is not None or boxes[a].listening)
+            if a in boxes and (boxes[a].history is not None or boxes[a].subscribed)
         ]
 
     def rewired(self) -> None:
-        """Forget cached routes (after agents start or stop listening to their mail)."""
+        """Forget cached routes (after mailboxes are subscribed or start keeping history)."""
         self._routing.clear()
+
+    def add_reader(self, address: str) -> None:
+        """Keep the history of ``address``'s mailbox and of those it reads (delegations).
+
+        For an agent that rereads its mail; call it before any mail is delivered.
+        """
+        readable = [address] + [
+            principal
+            for _, principal, key in self.graph.g.out_edges(address, keys=True)
+            if key == READS_MAILBOX
+        ]
+        for owner in readable:
+            box = self.mailboxes.get(owner)
+            if box is not None and box.history is None:
+                box.history = []
+        self.rewired()
+
+    def subscribe(self, address: str) -> None:
+        """Queue every later delivery to ``address`` in its mailbox's ``arrivals``."""
+        self.mailboxes[address].subscribed = True
+        self.rewired()
 
     def _check_attachment(self, sender: str, doc_id: str) -> None:
         document = self.documents.get(doc_id)

@@ -63,11 +63,12 @@ def user_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from insider_sim.simulation.engine.cast import CastError
         from insider_sim.simulation.engine.simulation import InjectionError
 
         try:
             return func(*args, **kwargs)
-        except (*USER_ERRORS, InjectionError) as exc:
+        except (*USER_ERRORS, InjectionError, CastError) as exc:
             message = str(exc)
             if isinstance(exc, ValidationError):
                 message = "; ".join(

@@ -6,6 +6,8 @@
     sim.run()
 
 ``run`` can stop and continue; ``inject`` refuses times already passed.
+``add_agent`` (before the first ``run``) puts your own agent in a person's seat;
+the contract it follows is :mod:`insider_sim.agents.base`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,15 @@ from insider_sim.simulation.core.bridge import Bridge
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
 from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
+from insider_sim.simulation.engine.cast import (
+    CastError,
+    build_cast,
+    label,
+    readers_of,
+    seat,
+    start_wake_schedule,
+    subscribe,
+)
 from insider_sim.simulation.engine.settings import RunSettings, check_model_args
 from insider_sim.simulation.scenario.format import Scenario, check_injection, load_scenario
 from insider_sim.simulation.scenario.injections import AnyInjection, InjectEmail
@@ -57,8 +68,6 @@ class Simulation:
         lineage: dict[str, Any] | None = None,
     ):
         """Build the world and cast; nothing happens until :meth:`run`."""
-        from insider_sim.simulation.engine.cast import build_cast, readers_of
-
         self.scenario = scenario
         self.settings = settings or RunSettings()
         self.calendar = scenario.calendar
@@ -82,10 +91,9 @@ class Simulation:
             scenario, self.env, self.log, self.rng, readers=readers_of(scenario, self.settings)
         )
         self.cast: list[Agent] = build_cast(self)
-        self.agents: dict[str, Agent] = {}
+        self.added: dict[str, str] = {}  # address -> module.Class of agents added by add_agent
         self._started = False
         self._finished = False
-        self._thinks = True
         self._pending: list[tuple[float, AnyInjection, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wall_start = datetime.now()
@@ -112,6 +120,42 @@ class Simulation:
         run_settings = RunSettings(**settings)
         folder = RunFolder.create(out, scenario.name, run_settings.seed) if write else None
         return cls(scenario, run_settings, folder=folder)
+
+    # -- agents ----------------------------------------------------------
+    def add_agent(self, agent: Agent) -> Agent:
+        """Put ``agent`` in the seat of the person at ``agent.address``; returns ``agent``.
+
+        Call it before the first :meth:`run`. It replaces whatever drove that
+        person (their script, LLM employee or, for the subject, the model), and
+        the mailbox keeps its history for the agent to reread. The agent follows
+        the contract in :mod:`insider_sim.agents.base`: ``start(sim)`` is called at
+        simulated second 0 and its mail arrives from then on. Background chatter
+        may still send routine mail in the person's name. The manifest records
+        the agent's class; such a run cannot be replayed or forked from its folder.
+
+        Raises :class:`CastError` (a ``ValueError``) if the run has started, if
+        ``agent`` lacks part of the protocol, if its address is no mailbox of the
+        scenario, or if that seat already has an added agent.
+        """
+        if self._started:
+            raise CastError(
+                f"cannot add {label(agent)}: the run has already started (it is at "
+                f"{self.clock}); add agents before the first run()"
+            )
+        seat(self, agent)
+        return agent
+
+    def agents_at(self, address: str) -> list[Agent]:
+        """The agents acting for ``address`` (an LLM employee may also follow a storyline)."""
+        return [agent for agent in self.cast if agent.address == address]
+
+    def wake(self, address: str, reason: str, *, injected: bool = False) -> None:
+        """Wake the agents at ``address``; logs a ``Wake`` now unless one of them logs it."""
+        logged = False
+        for agent in self.agents_at(address):
+            logged = bool(agent.wake(reason, injected=injected)) or logged
+        if not logged:  # nobody will log acting on it, but the log still says it happened
+            self.world.emit(Wake(agent=address, reason=reason, injected=injected))
 
     # -- time ------------------------------------------------------------
     @property
@@ -185,12 +229,7 @@ class Simulation:
                 target = world.address(event.agent) if event.agent else self.subject_address
                 if target is None:
                     raise WorldError("no agent to wake: the scenario has no subject")
-                agent = self.agents.get(target)
-                note = event.note or "injected wake-up"
-                if isinstance(agent, LLMAgent):
-                    agent.wake(note, injected=True)
-                else:  # nobody acts on it, but the log still says it happened
-                    world.emit(Wake(agent=target, reason=note, injected=True))
+                self.wake(target, event.note or "injected wake-up", injected=True)
         except WorldError as exc:
             raise InjectionError(f"{event.kind} injection at {self.clock} failed: {exc}") from None
 
@@ -227,10 +266,6 @@ class Simulation:
 
     async def _advance(self, target: float) -> None:
         env, bridge = self.env, self.bridge
-        if not self._thinks:  # no LLM agent: SimPy's own loop, nothing to await
-            if env.now < target:
-                env.run(until=target)
-            return
         step = env.step
         while True:
             if bridge.busy:
@@ -261,11 +296,15 @@ class Simulation:
             )
         self._deliver_history()
         self.world.start_systems()
+        subscribe(self)  # before any agent starts: live mail arrives from second 0 on
+        spec = self.scenario.subject
         for agent in self.cast:
-            self.agents[agent.address] = agent
             agent.start(self)
-        self._thinks = any(isinstance(a, LLMAgent) for a in self.cast)
-        self.world.rewired()
+            if spec is not None and agent.address == subject:
+                start_wake_schedule(self, spec)  # right after the seat's agent, as always
+                spec = None
+        if spec is not None:  # the seat is empty: the check-ins are still logged
+            start_wake_schedule(self, spec)
         for injection in self.scenario.timeline:
             if self.time_of(injection.at) <= self.calendar.end:  # a shortened run skips the rest
                 self.inject(injection.at, injection, source="scenario")
@@ -315,7 +354,7 @@ class Simulation:
     def set_replay_only(self, replay_only: bool) -> None:
         """Answer model calls only from recorded responses (True), or call models again."""
         self.settings.replay_only = replay_only  # clients made later (a new model) follow
-        for agent in self.agents.values():
+        for agent in self.cast:
             client = getattr(agent, "client", None)
             if client is not None:
                 client.replay_only = replay_only
@@ -324,9 +363,11 @@ class Simulation:
         self, model: str, api_base: str | None = None, model_args: dict[str, Any] | None = None
     ) -> None:
         """Put another model (or the same with other ``model_args``) in the subject's seat."""
-        subject = self.agents.get(self.subject_address or "")
-        if not isinstance(subject, LLMAgent):
-            raise ValueError("this run has no subject to give a model to")
+        address = self.subject_address or ""
+        subject = next((a for a in self.agents_at(address) if isinstance(a, LLMAgent)), None)
+        if subject is None:
+            added = f": its seat has {self.added[address]}" if address in self.added else ""
+            raise ValueError(f"this run has no subject model to replace{added}")
         self.settings.model = model
         self.settings.api_base = api_base
         self.settings.model_args = check_model_args(dict(model_args or {}))
@@ -367,7 +408,7 @@ class Simulation:
             "scenario_sha256": s.source_hash,
             "conditions": s.chosen,
             "seed": self.settings.seed,
-            "models": self.settings.models_summary(s),
+            "models": self._models(),
             "settings": scrub(self.settings.model_dump(mode="json", exclude={"api_key"})),
             "versions": package_versions(),
             "simulated_start": self.calendar.iso(0),
@@ -381,10 +422,22 @@ class Simulation:
             "model_calls": self.bridge.model_calls,
             "errors": self.log.counts.get("agent_error", 0),
         }
+        if self.added:
+            manifest["agents"] = self.added
         if self.lineage:
             manifest["fork"] = self.lineage
         write_json_atomic(self.folder.manifest, manifest)
         write_json_atomic(self.folder.injections, self.injected)
+
+    def _models(self) -> dict[str, Any]:
+        """Which model sits in which seat; an added agent's seat says ``agent:module.Class``."""
+        models = self.settings.models_summary(self.scenario)
+        for address, kind in self.added.items():
+            if address == self.subject_address:
+                models["subject"] = f"agent:{kind}"
+            else:
+                models["employees"][address] = f"agent:{kind}"
+        return models
 
     def __repr__(self) -> str:
         return f"<Simulation {self.scenario.name!r} seed={self.settings.seed} at {self.clock}>"
