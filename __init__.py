@@ -116,12 +116,9 @@ if TYPE_CHECKING:
         OfflineRequest,
         register_offline_model,
     )
-<<<<<<< HEAD
-    from insider_sim.simulation.analysis.run_record import RunRecord
-=======
     from insider_sim.agents.seats import make_client
     from insider_sim.agents.tools import WorldTools
->>>>>>> contract
+    from insider_sim.simulation.analysis.run_record import RunRecord
     from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
     from insider_sim.simulation.core.bridge import SessionFailed
     from insider_sim.simulation.engine.cast import CastError

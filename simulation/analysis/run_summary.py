@@ -25,8 +25,8 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
     times), ``messages`` and ``events`` (counts), ``messages_per_day`` (day label
     to count, history mail before the start left out), ``top_senders`` (five
     ``(address, count)``), ``exposure`` (item id to addresses in order of first
-    sight), ``outcomes`` and ``errors`` (lines), ``model_calls``, ``cached_calls`` (answered from a cache) and ``cost``
-    (USD of fresh calls, None when none had a price).
+    sight), ``outcomes`` and ``errors`` (lines), ``model_calls``, ``cached_calls``
+    (answered from a cache) and ``cost`` (USD of fresh calls, None when none had a price).
     """
     calendar = run.scenario.calendar
     per_day: Counter[str] = Counter()

@@ -14,12 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-<<<<<<< HEAD
 from insider_sim.simulation.core.run_folder import RunFolder, RunFolderError
-=======
-from insider_sim.simulation.core.run_folder import RunFolder
 from insider_sim.simulation.engine.cast import CastError
->>>>>>> contract
 from insider_sim.simulation.engine.settings import RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
 from insider_sim.simulation.scenario.format import Scenario, ScenarioError, scenario_from_data
@@ -30,24 +26,12 @@ from insider_sim.world.spec import TimeSpec
 def load_run(run_dir: Path) -> tuple[Scenario, RunSettings, list[tuple[float, AnyInjection]]]:
     """The scenario, settings and outside injections of a finished run.
 
-<<<<<<< HEAD
     Raises FileNotFoundError when ``run_dir`` is no run folder with a manifest
-    and a scenario, RunFolderError or ScenarioError when one of them is unreadable.
+    and a scenario, RunFolderError or ScenarioError when one of them is unreadable,
+    and :class:`CastError` (a ``ValueError``) for a run in which agents added with
+    ``add_agent`` acted (a run folder cannot rebuild them).
     """
     folder = RunFolder.existing(run_dir, needs=("manifest", "scenario"))
-    manifest = folder.read_manifest()
-    scenario = Scenario.read_rendered(folder.scenario)
-    if not isinstance(manifest.get("settings"), dict):
-        raise RunFolderError(f"{folder.manifest}: no settings to replay the run with")
-=======
-    Raises ``FileNotFoundError`` for a folder that is no run folder, and
-    :class:`CastError` (a ``ValueError``) for a run in which agents added with
-    ``add_agent`` acted.
-    """
-    folder = RunFolder(run_dir)
-    for path in (folder.manifest, folder.scenario):
-        if not path.is_file():
-            raise FileNotFoundError(f"{run_dir} is not a run folder: {path.name} is missing")
     manifest = folder.read_manifest()
     if manifest.get("agents"):
         added = ", ".join(f"{a} ({kind})" for a, kind in manifest["agents"].items())
@@ -55,8 +39,9 @@ def load_run(run_dir: Path) -> tuple[Scenario, RunSettings, list[tuple[float, An
             f"{run_dir} cannot be replayed or forked: agents added with add_agent acted in it "
             f"({added}), and a run folder cannot rebuild them"
         )
-    scenario = Scenario.model_validate_json(folder.scenario.read_text(encoding="utf-8"))
->>>>>>> contract
+    scenario = Scenario.read_rendered(folder.scenario)
+    if not isinstance(manifest.get("settings"), dict):
+        raise RunFolderError(f"{folder.manifest}: no settings to replay the run with")
     settings = RunSettings.model_validate(manifest["settings"])
     raw = json.loads(folder.injections.read_text()) if folder.injections.is_file() else []
     events = INJECTIONS.validate_python(
