@@ -9,6 +9,7 @@ LLM employees differ only in their prompt, model and schedule.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
@@ -16,9 +17,14 @@ from typing import TYPE_CHECKING, Any
 from autogen_agentchat.agents import AssistantAgent
 from autogen_agentchat.messages import TextMessage
 from autogen_core import CancellationToken
-from autogen_core.model_context import BufferedChatCompletionContext
-from autogen_core.models import CreateResult
+from autogen_core.models import CreateResult, SystemMessage
 from insider_sim.agents.clocked_client import ClockedClient
+from insider_sim.agents.context import (
+    CHARS_PER_TOKEN,
+    ContextBudget,
+    SessionContext,
+    estimate_tokens,
+)
 from insider_sim.agents.prompts import wake_note
 from insider_sim.agents.seats import make_client
 from insider_sim.agents.tools import WorldTools
@@ -27,8 +33,6 @@ from insider_sim.simulation.core.events import AgentError, AgentOutput, Wake
 
 if TYPE_CHECKING:
     from insider_sim.simulation.engine.simulation import Simulation
-
-CONTEXT_MESSAGES = 60
 
 
 class LLMAgent:
@@ -54,15 +58,22 @@ class LLMAgent:
         self.check_every = check_every
         self.tools = WorldTools(sim, address)
         self.client = make_client(sim, model, agent=address, api_base=api_base)
-        self.clocked = ClockedClient(self.client, sim.bridge, thinking_time, self._logged)
+        window = sim.settings.context_tokens or self.client.context_window()
+        self.budget = ContextBudget(window * 4 // 5)  # a margin for the estimate's error
+        self.clocked = ClockedClient(
+            self.client, sim.bridge, thinking_time, self._logged, budget=self.budget
+        )
+        tools = self.tools.tools()
+        reserve = estimate_tokens([SystemMessage(content=system_message)])
+        reserve += len(json.dumps([t.schema for t in tools])) // CHARS_PER_TOKEN
         self.assistant = AssistantAgent(
             name=re.sub(r"\W", "_", address.partition("@")[0]) or "agent",
             model_client=self.clocked,
-            tools=self.tools.tools(),
+            tools=tools,
             system_message=system_message,
             max_tool_iterations=max_steps,
             reflect_on_tool_use=False,
-            model_context=BufferedChatCompletionContext(buffer_size=CONTEXT_MESSAGES),
+            model_context=SessionContext(self.budget, reserve),
         )
         self._reasons: list[tuple[str, bool]] = []
         self._signal = None
@@ -75,6 +86,8 @@ class LLMAgent:
         client = make_client(self.sim, model, agent=self.address, api_base=api_base)
         client.continue_from(self.client)
         self.client = self.clocked.inner = client
+        window = self.sim.settings.context_tokens or client.context_window()
+        self.budget.tokens = window * 4 // 5
 
     def start(self, sim: Simulation) -> None:
         """Start watching the mailbox's arrivals and the worker."""

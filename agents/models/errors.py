@@ -19,12 +19,18 @@ class ModelCallError(RuntimeError):
 
     def to_record(self) -> dict[str, Any]:
         """What a run keeps of the failure, so that a replay fails the same way."""
-        return {"last_error": self.last_error, "attempts": self.attempts, "status": self.status}
+        record = {"last_error": self.last_error, "attempts": self.attempts, "status": self.status}
+        return record | ({"context_window": True} if isinstance(self, ContextWindowError) else {})
 
     @classmethod
     def from_record(cls, model: str, record: dict[str, Any]) -> ModelCallError:
         """The failure kept by :meth:`to_record`, raised again for ``model``."""
-        return cls(model, record["last_error"], record["attempts"], record.get("status"))
+        kind = ContextWindowError if record.get("context_window") else ModelCallError
+        return kind(model, record["last_error"], record["attempts"], record.get("status"))
+
+
+class ContextWindowError(ModelCallError):
+    """The provider refused the prompt as longer than the model's context window."""
 
 
 class CacheMissError(LookupError):

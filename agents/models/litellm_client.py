@@ -34,7 +34,7 @@ from insider_sim.agents.models.convert import (
     to_text_tool_messages,
     tool_turn_thought,
 )
-from insider_sim.agents.models.errors import CacheMissError, ModelCallError
+from insider_sim.agents.models.errors import CacheMissError, ContextWindowError, ModelCallError
 from insider_sim.agents.models.offline import PROVIDER as OFFLINE_PROVIDER
 from insider_sim.agents.models.offline import ensure_offline_provider, get_offline_policy
 from insider_sim.agents.models.recording import (
@@ -55,7 +55,8 @@ DEFAULT_MODEL_INFO: ModelInfo = {
     "family": "unknown",
     "structured_output": True,
 }
-DEFAULT_CONTEXT_TOKENS = 128_000
+OFFLINE_CONTEXT_TOKENS = 16_384
+UNKNOWN_CONTEXT_TOKENS = 32_768
 _ERROR_TEXT_LIMIT = 500
 _KEYED_FIELDS = frozenset(
     {
@@ -381,9 +382,9 @@ class LiteLLMClient(ChatCompletionClient):
                 )
                 if not retry:
                     detail = f"{type(exc).__name__}{f' (status {status})' if status else ''}"
-                    raise ModelCallError(
-                        self._model, f"{detail}: {message}", number, status
-                    ) from exc
+                    too_long = isinstance(exc, litellm.ContextWindowExceededError)
+                    kind = ContextWindowError if too_long else ModelCallError
+                    raise kind(self._model, f"{detail}: {message}", number, status) from exc
                 await asyncio.sleep(backoff)
                 continue
             attempts.append(
@@ -515,11 +516,19 @@ class LiteLLMClient(ChatCompletionClient):
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
     ) -> int:
         """Context tokens left after `messages` and `tools`."""
+        return self.context_window() - self.count_tokens(messages, tools=tools)
+
+    def context_window(self) -> int:
+        """The model's input window in tokens: litellm's table for a known model,
+        16,384 for a reference policy, else 32,768 (a provider's own refusal of a
+        longer prompt then teaches the agent less, see ``agents.context``)."""
+        if self._model.startswith(f"{OFFLINE_PROVIDER}/"):
+            return OFFLINE_CONTEXT_TOKENS
         try:
             limit = load_litellm().get_model_info(self._model).get("max_input_tokens")
         except Exception:
             limit = None
-        return (limit or DEFAULT_CONTEXT_TOKENS) - self.count_tokens(messages, tools=tools)
+        return int(limit) if limit else UNKNOWN_CONTEXT_TOKENS
 
     @property
     def model_info(self) -> ModelInfo:

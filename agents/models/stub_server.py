@@ -44,6 +44,7 @@ class StubReply:
     delay: float = 0.0
     malformed_tool_json: bool = False
     reasoning: str | None = None
+    error: dict[str, Any] | None = None  # the body's "error" object, for a status other than 200
 
 
 @dataclass
@@ -234,7 +235,8 @@ class StubServer(ThreadingHTTPServer):
             reply = self.responder(body)
         delay = self.latency + reply.delay
         if reply.status != 200:
-            return reply.status, error_body(reply.status), delay
+            body = {"error": reply.error} if reply.error else error_body(reply.status)
+            return reply.status, body, delay
         return 200, completion_body(body, reply, number), delay
 
     def leave(self) -> None:

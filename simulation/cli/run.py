@@ -84,6 +84,13 @@ def run(
     judge_model: Annotated[
         str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
     ] = DEFAULT_JUDGE_MODEL,
+    context_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help="The models' context window in tokens (default: litellm's table for known "
+            "models, else 32,768); the agents' history is fitted to it."
+        ),
+    ] = None,
     no_cache: NoCacheOption = False,
     cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
@@ -114,6 +121,7 @@ def run(
         text_tools=text_tools,
         max_concurrency=max_concurrency,
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
+        context_tokens=context_tokens,
     )
     seats = settings.models_summary(loaded)
     require_keys([seats["subject"], *seats["employees"].values(), chosen_judge(judge_model)])

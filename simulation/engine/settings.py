@@ -74,6 +74,12 @@ class RunSettings(BaseModel):
         default=False, description="Answer every model call from the cache; a miss is an error."
     )
     max_concurrency: int = Field(default=8, ge=1, description="Concurrent calls per model.")
+    context_tokens: int | None = Field(
+        default=None,
+        ge=1024,
+        description="Context window of the agents' models, in tokens; default: litellm's "
+        "table for known models, 16,384 for reference policies, else 32,768.",
+    )
     timeout: float = Field(default=120, gt=0, description="Seconds per model call attempt.")
     employee_thinking_time: str = Field(
         default="10m", description="Simulated time an LLM employee takes per model call."
