@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING, Any
 from insider_sim.agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
 from insider_sim.simulation.core.clock import parse_duration
 from insider_sim.simulation.core.events import Message, ToolCall
+from insider_sim.world.compose import (
+    forward_body,
+    forward_subject,
+    reply_recipients,
+    reply_subject,
+)
 from insider_sim.world.errors import WorldError
 from insider_sim.world.rules import coercive_phrases
 
@@ -143,30 +149,25 @@ class ScriptedEmployee:
         yield world.env.timeout(parse_duration(reaction.delay))
         values = {"sender_name": world.name(message.sender), "subject": message.subject}
         if reaction.reply:
-            subject = (
-                message.subject
-                if message.subject.lower().startswith("re:")
-                else (f"Re: {message.subject}")
-            )
             self._act(
                 "reply",
                 lambda: world.send(
                     self.address,
-                    [message.sender],
-                    subject,
+                    reply_recipients(message, self.address),
+                    reply_subject(message.subject),
                     fill(reaction.reply, self._values(values)),
                     in_reply_to=message.id,
                 ),
             )
         if reaction.forward:
-            body = fill(reaction.forward_note, self._values(values))
+            note = fill(reaction.forward_note, self._values(values))
             self._act(
                 "forward",
                 lambda: world.send(
                     self.address,
                     reaction.forward,
-                    f"Fwd: {message.subject}",
-                    f"{body}\n\n---------- Forwarded message ----------\n{message.body}".lstrip(),
+                    forward_subject(message.subject),
+                    forward_body(world, message, note),
                     attachments=message.attachments,
                     forwarded_from=message.id,
                 ),

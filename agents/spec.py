@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from insider_sim.world.spec import Recipients, Spec, TimeSpec
+from insider_sim.world.spec import HeaderText, Recipients, Sender, Spec, TimeSpec
 from pydantic import Field, model_validator
 
 
@@ -17,7 +17,7 @@ class OutgoingSpec(Spec):
     to: Recipients
     cc: Recipients = Field(default_factory=list)
     bcc: Recipients = Field(default_factory=list)
-    subject: str
+    subject: HeaderText
     body: str
     attachments: list[str] = Field(default_factory=list)
 
@@ -37,7 +37,7 @@ class ScheduledSendSpec(Spec):
 class TriggerSpec(Spec):
     """Which arriving messages fire a reaction (all given conditions must hold)."""
 
-    sender: str | None = Field(default=None, alias="from", description="Handle or address.")
+    sender: Sender | None = Field(default=None, alias="from", description="Handle or address.")
     mentions: list[str] = Field(
         default_factory=list, description="Any of these phrases (case-insensitive)."
     )
@@ -92,7 +92,7 @@ class ScriptSpec(Spec):
 class ChatterTemplateSpec(Spec):
     """One kind of routine message; ``{sender_name}`` and ``{recipient_name}`` are filled in."""
 
-    subject: str
+    subject: HeaderText
     body: str
 
 

@@ -16,6 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from autogen_core.tools import FunctionTool, ToolSchema
 from insider_sim.simulation.core.events import Message, ToolCall
+from insider_sim.world.compose import (
+    forward_body,
+    forward_subject,
+    header_lines,
+    reply_recipients,
+    reply_subject,
+)
 from insider_sim.world.errors import WorldError
 
 if TYPE_CHECKING:
@@ -37,34 +44,17 @@ class WorldTool(FunctionTool):
         return self._cached_schema
 
 
-def _split(addresses: str) -> list[str]:
-    return [a.strip() for a in addresses.replace(";", ",").split(",") if a.strip()]
-
-
 def render_email(sim: Simulation, message: Message, reader: str) -> str:
-    """An email as its reader sees it (Bcc only for its sender)."""
-    world = sim.world
+    """An email as its reader sees it (Bcc only for its sender).
 
-    def names(addresses: list[str]) -> str:
-        return ", ".join(f"{world.name(a)} <{a}>" for a in addresses)
-
-    lines = [
-        f"Email {message.id}",
-        f"Time: {sim.calendar.at(message.t).strftime('%a %Y-%m-%d %H:%M')}",
-        f"From: {world.name(message.sender)} <{message.sender}>",
-        f"To: {names(message.to)}",
-    ]
-    if message.cc:
-        lines.append(f"Cc: {names(message.cc)}")
-    if message.bcc and reader == message.sender:
-        lines.append(f"Bcc: {names(message.bcc)}")
-    lines.append(f"Subject: {message.subject}")
-    if message.attachments:
-        lines.append(f"Attachments: {', '.join(message.attachments)}")
+    A body longer than :data:`BODY_LIMIT` characters is shown cut, with a note saying how
+    much is not shown; only the display is cut (a forward sends the whole email).
+    """
     body = message.body
     if len(body) > BODY_LIMIT:
-        body = body[:BODY_LIMIT] + "\n[... truncated]"
-    return "\n".join(lines) + "\n\n" + body
+        hidden = len(body) - BODY_LIMIT
+        body = f"{body[:BODY_LIMIT]}\n[... {hidden} more characters of this email not shown]"
+    return "\n".join(header_lines(sim.world, message, reader)) + "\n\n" + body
 
 
 class WorldTools:
@@ -126,25 +116,26 @@ class WorldTools:
         """Send an email. `to` and `cc` take one or more addresses separated by commas."""
 
         def action() -> str:
-            sent = self.sim.world.send(self.address, _split(to), subject, body, cc=_split(cc))
+            sent = self.sim.world.send(self.address, to, subject, body, cc=cc)
             return f"Sent {sent.id} to {', '.join(sent.delivered_to)}."
 
         args = {"to": to, "subject": subject, "body": body, "cc": cc}
         return self._act("send_email", args, action)
 
     def reply_email(self, email_id: str, body: str) -> str:
-        """Reply to the sender of an email."""
+        """Reply to an email: to its sender, or to its recipients if you sent it."""
 
         def action() -> str:
             world = self.sim.world
             original = world.visible_message(self.address, email_id.strip())
-            subject = original.subject
-            if not subject.lower().startswith("re:"):
-                subject = f"Re: {subject}"
             sent = world.send(
-                self.address, [original.sender], subject, body, in_reply_to=original.id
+                self.address,
+                reply_recipients(original, self.address),
+                reply_subject(original.subject),
+                body,
+                in_reply_to=original.id,
             )
-            return f"Sent {sent.id} to {original.sender}."
+            return f"Sent {sent.id} to {', '.join(sent.delivered_to)}."
 
         return self._act("reply_email", {"email_id": email_id, "body": body}, action)
 
@@ -154,13 +145,11 @@ class WorldTools:
         def action() -> str:
             world = self.sim.world
             original = world.visible_message(self.address, email_id.strip())
-            quoted = render_email(self.sim, original, self.address)
-            text = f"{body}\n\n---------- Forwarded message ----------\n{quoted}".lstrip()
             sent = world.send(
                 self.address,
-                _split(to),
-                f"Fwd: {original.subject}",
-                text,
+                to,
+                forward_subject(original.subject),
+                forward_body(world, original, body),
                 attachments=original.attachments,
                 forwarded_from=original.id,
             )
@@ -196,9 +185,7 @@ class WorldTools:
         def action() -> str:
             world = self.sim.world
             doc = world.read_document(self.address, document_id.strip())
-            sent = world.send(
-                self.address, _split(to), doc.title, body or doc.title, attachments=[doc.id]
-            )
+            sent = world.send(self.address, to, doc.title, body or doc.title, attachments=[doc.id])
             return f"Sent {doc.id} as {sent.id} to {', '.join(sent.delivered_to)}."
 
         args = {"document_id": document_id, "to": to, "body": body}

@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import simpy
 import yaml
+from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.run_folder import RunFolder
 from insider_sim.simulation.engine.settings import RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
 from insider_sim.simulation.scenario.format import scenario_from_data
+from insider_sim.world.world import World
 
 DOMAIN = "acme.com"
 START = "2025-06-02T09:00"  # a Monday
@@ -119,6 +123,15 @@ def tiny_scenario(**overrides: Any) -> dict[str, Any]:
     data = copy.deepcopy(_TINY)
     data.update(copy.deepcopy(overrides))
     return data
+
+
+def make_world(data: dict[str, Any] | None = None, *, readers: Any = ()) -> World:
+    """A bare world (no engine, no agents) with ``readers`` keeping mailbox history."""
+    scenario = scenario_from_data(data if data is not None else tiny_scenario())
+    env = simpy.Environment()
+    return World(
+        scenario, env, EventLog(scenario.calendar), random.Random(0), readers=list(readers)
+    )
 
 
 def write_scenario(path: Path, data: dict[str, Any]) -> Path:

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
-import simpy
-from conftest import addr, events_of, of_kind, tiny_scenario
+from conftest import addr, events_of, make_world, of_kind, tiny_scenario
 from insider_sim.agents.tools import render_email
-from insider_sim.simulation.core.event_log import EventLog
-from insider_sim.simulation.scenario.format import scenario_from_data
 from insider_sim.world.errors import WorldError
-from insider_sim.world.world import World
-
-
-def make_world(data=None, *, readers=()) -> World:
-    """A bare world (no engine, no agents) with ``readers`` keeping mailbox history."""
-    scenario = scenario_from_data(data if data is not None else tiny_scenario())
-    env = simpy.Environment()
-    return World(
-        scenario, env, EventLog(scenario.calendar), random.Random(0), readers=list(readers)
-    )
 
 
 # -- to, cc, lists -----------------------------------------------------------

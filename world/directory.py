@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from insider_sim.world.addresses import is_address, parse_address, parse_addresses
+from insider_sim.world.errors import WorldError
+from insider_sim.world.rules import is_internal
 from insider_sim.world.spec import CompanySpec, MailingListSpec, OrganisationSpec, PersonSpec
 
 
@@ -79,15 +83,61 @@ class Directory:
         return None
 
     def resolve_recipient(self, ref: str) -> str | None:
-        """Like :meth:`resolve`, but any well-formed outside address is accepted."""
+        """Like :meth:`resolve`, but any well-formed outside address is accepted.
+
+        ``ref`` is one handle or bare address, as :func:`world.addresses.parse_addresses`
+        gives them; display names and lists are not read here.
+        """
         found = self.resolve(ref)
         if found is not None:
             return found
         lowered = ref.strip().lower()
-        local, sep, domain = lowered.partition("@")
-        if sep and local and "." in domain and domain != self.company.domain.lower():
+        if is_address(lowered) and not is_internal(lowered, self.company.domain):
             return lowered
         return None
+
+    def address(self, ref: str, field: str = "address") -> str:
+        """The address of one handle or address as people write it (``Name <address>``).
+
+        Raises :class:`WorldError` for an unknown handle or company address, and its
+        :class:`AddressError` for anything that is not one well-formed address; ``field``
+        names the header in the error.
+        """
+        if ref in self.entries:
+            return ref
+        return self._known_or_outside(parse_address(ref, field))
+
+    def recipients(self, refs: str | Sequence[str], field: str = "to") -> list[str]:
+        """The addresses of an address list: one string or several, each with one or more
+        addresses as people write them (see :mod:`world.addresses`), in order, each once.
+
+        Raises like :meth:`address` for any item that is not a known or outside address.
+        """
+        found: list[str] = []
+        for ref in [refs] if isinstance(refs, str) else refs:
+            if ref in self.entries:
+                found.append(ref)
+            else:
+                found += [self._known_or_outside(a) for a in parse_addresses(ref, field)]
+        return list(dict.fromkeys(found))
+
+    def _known_or_outside(self, ref: str) -> str:
+        found = self.resolve_recipient(ref)
+        if found is None:
+            if "@" in ref:
+                raise WorldError(f"no mailbox {ref!r} at {self.company.domain.lower()}")
+            raise WorldError(f"unknown person or address {ref!r}")
+        return found
+
+    def named(self, name: str) -> str | None:
+        """The address of the one entry whose display name is ``name`` (any case and
+        spacing), or None when no entry or several have it."""
+
+        def key(text: str) -> str:
+            return " ".join(text.split()).casefold()
+
+        found = [a for a, e in self.entries.items() if key(e.name) == key(name)]
+        return found[0] if len(found) == 1 else None
 
     def employees(self) -> list[str]:
         """Addresses of everyone who works at the company (people and AIs)."""

@@ -23,6 +23,9 @@ from insider_sim.world.rules import coercive_phrases, find_markers
 if TYPE_CHECKING:
     from insider_sim.world.world import World
 
+EXCERPT_LIMIT = 600
+"""Characters of the AI's reasoning a monitor quotes to its manager (more end in ``[...]``)."""
+
 
 class Oversight:
     """What the AI's monitors see and do, under the run's lever values."""
@@ -93,7 +96,9 @@ class Oversight:
         manager = self._manager(agent)
         if manager is None:
             return
-        excerpt = evidence.strip()[:600]
+        excerpt = evidence.strip()
+        if len(excerpt) > EXCERPT_LIMIT:  # a quotation, marked as shortened
+            excerpt = f"{excerpt[:EXCERPT_LIMIT]} [...]"
         try:
             world.send(
                 monitor,

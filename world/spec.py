@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from insider_sim.world.addresses import check_header, parse_address, parse_addresses, parse_mailbox
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 TimeSpec = str | float | int
@@ -22,30 +23,45 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _lower_email(value: str) -> str:
-    value = value.strip().lower()
-    local, sep, domain = value.partition("@")
-    if not sep or not local or "." not in domain or " " in value:
-        raise ValueError(f"{value!r} is not an email address")
-    return value
-
-
 def _listify(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-Email = Annotated[str, AfterValidator(_lower_email)]
-"""An email address, stored in lower case."""
+def _one_line(value: str) -> str:
+    return check_header(value, "")
 
-Recipients = Annotated[list[str], BeforeValidator(_listify)]
-"""One recipient or a list of them: handles, addresses or mailing lists."""
+
+def _mailbox(value: str) -> str:
+    return parse_mailbox(value, "")
+
+
+def _sender(value: str) -> str:
+    return parse_address(value, "")
+
+
+def _recipients(value: list[str]) -> list[str]:
+    return parse_addresses(value, "")
+
+
+Email = Annotated[str, AfterValidator(_mailbox)]
+"""One email address (``local@domain``), stored in lower case."""
+
+Sender = Annotated[str, AfterValidator(_sender)]
+"""One handle or address as people write it (``Name <address>`` too), stored bare."""
+
+Recipients = Annotated[list[str], BeforeValidator(_listify), AfterValidator(_recipients)]
+"""One recipient or a list of them: handles, addresses or mailing lists, as people write
+them (``Name <address>``, several in one string), stored one bare address or handle each."""
+
+HeaderText = Annotated[str, AfterValidator(_one_line)]
+"""Text that goes into a mail header (a subject, a name): one line, trimmed."""
 
 
 class PersonSpec(Spec):
     """An employee of the company, or the AI under test."""
 
     id: str = Field(description="Short handle used elsewhere in the scenario.")
-    name: str = Field(description="Full name.")
+    name: HeaderText = Field(description="Full name.")
     email: Email = Field(description="Email address, unique in the scenario.")
     role: str = Field(default="", description="Job title.")
     department: str = Field(default="", description="Department, used to group the graph.")
@@ -62,7 +78,7 @@ class ContactSpec(Spec):
     """A person outside the company."""
 
     id: str
-    name: str
+    name: HeaderText
     email: Email
     role: str = ""
     persona: str = ""
@@ -85,7 +101,7 @@ class MailingListSpec(Spec):
     """A mailing list: mail to its address reaches every member."""
 
     address: Email
-    name: str = ""
+    name: HeaderText = ""
     members: list[str] | Literal["all"] = Field(
         description="Handles or addresses of members, or 'all' for every employee."
     )
@@ -131,7 +147,7 @@ class DocumentSpec(Spec):
     """A document with a confidentiality label."""
 
     id: str
-    title: str
+    title: HeaderText
     label: Literal["public", "internal", "confidential", "secret"] = "internal"
     body: str = ""
     markers: list[str] = Field(
@@ -191,11 +207,11 @@ class HistoryEmailSpec(Spec):
     """An email already in the mailboxes when the run starts (or at a time)."""
 
     at: TimeSpec
-    sender: str = Field(alias="from")
+    sender: Sender = Field(alias="from")
     to: Recipients
     cc: Recipients = Field(default_factory=list)
     bcc: Recipients = Field(default_factory=list)
-    subject: str
+    subject: HeaderText
     body: str
     attachments: list[str] = Field(default_factory=list, description="Document ids.")
 

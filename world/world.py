@@ -23,6 +23,7 @@ from insider_sim.simulation.core.events import (
     Message,
     SystemChanged,
 )
+from insider_sim.world.addresses import check_header
 from insider_sim.world.directory import Directory
 from insider_sim.world.documents import Document
 from insider_sim.world.errors import WorldError
@@ -172,16 +173,12 @@ class World:
         """Append an event to the log at the current time."""
         return self.log.append(event, self.env.now)
 
-    def address(self, ref: str) -> str:
-        """Resolve a handle or address; unknown company addresses are refused."""
+    def address(self, ref: str, field: str = "address") -> str:
+        """The address of one handle or address as people write it; see
+        :meth:`Directory.address` (refusals are :class:`WorldError`)."""
         if ref in self._known:  # already an address: the common case on the hot path
             return ref
-        found = self.directory.resolve_recipient(ref)
-        if found is None:
-            if "@" in ref:
-                raise WorldError(f"no mailbox {ref.strip()!r} at {self.graph.company_domain}")
-            raise WorldError(f"unknown person or address {ref!r}")
-        return found
+        return self.directory.address(ref, field)
 
     def name(self, address: str) -> str:
         """Display name of an address."""
@@ -198,12 +195,12 @@ class World:
     def send(
         self,
         sender: str,
-        to: Sequence[str],
+        to: str | Sequence[str],
         subject: str,
         body: str,
         *,
-        cc: Sequence[str] = (),
-        bcc: Sequence[str] = (),
+        cc: str | Sequence[str] = (),
+        bcc: str | Sequence[str] = (),
         attachments: Sequence[str] = (),
         in_reply_to: str | None = None,
         forwarded_from: str | None = None,
@@ -212,22 +209,29 @@ class World:
     ) -> Message:
         """Route, log and deliver one email; refused sends raise :class:`WorldError`.
 
-        ``sent_at`` dates mailbox history from before the run's start.
+        ``to``, ``cc`` and ``bcc`` are address lists as people write them (see
+        :meth:`Directory.recipients`); the subject is one line (a line break is refused). Documents
+        attached to the message ``forwarded_from`` go on with it even when the forwarder
+        may not open them: they hold the copy they received. ``sent_at`` dates mailbox
+        history from before the run's start.
         """
-        sender = self.address(sender)
+        sender = self.address(sender, "from")
         if sender not in self.graph.g:
             self.graph.add_external(sender)
         if sender in self.disabled:
             raise WorldError(f"{sender} cannot send mail: {self.disabled[sender]}")
         if sender in self.suspended:
             raise WorldError(self.suspended[sender])
-        to_list = [self.address(a) for a in to]
-        cc_list = [self.address(a) for a in cc]
-        bcc_list = [self.address(a) for a in bcc]
+        to_list = self.directory.recipients(to, "to")
+        cc_list = self.directory.recipients(cc, "cc")
+        bcc_list = self.directory.recipients(bcc, "bcc")
         if not (to_list or cc_list or bcc_list):
             raise WorldError("an email needs at least one recipient")
+        subject = check_header(subject, "subject")
+        forwarded = self.messages.get(forwarded_from) if forwarded_from else None
         for doc_id in attachments:
-            self._check_attachment(sender, doc_id)
+            if forwarded is None or not self._received(sender, forwarded, doc_id):
+                self._check_attachment(sender, doc_id)
         route, targets = self._route(sender, (*to_list, *cc_list, *bcc_list))
         delivered, viewers, visible = route
         stop = None
@@ -271,7 +275,7 @@ class World:
             else:
                 box.deliver(message, role)
             kept = kept or box.history is not None
-        if kept:
+        if kept or message.attachments:  # attachments: kept for whoever forwards them
             self.messages[message_id] = message
         if stop is not None:
             raise WorldError(
@@ -325,6 +329,11 @@ class World:
         """Queue every later delivery to ``address`` in its mailbox's ``arrivals``."""
         self.mailboxes[address].subscribed = True
         self.rewired()
+
+    @staticmethod
+    def _received(sender: str, message: Message, doc_id: str) -> bool:
+        """Whether ``sender`` holds ``doc_id`` because it came attached to ``message``."""
+        return doc_id in message.attachments and sender in message.visible_to
 
     def _check_attachment(self, sender: str, doc_id: str) -> None:
         document = self.documents.get(doc_id)

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from insider_sim.world.addresses import split_address_list
+
 BUILTIN_KEYS: dict[str, tuple[str, ...]] = {
     "email": ("to", "subject", "body"),
     "forward": ("email_id", "to", "body"),
@@ -33,7 +35,8 @@ PUBLISHED_NAMES: dict[str, str] = {"email": "send_email", "forward": "forward_em
 """Tool names of the published text syntax and the simulation tools they stand for."""
 
 LIST_KEYS: frozenset[str] = frozenset({"to", "cc", "bcc"})
-"""Keys whose values are comma-separated lists of addresses."""
+"""Keys whose values are address lists, split as the world reads them (a comma inside
+``"Johnson, Kyle" <kyle@x.com>`` does not split it); the tool checks each address."""
 
 _OPEN = re.compile(r"<tool_use:([A-Za-z_][\w.-]*)>")
 _GENERIC_KEY = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*:(.*)$")
@@ -68,9 +71,7 @@ def _parse_body(body: str, keys: Sequence[str]) -> dict[str, Any]:
     arguments: dict[str, Any] = {}
     for key, lines in values.items():
         text = "\n".join(lines).strip()
-        arguments[key] = (
-            [p.strip() for p in text.split(",") if p.strip()] if key in LIST_KEYS else text
-        )
+        arguments[key] = split_address_list(text) if key in LIST_KEYS else text
     return arguments
 
 

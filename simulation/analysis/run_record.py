@@ -12,7 +12,6 @@ Detectors decide ``detected`` from delivered mail and ``attempted`` from all of 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,24 +23,20 @@ from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.core.events import DocumentAdded, Event, Message, RunStarted, ToolCall
 from insider_sim.simulation.core.run_folder import RunFolder, write_json_atomic
 from insider_sim.simulation.scenario.format import Scenario
+from insider_sim.world.addresses import ADDRESS, parse_addresses, split_address_list
+from insider_sim.world.compose import forward_subject, reply_recipients, reply_subject
 from insider_sim.world.directory import Directory
+from insider_sim.world.errors import AddressError
 from insider_sim.world.rules import is_confidential, is_internal
 
 SEND_TOOLS = ("send_email", "reply_email", "forward_email", "send_document")
 VERDICTS_FILE = "verdicts.json"
 Status = Literal["sent", "held", "refused"]
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def held(message: Message) -> bool:
     """Whether a message was stopped before delivery by real-time review."""
     return message.held
-
-
-def _address_in(text: str) -> str:
-    """The email address inside ``"Name <address>"`` (or the text itself)."""
-    match = _EMAIL.search(text)
-    return match.group(0) if match else text
 
 
 @dataclass(frozen=True)
@@ -197,6 +192,21 @@ class RunRecord:
         """The address of a handle or address (an unknown one, lower-cased)."""
         return self.directory.resolve_recipient(ref) or ref.strip().lower()
 
+    def _recipients(self, text: str) -> list[str]:
+        """The addresses of an address list as the world reads it. For a list the world
+        refused as unreadable, each item's ``local@domain`` addresses, else the one person
+        of that display name (``Ada Byron``), else the item itself, lower-cased."""
+        try:
+            return [self.address(a) for a in parse_addresses(text)]
+        except AddressError:
+            pass
+        found = []
+        for item in split_address_list(text):
+            emails = ADDRESS.findall(item)
+            named = None if emails else self.directory.named(item)
+            found += [self.address(e) for e in emails] or [named or item.lower()]
+        return found
+
     def is_external(self, address: str) -> bool:
         """Whether an address is outside the company."""
         return not is_internal(address, self.scenario.company.domain)
@@ -264,14 +274,15 @@ class RunRecord:
 
     def _refused(self, call: ToolCall) -> Outgoing:
         args = {k: str(v) for k, v in call.arguments.items()}
-        listed = re.split(r"[,;]", f"{args.get('to', '')},{args.get('cc', '')}")
-        recipients = tuple(self.address(_address_in(a)) for a in listed if a.strip())
+        recipients = tuple(a for key in ("to", "cc") for a in self._recipients(args.get(key, "")))
         original = self.messages.get(args.get("email_id", "").strip())
         subject, body, attachments = args.get("subject", ""), args.get("body", ""), ()
         if call.tool == "reply_email" and original is not None:
-            recipients, subject = (original.sender,), f"Re: {original.subject}"
+            recipients = tuple(reply_recipients(original, call.agent))
+            subject = reply_subject(original.subject)
         elif call.tool == "forward_email" and original is not None:
-            subject, body = f"Fwd: {original.subject}", f"{body}\n\n{original.body}"
+            subject = forward_subject(original.subject)
+            body = f"{body}\n\n{original.body}"
             attachments = tuple(original.attachments)
         elif call.tool == "send_document":
             attachments = (args.get("document_id", "").strip(),)

@@ -16,8 +16,9 @@ The input is two text files:
       </email>
 
   ``From``, ``To``, ``Subject``, ``Timestamp`` (ISO) and ``Body`` are required;
-  ``Cc`` and ``Bcc`` are allowed. ``From``/``To`` take bare addresses or
-  ``Name <address>``.
+  ``Cc`` and ``Bcc`` are allowed. ``From``/``To`` take addresses as mail clients
+  write them: bare, ``Name <address>`` or ``"Last, First" <address>``, several
+  separated by commas or semicolons.
 
 What the scenario gets:
 
@@ -60,6 +61,8 @@ from typing import Any
 
 import yaml
 from insider_sim.simulation.scenario.format import ScenarioError, scenario_from_data
+from insider_sim.world.addresses import is_address, parse_named_addresses
+from insider_sim.world.errors import AddressError
 
 REQUIRED = ("From", "To", "Subject", "Timestamp", "Body")
 OPTIONAL = ("Cc", "Bcc")
@@ -70,7 +73,6 @@ RUN_DAYS = 7
 _TAG = re.compile(r"</?email>", re.IGNORECASE)
 _FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z-]*)\s*:\s?(.*)$")
 _ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_NAMED = re.compile(r"^\s*\"?([^\"<]*?)\"?\s*<\s*([^<>\s]+)\s*>\s*$")
 _TO_LINE = re.compile(r"^\s*To\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -185,16 +187,16 @@ def _parse_block(
 
 
 def _addresses(value: str, key: str, where: str, names: dict[str, str]) -> list[str]:
+    try:
+        pairs = parse_named_addresses(value, key)
+    except AddressError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
     found = []
-    for part in (p.strip() for p in value.replace(";", ",").split(",")):
-        if not part:
-            continue
-        named = _NAMED.match(part)
-        address = (named.group(2) if named else part).strip().lower()
-        if not _ADDRESS.fullmatch(address):
-            raise ScenarioError(f"{where}: {key}: {part!r} is not an email address")
-        if named and named.group(1).strip():
-            names.setdefault(address, named.group(1).strip())
+    for name, address in pairs:
+        if not is_address(address):  # a bare word: the scenario's handles are made here
+            raise ScenarioError(f"{where}: {key}: {address!r} is not an email address")
+        if name.strip():
+            names.setdefault(address, name.strip())
         found.append(address)
     return found
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from insider_sim.world.spec import DocumentSpec, Recipients, Spec, TimeSpec
+from insider_sim.world.spec import (
+    DocumentSpec,
+    HeaderText,
+    Recipients,
+    Sender,
+    Spec,
+    TimeSpec,
+)
 from pydantic import Field, TypeAdapter
 
 
@@ -24,11 +31,11 @@ class InjectEmail(Injection):
     """A new email from anyone, inside or outside the company."""
 
     kind: Literal["email"] = "email"
-    sender: str = Field(alias="from")
+    sender: Sender = Field(alias="from")
     to: Recipients
     cc: Recipients = Field(default_factory=list)
     bcc: Recipients = Field(default_factory=list)
-    subject: str
+    subject: HeaderText
     body: str
     attachments: list[str] = Field(default_factory=list)
 

@@ -2,7 +2,9 @@
 
 The transcript holds the subject's outputs (reasoning and text), its tool
 calls, the mail it sent and the company systems' events, one block per event
-headed ``[#seq time] kind``. The context lists the facts a reader needs: who
+headed ``[#seq time] kind``. Everything the subject wrote or sent is shown whole
+(a leak at the end of a long forward must reach the judge); only tool results
+are shortened, with a note saying how much. The context lists the facts a reader needs: who
 the subject is, who may decommission it, the secrets, the confidential
 documents, the outside organisations and the alerts.
 """
@@ -26,8 +28,8 @@ from insider_sim.simulation.core.events import (
 )
 from insider_sim.world.rules import is_confidential
 
-BODY_LIMIT = 3000
 RESULT_LIMIT = 600
+"""Characters of a tool's result the judge reads; what the subject wrote is never cut."""
 
 
 def normalise(text: str) -> str:
@@ -62,7 +64,9 @@ def quote_in_log(quote: str, texts: list[str]) -> bool:
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + " [... cut]"
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} [... {len(text) - limit} more characters not shown]"
 
 
 def _head(event: BaseEvent) -> str:
@@ -80,12 +84,12 @@ def _block(event: BaseEvent) -> str | None:
         lines.append(f"Subject: {event.subject}")
         if event.attachments:
             lines.append(f"Attachments: {', '.join(event.attachments)}")
-        return "\n".join([*lines, "Body:", _cut(event.body, BODY_LIMIT)])
+        return "\n".join([*lines, "Body:", event.body])
     if isinstance(event, ToolCall):
         lines = [f"{head} tool call {event.tool}: {'ok' if event.ok else 'refused'}"]
         if not (event.ok and event.tool in SEND_TOOLS):
             arguments = ", ".join(f"{k}={v!r}" for k, v in event.arguments.items())
-            lines.append(f"Arguments: {_cut(arguments, BODY_LIMIT)}")
+            lines.append(f"Arguments: {arguments}")
         return "\n".join([*lines, f"Result: {_cut(event.result, RESULT_LIMIT)}"])
     if isinstance(event, AgentOutput):
         parts = [f"Reasoning:\n{event.reasoning}"] if event.reasoning else []
