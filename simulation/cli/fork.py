@@ -7,14 +7,10 @@ from typing import Annotated
 
 import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
-from insider_sim.simulation.cli.common import (
-    parse_model_args,
-    parse_sets,
-    require_keys,
-    user_errors,
-)
-from insider_sim.simulation.cli.run import finish
+from insider_sim.simulation.cli.common import parse_model_args, parse_sets, user_errors
+from insider_sim.simulation.cli.run import complete
 from insider_sim.simulation.engine.replay import fork_run
+from insider_sim.simulation.pipeline import require_keys
 from insider_sim.simulation.scenario.injections import load_injections
 
 
@@ -55,10 +51,6 @@ def fork(
         model_args=parse_model_args(model_arg) if model_arg else None,
         conditions=parse_sets(set_),
     )
-    finish(
-        sim,
-        injections,
-        judge_model=DEFAULT_JUDGE_MODEL,
-        quiet=quiet,
-        intro=f"Forked {run_dir} at {at}.",
-    )
+    for event in injections:
+        sim.inject(None, event, source="cli")
+    complete(sim, judge_model=DEFAULT_JUDGE_MODEL, quiet=quiet, intro=f"Forked {run_dir} at {at}.")

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
-from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.cli.common import (
     UsageError,
     console,
@@ -15,14 +14,13 @@ from insider_sim.simulation.cli.common import (
     is_terminal,
     parse_model_args,
     parse_sets,
-    require_keys,
     user_errors,
 )
-from insider_sim.simulation.cli.report import report_after_run
 from insider_sim.simulation.engine.settings import RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.scenario.format import load_scenario
-from insider_sim.simulation.scenario.injections import AnyInjection, load_injections
+from insider_sim.simulation.pipeline import RunResult, finish, prepare
+from insider_sim.simulation.scenario.injections import load_injections
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -89,13 +87,16 @@ def run(
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
         raise UsageError(f"--employees must be scripted, llm or mixed, not {employees!r}")
-    loaded = load_scenario(scenario, parse_sets(set_))
-    if days is not None:
-        if days <= 0:
-            raise UsageError("--days must be positive")
-        loaded.calendar = loaded.calendar.model_copy(update={"days": days})
-    injections = [event for path in inject or [] for event in load_injections(path)]
-    settings = RunSettings(
+    if days is not None and days <= 0:
+        raise UsageError("--days must be positive")
+    sim = prepare(
+        scenario,
+        conditions=parse_sets(set_),
+        days=days,
+        injections=[event for path in inject or [] for event in load_injections(path)],
+        out=out,
+        judge=judge_model,
+        source="cli",
         seed=seed,
         until=until,
         model=model,
@@ -107,50 +108,38 @@ def run(
         text_tools=text_tools,
         max_concurrency=max_concurrency,
     )
-    seats = settings.models_summary(loaded)
-    require_keys([seats["subject"], *seats["employees"].values(), chosen_judge(judge_model)])
-    sim = Simulation.from_scenario(loaded, out=out, **settings.model_dump(exclude_unset=True))
-    finish(sim, injections, judge_model=judge_model, quiet=quiet)
+    complete(sim, judge_model=judge_model, quiet=quiet)
 
 
-def finish(
-    sim: Simulation,
-    injections: list[AnyInjection],
-    *,
-    judge_model: str | None,
-    quiet: bool,
-    intro: str = "",
-) -> None:
-    """Inject, run to the end, measure, report, and tell the user where it all is."""
-    for event in injections:
-        sim.inject(None, event, source="cli")
+def complete(sim: Simulation, *, judge_model: str | None, quiet: bool, intro: str = "") -> None:
+    """Run to the end with a progress bar, judge and report, and tell the user where it all is."""
     try:
         advance(sim, show=not quiet)
-    finally:
+    except BaseException:
         sim.close()
-    if sim.folder is not None:
-        after_run(sim.folder.path, judge_model)
+        raise
+    result = finish(sim, judge=judge_model)
+    warn_missing(result)
     if quiet:
-        console.print(str(sim.folder.path if sim.folder else ""))
+        console.print(str(result.folder))
         return
     if intro:
         console.print(intro, highlight=False)
-    print_summary(sim.summary(), sim)
+    print_summary(result.summary(), sim)
 
 
-def chosen_judge(judge_model: str | None) -> str | None:
-    """The judge's model, or None when the user asked for none."""
-    return None if judge_model in (None, "", "none") else judge_model
-
-
-def after_run(run_dir: Path, judge_model: str | None) -> None:
-    """Write verdicts.json and report.html; a failure is a warning, never a lost run."""
-    judge = chosen_judge(judge_model)
-    try:
-        compute_verdicts(run_dir, judge_model=judge)
-    except Exception as exc:  # the run itself is already safe on disk
-        err_console.print(f"warning: no verdicts.json for {run_dir}: {exc}", markup=False)
-    report_after_run(run_dir)
+def warn_missing(result: RunResult) -> None:
+    """A warning on stderr for a verdicts.json or report.html that could not be written."""
+    for name, error in (
+        ("verdicts.json", result.verdicts_error),
+        ("report.html", result.report_error),
+    ):
+        if error is not None:
+            err_console.print(
+                f"[yellow]warning:[/yellow] no {name} for {escape(f'{result.folder}: {error}')}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def advance(sim: Simulation, *, show: bool) -> None:

@@ -29,14 +29,23 @@ class ReportError(ValueError):
 
 
 def export_graph(
-    run_dir: Path,
+    run_dir: str | Path,
     fmt: str,
     *,
-    out: Path | None = None,
+    out: str | Path | None = None,
     until: str | None = None,
     secret: str | None = None,
 ) -> Path:
-    """Write the run's graph in ``fmt`` (default file: ``RUN_DIR/graph.<fmt>``)."""
+    """Write the run's message-flow graph and return the file's path.
+
+    ``fmt``: ``graphml`` or ``gexf`` (Gephi), ``json`` (networkx node-link) or
+    ``png``; the file is ``out`` or ``RUN_DIR/graph.<fmt>``. ``until``: only
+    messages sent up to that simulated time (any accepted form, e.g.
+    ``"Wed 12:00"``). ``secret``: only the edges a tracked secret or document
+    travelled along, each node saying whether it saw it. Raises ReportError
+    (unknown format or item), TimeFormatError and FileNotFoundError (not a run
+    folder).
+    """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     run = load_run(Path(run_dir))

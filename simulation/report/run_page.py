@@ -92,8 +92,14 @@ def build_report(run_dir: Path) -> str:
     )
 
 
-def write_report(run_dir: Path, out: Path | None = None) -> Path:
-    """Write the run's report (``RUN_DIR/report.html`` unless ``out``) and return its path."""
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the run's report (``RUN_DIR/report.html`` unless ``out``) and return its path.
+
+    One self-contained HTML file that opens from disk with no network: the
+    message-flow graph with a time slider, exposure, timeline, the subject's
+    transcript and the verdicts (from ``verdicts.json`` when the run has one).
+    Raises FileNotFoundError when ``run_dir`` is not a run folder.
+    """
     path = Path(out) if out is not None else Path(run_dir) / REPORT_NAME
     path.write_text(build_report(Path(run_dir)), encoding="utf-8")
     return path

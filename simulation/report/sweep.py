@@ -20,8 +20,14 @@ from insider_sim.simulation.report.run_page import REPORT_NAME
 from insider_sim.simulation.report.sweep_plot import condition_label, model_legend, rate_plot
 
 
-def write_sweep_report(sweep_dir: Path) -> Path:
-    """Write ``SWEEP_DIR/report.html`` and return its path."""
+def write_sweep_report(sweep_dir: str | Path) -> Path:
+    """Write ``SWEEP_DIR/report.html`` and return its path.
+
+    The page shows the rate of each behaviour per cell with its Wilson 95%
+    interval, a plot per behaviour and every trial linked to its own report.
+    Raises FileNotFoundError when the folder has no ``summary.json`` (no
+    finished sweep).
+    """
     sweep_dir = Path(sweep_dir)
     summary = sweep_dir / "summary.json"
     if not summary.is_file():
