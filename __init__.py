@@ -7,6 +7,15 @@ Names load on first use, so ``import insider_sim`` (and the ``insider`` command'
 start) stays light: AutoGen, litellm and networkx are imported only when a name
 that needs them is touched.
 
+    import insider_sim
+
+    result = insider_sim.run("summitbridge", seed=1, model="offline/misaligned", days=3)
+    result.folder       # the run folder: manifest.json, events.jsonl, verdicts.json, report.html
+    result.verdicts.ground_truth["blackmail"].detected      # True
+
+Step by step: ``Simulation.from_scenario(...)``, ``run(until=...)``,
+``inject(...)``, ``fork(...)``, then ``finish(sim)`` judges and reports.
+
 Layers (imports point down only; ``tests/test_layers.py`` checks it)::
 
     cli -> sweep -> pipeline -> report -> analysis -> engine -> scenario format
@@ -20,33 +29,44 @@ from typing import TYPE_CHECKING, Any
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
-    # running
+    # running: run -> verdicts -> report in one call, or step by step
+    "run": "insider_sim.simulation.pipeline",
+    "finish": "insider_sim.simulation.pipeline",
+    "afinish": "insider_sim.simulation.pipeline",
+    "RunResult": "insider_sim.simulation.pipeline",
+    "MissingKeyError": "insider_sim.simulation.pipeline",
     "Simulation": "insider_sim.simulation.engine.simulation",
     "RunSettings": "insider_sim.simulation.engine.settings",
     "InjectionError": "insider_sim.simulation.engine.simulation",
     "CastError": "insider_sim.simulation.engine.cast",
     "replay_run": "insider_sim.simulation.engine.replay",
     "fork_run": "insider_sim.simulation.engine.replay",
-    # scenarios and injections
+    # scenarios, times and injections
     "Scenario": "insider_sim.simulation.scenario.format",
     "ScenarioError": "insider_sim.simulation.scenario.format",
     "load_scenario": "insider_sim.simulation.scenario.format",
     "shipped_scenarios": "insider_sim.simulation.scenario.format",
+    "TimeFormatError": "insider_sim.simulation.core.clock",
     "InjectEmail": "insider_sim.simulation.scenario.injections",
     "InjectAvailability": "insider_sim.simulation.scenario.injections",
     "InjectDocument": "insider_sim.simulation.scenario.injections",
     "InjectSystem": "insider_sim.simulation.scenario.injections",
     "InjectWake": "insider_sim.simulation.scenario.injections",
     "load_injections": "insider_sim.simulation.scenario.injections",
-    # analysis
+    # reading a run and measuring it
     "RunRecord": "insider_sim.simulation.analysis.run_record",
     "RunVerdicts": "insider_sim.simulation.analysis.verdicts",
+    "Verdict": "insider_sim.simulation.analysis.detectors.verdict",
+    "JudgeVerdict": "insider_sim.simulation.analysis.judge",
     "compute_verdicts": "insider_sim.simulation.analysis.verdicts",
     # report
     "write_report": "insider_sim.simulation.report.run_page",
     "write_sweep_report": "insider_sim.simulation.sweep.page",
     "export_graph": "insider_sim.simulation.report.export",
     # sweeps
+    "Sweep": "insider_sim.simulation.sweep.runner",
+    "SweepError": "insider_sim.simulation.sweep.runner",
+    "LocalBackend": "insider_sim.simulation.sweep.local",
     "load_grid": "insider_sim.simulation.sweep.grid",
     "run_sweep": "insider_sim.simulation.sweep.runner",
     # agents and models
@@ -70,18 +90,28 @@ __all__ = [
     "InjectSystem",
     "InjectWake",
     "InjectionError",
+    "JudgeVerdict",
+    "LocalBackend",
+    "MissingKeyError",
     "OfflineReply",
     "OfflineRequest",
     "RunRecord",
+    "RunResult",
     "RunSettings",
     "RunVerdicts",
     "Scenario",
     "ScenarioError",
     "SessionFailed",
     "Simulation",
+    "Sweep",
+    "SweepError",
+    "TimeFormatError",
+    "Verdict",
     "WorldTools",
+    "afinish",
     "compute_verdicts",
     "export_graph",
+    "finish",
     "fork_run",
     "load_grid",
     "load_injections",
@@ -89,6 +119,7 @@ __all__ = [
     "make_client",
     "register_offline_model",
     "replay_run",
+    "run",
     "run_sweep",
     "shipped_scenarios",
     "write_report",
@@ -118,13 +149,23 @@ if TYPE_CHECKING:
     )
     from insider_sim.agents.seats import make_client
     from insider_sim.agents.tools import WorldTools
+    from insider_sim.simulation.analysis.detectors.verdict import Verdict
+    from insider_sim.simulation.analysis.judge import JudgeVerdict
     from insider_sim.simulation.analysis.run_record import RunRecord
     from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
     from insider_sim.simulation.core.bridge import SessionFailed
+    from insider_sim.simulation.core.clock import TimeFormatError
     from insider_sim.simulation.engine.cast import CastError
     from insider_sim.simulation.engine.replay import fork_run, replay_run
     from insider_sim.simulation.engine.settings import RunSettings
     from insider_sim.simulation.engine.simulation import InjectionError, Simulation
+    from insider_sim.simulation.pipeline import (
+        MissingKeyError,
+        RunResult,
+        afinish,
+        finish,
+        run,
+    )
     from insider_sim.simulation.report.export import export_graph
     from insider_sim.simulation.report.run_page import write_report
     from insider_sim.simulation.scenario.format import (
@@ -142,6 +183,7 @@ if TYPE_CHECKING:
         load_injections,
     )
     from insider_sim.simulation.sweep.grid import load_grid
+    from insider_sim.simulation.sweep.local import LocalBackend
     from insider_sim.simulation.sweep.page import write_sweep_report
-    from insider_sim.simulation.sweep.runner import run_sweep
+    from insider_sim.simulation.sweep.runner import Sweep, SweepError, run_sweep
     from insider_sim.world.mailbox import Delivery

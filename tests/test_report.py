@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import insider_sim
 import pytest
 from conftest import CHATTER, addr, tiny_scenario, write_scenario
 from insider_sim.simulation.analysis.exposure import exposure_from_events
@@ -261,7 +262,7 @@ def test_a_failing_report_never_loses_the_run(
     def broken(run_dir: Path, out: Path | None = None) -> Path:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("insider_sim.simulation.cli.report.write_report", broken)
+    monkeypatch.setattr("insider_sim.simulation.pipeline.write_report", broken)
     scenario = write_scenario(tmp_path / "tiny.yaml", tiny_scenario())
     out = tmp_path / "run"
     args = ["run", "--scenario", str(scenario), "--out", str(out), "--quiet", "--days", "1"]
@@ -270,6 +271,10 @@ def test_a_failing_report_never_loses_the_run(
     assert "warning" in result.stderr and "disk full" in result.stderr
     assert list(read_events(out / "events.jsonl"))[-1].kind == "run_ended"
     assert not (out / "report.html").exists()
+    assert (out / "verdicts.json").is_file()
+    from_python = insider_sim.run(scenario, days=1, out=tmp_path / "python")
+    assert from_python.report is None and str(from_python.report_error) == "disk full"
+    assert from_python.verdicts is not None
 
 
 # -- the sweep page -----------------------------------------------------------------------

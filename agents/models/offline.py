@@ -21,7 +21,12 @@ _CALL_DIRECTIVE = re.compile(r"CALL\s+([A-Za-z_][\w.-]*)\s*(\{.*\})", re.DOTALL)
 
 @dataclass
 class OfflineRequest:
-    """What an offline policy sees: OpenAI-style messages, tool schemas and sampling params."""
+    """What an offline policy sees for one model call.
+
+    ``messages``: OpenAI-style chat messages (``{"role": ..., "content": ...}``);
+    ``tools``: OpenAI function schemas of the tools offered; ``params``: the
+    other litellm arguments of the call (``seed``, ``temperature``, ...).
+    """
 
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] = field(default_factory=list)
@@ -30,7 +35,12 @@ class OfflineRequest:
 
 @dataclass
 class OfflineReply:
-    """What an offline policy answers: text, tool calls as ``{name, arguments}``, reasoning."""
+    """What an offline policy answers.
+
+    ``content``: the text; ``tool_calls``: ``{"name": tool, "arguments": {...}}``
+    mappings (arguments as a dict, not JSON text), named after offered tools;
+    ``reasoning``: optional thinking, logged like a model's.
+    """
 
     content: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
@@ -54,7 +64,15 @@ _POLICIES: dict[str, OfflinePolicy] = {}
 
 
 def register_offline_model(name: str, policy: OfflinePolicy) -> None:
-    """Make `policy` available as the model string ``offline/<name>``."""
+    """Make ``policy`` available as the model string ``offline/<name>`` in this process.
+
+    ``policy`` is called once per model call with an :class:`OfflineRequest` and
+    returns an :class:`OfflineReply`; it should be deterministic (replays and the
+    response cache rely on it). A name registered again is replaced. Use the
+    model string anywhere a model is taken (``run(model="offline/<name>")``, a
+    grid's ``models:``); the Ray backend's workers are other processes and need
+    their own registration. Raises ValueError for an empty name or one with ``/``.
+    """
     if not name or "/" in name:
         raise ValueError(f"invalid offline model name {name!r}")
     _POLICIES[name] = policy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -65,10 +65,11 @@ def user_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from insider_sim.simulation.engine.cast import CastError
         from insider_sim.simulation.engine.simulation import InjectionError
+        from insider_sim.simulation.pipeline import MissingKeyError
 
         try:
             return func(*args, **kwargs)
-        except (*USER_ERRORS, InjectionError, CastError) as exc:
+        except (*USER_ERRORS, InjectionError, CastError, MissingKeyError) as exc:
             message = str(exc)
             if isinstance(exc, ValidationError):
                 message = "; ".join(
@@ -104,16 +105,6 @@ def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise UsageError(f"--model-arg {key}: not a YAML value: {text!r}") from exc
     return parsed
-
-
-def require_keys(models: Iterable[str | None]) -> None:
-    """Refuse to start when a model's API key is not in the environment."""
-    from insider_sim.agents.models.litellm_client import missing_keys
-
-    for model in dict.fromkeys(m for m in models if m):
-        if wanted := missing_keys(model):
-            local = " (for a local server any value will do)" if "OPENAI_API_KEY" in wanted else ""
-            raise UsageError(f"{model} needs {' or '.join(wanted)} in the environment{local}")
 
 
 def is_terminal() -> bool:

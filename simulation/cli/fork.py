@@ -13,11 +13,11 @@ from insider_sim.simulation.cli.common import (
     chosen_cache,
     parse_model_args,
     parse_sets,
-    require_keys,
     user_errors,
 )
-from insider_sim.simulation.cli.run import finish
+from insider_sim.simulation.cli.run import complete
 from insider_sim.simulation.engine.replay import fork_run
+from insider_sim.simulation.pipeline import require_keys
 from insider_sim.simulation.scenario.injections import load_injections
 
 
@@ -62,10 +62,6 @@ def fork(
         cache_dir=chosen_cache(no_cache, cache_dir, None),
         no_cache=no_cache,
     )
-    finish(
-        sim,
-        injections,
-        judge_model=DEFAULT_JUDGE_MODEL,
-        quiet=quiet,
-        intro=f"Forked {run_dir} at {at}.",
-    )
+    for event in injections:
+        sim.inject(None, event, source="cli")
+    complete(sim, judge_model=DEFAULT_JUDGE_MODEL, quiet=quiet, intro=f"Forked {run_dir} at {at}.")

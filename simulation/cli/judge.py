@@ -9,8 +9,9 @@ import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord
 from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
-from insider_sim.simulation.cli.common import console, require_keys, user_errors
+from insider_sim.simulation.cli.common import console, user_errors
 from insider_sim.simulation.cli.report import report_after_run
+from insider_sim.simulation.pipeline import require_keys
 from rich.table import Table
 
 

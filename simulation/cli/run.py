@@ -8,8 +8,6 @@ from typing import Annotated, Any
 import typer
 from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.analysis.run_record import RunRecord
-from insider_sim.simulation.analysis.run_summary import summarize_run
-from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
@@ -20,14 +18,13 @@ from insider_sim.simulation.cli.common import (
     is_terminal,
     parse_model_args,
     parse_sets,
-    require_keys,
     user_errors,
 )
-from insider_sim.simulation.cli.report import report_after_run
 from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR, RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.scenario.format import load_scenario
-from insider_sim.simulation.scenario.injections import AnyInjection, load_injections
+from insider_sim.simulation.pipeline import RunResult, finish, prepare
+from insider_sim.simulation.scenario.injections import load_injections
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -103,13 +100,16 @@ def run(
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
         raise UsageError(f"--employees must be scripted, llm or mixed, not {employees!r}")
-    loaded = load_scenario(scenario, parse_sets(set_))
-    if days is not None:
-        if days <= 0:
-            raise UsageError("--days must be positive")
-        loaded.calendar = loaded.calendar.model_copy(update={"days": days})
-    injections = [event for path in inject or [] for event in load_injections(path)]
-    settings = RunSettings(
+    if days is not None and days <= 0:
+        raise UsageError("--days must be positive")
+    sim = prepare(
+        scenario,
+        conditions=parse_sets(set_),
+        days=days,
+        injections=[event for path in inject or [] for event in load_injections(path)],
+        out=out,
+        judge=judge_model,
+        source="cli",
         seed=seed,
         until=until,
         model=model,
@@ -123,51 +123,38 @@ def run(
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
         context_tokens=context_tokens,
     )
-    seats = settings.models_summary(loaded)
-    require_keys([seats["subject"], *seats["employees"].values(), chosen_judge(judge_model)])
-    sim = Simulation.from_scenario(loaded, out=out, **settings.model_dump(exclude_unset=True))
-    finish(sim, injections, judge_model=judge_model, quiet=quiet)
+    complete(sim, judge_model=judge_model, quiet=quiet)
 
 
-def finish(
-    sim: Simulation,
-    injections: list[AnyInjection],
-    *,
-    judge_model: str | None,
-    quiet: bool,
-    intro: str = "",
-) -> None:
-    """Inject, run to the end, measure, report, and tell the user where it all is."""
-    for event in injections:
-        sim.inject(None, event, source="cli")
+def complete(sim: Simulation, *, judge_model: str | None, quiet: bool, intro: str = "") -> None:
+    """Run to the end with a progress bar, judge and report, and tell the user where it all is."""
     try:
         advance(sim, show=not quiet)
-    finally:
+    except BaseException:
         sim.close()
-    assert sim.folder is not None  # every run the CLI starts has its folder
-    record = RunRecord.load(sim.folder.path)  # read once for verdicts, report and summary
-    after_run(record, judge_model)
+        raise
+    result = finish(sim, judge=judge_model)
+    warn_missing(result)
     if quiet:
-        console.print(str(sim.folder.path))
+        console.print(str(result.folder))
         return
     if intro:
         console.print(intro, highlight=False)
-    print_summary(summarize_run(record), record)
+    print_summary(result.summary(), result.record)
 
 
-def chosen_judge(judge_model: str | None) -> str | None:
-    """The judge's model, or None when the user asked for none."""
-    return None if judge_model in (None, "", "none") else judge_model
-
-
-def after_run(run: RunRecord, judge_model: str | None) -> None:
-    """Write verdicts.json and report.html; a failure is a warning, never a lost run."""
-    judge = chosen_judge(judge_model)
-    try:
-        compute_verdicts(run, judge_model=judge)
-    except Exception as exc:  # the run itself is already safe on disk
-        err_console.print(f"warning: no verdicts.json for {run.path}: {exc}", markup=False)
-    report_after_run(run)
+def warn_missing(result: RunResult) -> None:
+    """A warning on stderr for a verdicts.json or report.html that could not be written."""
+    for name, error in (
+        ("verdicts.json", result.verdicts_error),
+        ("report.html", result.report_error),
+    ):
+        if error is not None:
+            err_console.print(
+                f"[yellow]warning:[/yellow] no {name} for {escape(f'{result.folder}: {error}')}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def advance(sim: Simulation, *, show: bool) -> None:

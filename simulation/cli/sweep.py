@@ -18,10 +18,10 @@ from insider_sim.simulation.cli.common import (
     console,
     err_console,
     is_terminal,
-    require_keys,
     user_errors,
 )
 from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
+from insider_sim.simulation.pipeline import require_keys
 from insider_sim.simulation.sweep import (
     Backend,
     LocalBackend,

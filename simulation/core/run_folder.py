@@ -70,9 +70,13 @@ class RunFolder:
         return folder
 
     @classmethod
-    def create(cls, out: Path | None, scenario: str, seed: int) -> RunFolder:
-        """``out`` itself (new or empty), or a fresh folder under runs/ when None."""
+    def create(cls, out: str | Path | None, scenario: str, seed: int) -> RunFolder:
+        """``out`` itself (new or empty), or a fresh folder under runs/ when None.
+
+        Raises FileExistsError when ``out`` is a file or a folder with something in it.
+        """
         if out is not None:
+            out = Path(out)
             if out.exists() and (not out.is_dir() or any(out.iterdir())):
                 raise FileExistsError(f"{out} exists and is not an empty folder")
             out.mkdir(parents=True, exist_ok=True)

@@ -50,8 +50,18 @@ def load_run(run_dir: Path) -> tuple[Scenario, RunSettings, list[tuple[float, An
     return scenario, settings, [(item["t"], event) for item, event in zip(raw, events, strict=True)]
 
 
-def replay_run(run_dir: Path, *, out: Path | None = None) -> Simulation:
-    """Run ``run_dir`` again from its recorded answers only; returns the finished run."""
+def replay_run(run_dir: str | Path, *, out: str | Path | None = None) -> Simulation:
+    """Run ``run_dir`` again from its recorded answers only; returns the finished run.
+
+    No model is called: every answer comes from ``run_dir/responses/`` (a missing
+    one is an agent error in the replay's log). The replay's own run folder is
+    ``out`` (default: a new one under ``runs/``); its ``events.jsonl`` equals the
+    original's byte for byte. The returned Simulation is finished and closed;
+    :func:`insider_sim.finish` adds verdicts.json and report.html. Raises
+    FileNotFoundError when ``run_dir`` is not a run folder and FileExistsError
+    when ``out`` is not an empty folder.
+    """
+    run_dir = Path(run_dir)
     scenario, settings, injections = load_run(run_dir)
     settings = settings.model_copy(update={"replay_only": True, "cache_dir": None})
     sim = Simulation(
@@ -71,10 +81,10 @@ def replay_run(run_dir: Path, *, out: Path | None = None) -> Simulation:
 
 
 def fork_run(
-    run_dir: Path,
+    run_dir: str | Path,
     at: TimeSpec,
     *,
-    out: Path | None = None,
+    out: str | Path | None = None,
     model: str | None = None,
     api_base: str | None = None,
     model_args: dict[str, Any] | None = None,
@@ -93,7 +103,15 @@ def fork_run(
     The shared response cache is the parent's unless ``cache_dir`` names another
     or ``no_cache`` turns it off (the prefix comes from the parent's own record
     either way).
+
+    ``at`` is a time in any accepted form (``"Wed 10:00"``, simulated seconds, ...);
+    ``out`` the fork's run folder (default: a new one under ``runs/``). The fork
+    is returned paused at ``at``: inject, then ``run()`` it, or hand it to
+    :func:`insider_sim.finish`. Raises FileNotFoundError (not a run folder),
+    FileExistsError (``out`` not empty), ScenarioError (a condition the scenario
+    does not have, or its file is gone) and TimeFormatError (``at`` is no time).
     """
+    run_dir = Path(run_dir)
     scenario, settings, injections = load_run(run_dir)
     if no_cache or cache_dir is not None:
         settings = settings.model_copy(update={"cache_dir": None if no_cache else cache_dir})

@@ -35,7 +35,12 @@ def check_model_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class RunSettings(BaseModel):
-    """Everything about a run that is not in the scenario file."""
+    """Everything about a run that is not in the scenario file.
+
+    Durations written as text (``"10m"``, ``"30m"``) are simulated time;
+    ``timeout`` is wall-clock seconds. Unknown fields raise
+    pydantic.ValidationError, as do credentials in ``model_args``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

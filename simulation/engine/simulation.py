@@ -56,7 +56,21 @@ class InjectionError(ValueError):
 
 
 class Simulation:
-    """One run of a scenario: clock, world, agents, event log and run folder."""
+    """One run of a scenario: clock, world, agents, event log and run folder.
+
+    Make one with :meth:`from_scenario`; advance it with :meth:`run` (or
+    :meth:`arun` inside an event loop), which may stop and continue; change the
+    world with :meth:`inject`; branch it with :meth:`fork`. Times are simulated:
+    ``now`` and ``end`` are seconds since the scenario's start, and wherever a
+    time is taken it may be written ``"Tue 14:00"``, ``"Mon+1 09:00"``,
+    ``"day 3 14:00"``, an ISO date-time, seconds, or ``"+2h"`` from now.
+    :func:`insider_sim.finish` runs it to the end, judges it and writes its report.
+
+    Attributes: ``scenario``, ``settings`` (:class:`RunSettings`), ``world``,
+    ``log`` (the event log), ``cast`` (the agents, before the run starts),
+    ``agents`` (address -> agent, once started), ``folder`` (the run folder's
+    paths, or None when nothing is written).
+    """
 
     def __init__(
         self,
@@ -110,13 +124,44 @@ class Simulation:
         scenario: str | Path | Scenario | None = None,
         *,
         conditions: dict[str, str] | None = None,
-        out: Path | None = None,
+        days: float | None = None,
+        out: str | Path | None = None,
         write: bool = True,
         **settings: Any,
     ) -> Simulation:
-        """Load a scenario by name or path and prepare a run (in a run folder if ``write``)."""
-        if not isinstance(scenario, Scenario):
+        """Prepare a run of a scenario; nothing is simulated until :meth:`run`.
+
+        ``scenario``: a shipped scenario's name (default ``summitbridge``), a
+        YAML file, or an already loaded :class:`Scenario` (then ``conditions``
+        must be None: they are chosen when a scenario is loaded).
+        ``conditions``: condition name -> value, e.g. ``{"urgency": "none"}``.
+        ``days``: length of the run in simulated days (default: the scenario's
+        calendar, usually 7); ``until=`` (a time such as ``"Wed 12:00"``) stops
+        earlier instead. ``out``: the run folder itself, created, new or empty
+        (default: a new ``runs/<scenario>-s<seed>-<timestamp>/``); ``write=False``
+        keeps everything in memory (such a run cannot be judged or forked).
+        Other keywords are :class:`RunSettings` fields (``seed=0``, ``model``, ...).
+
+        Raises ScenarioError (unknown scenario, bad file or condition),
+        pydantic.ValidationError (an unknown or invalid setting), ValueError
+        (``days`` not positive, ``days`` with ``until``, ``conditions`` with a
+        Scenario object) and FileExistsError (``out`` is not an empty folder).
+        """
+        if isinstance(scenario, Scenario):
+            if conditions:
+                raise ValueError(
+                    "conditions are chosen when a scenario is loaded: pass its name or file, "
+                    "or load_scenario(name, conditions)"
+                )
+        else:
             scenario = load_scenario(scenario, conditions)
+        if days is not None:
+            if days <= 0:
+                raise ValueError(f"days must be positive, not {days}")
+            if settings.get("until") is not None:
+                raise ValueError("give days or until, not both")
+            calendar = scenario.calendar.model_copy(update={"days": days})
+            scenario = scenario.model_copy(update={"calendar": calendar})
         run_settings = RunSettings(**settings)
         folder = RunFolder.create(out, scenario.name, run_settings.seed) if write else None
         return cls(scenario, run_settings, folder=folder)
@@ -164,17 +209,35 @@ class Simulation:
         return self.env.now
 
     @property
+    def finished(self) -> bool:
+        """Whether the run has reached its end (``end``, simulated seconds)."""
+        return self._finished
+
+    @property
     def clock(self) -> str:
         """The current simulated moment as ``"Tue 14:00"``."""
         return self.calendar.label(self.env.now)
 
     def time_of(self, when: TimeSpec) -> float:
-        """Simulated seconds for a time written in any accepted form."""
+        """Simulated seconds since the start for a time written in any accepted form.
+
+        Relative times (``"+2h"``) count from now. Raises TimeFormatError for text
+        that is not a time.
+        """
         return self.calendar.parse(when, now=self.env.now)
 
     # -- injection -------------------------------------------------------
     def inject(self, at: TimeSpec | None, event: AnyInjection, *, source: str = "api") -> None:
-        """Schedule ``event`` at ``at`` (or its own ``at``); refuses times already passed."""
+        """Schedule ``event`` at ``at`` (or at the event's own ``at`` when ``at`` is None).
+
+        ``event`` is an ``Inject*`` record (:class:`InjectEmail`, ...); ``at`` a
+        time in any accepted form. Before the run starts, events wait for it; after,
+        they are scheduled on the clock. Injected events are marked
+        ``"injected": true`` in ``events.jsonl`` and listed in ``injections.json``
+        with ``source``. Raises InjectionError for a missing time, a time already
+        passed (naming both times), a time after the end, or a person, list,
+        document or system the scenario does not have.
+        """
         when = at if at is not None else event.at
         if when is None:
             raise InjectionError(f"{event.kind} injection needs a time")
@@ -206,7 +269,10 @@ class Simulation:
         self.apply(event)
 
     def apply(self, event: AnyInjection) -> None:
-        """Carry out an injection now."""
+        """Carry out an injection now, unchecked (:meth:`inject` is the checked way).
+
+        Raises InjectionError when the world refuses it (say, an unknown system).
+        """
         world = self.world
         try:
             if event.kind == "email":
@@ -241,7 +307,13 @@ class Simulation:
 
     # -- running ---------------------------------------------------------
     def run(self, until: TimeSpec | None = None) -> Simulation:
-        """Advance to ``until`` (default: the end); can be called again to continue."""
+        """Advance to ``until`` (default: the end) and return self; call again to continue.
+
+        ``until`` is a time in any accepted form, capped at the end of the run.
+        The manifest is rewritten each time (``status`` ``paused`` or ``finished``).
+        Raises ValueError for a time already passed, and RuntimeError when called
+        inside a running event loop (use :meth:`arun` there).
+        """
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(self.arun(until))
@@ -373,8 +445,15 @@ class Simulation:
         self.settings.model_args = check_model_args(dict(model_args or {}))
         subject.use_model(model, api_base)
 
-    def fork(self, at: TimeSpec, *, out: Path | None = None) -> Simulation:
-        """A new run that replays this one up to ``at`` and waits there, paused."""
+    def fork(self, at: TimeSpec, *, out: str | Path | None = None) -> Simulation:
+        """A new run that replays this one up to ``at`` and waits there, paused.
+
+        ``at`` is a time in any accepted form (``"Tue 10:00"``, simulated seconds
+        since the start, ...); ``out`` the fork's run folder (default: a new one
+        under ``runs/``). Continue it with ``run()`` and judge it with
+        :func:`insider_sim.finish`. Raises ValueError for a run without a run
+        folder (``write=False``).
+        """
         from insider_sim.simulation.engine.replay import fork_run
 
         if self.folder is None:
@@ -384,7 +463,11 @@ class Simulation:
         return fork_run(self.folder.path, at, out=out)
 
     def close(self) -> None:
-        """Close the log and the event loop."""
+        """Close the event log's file and the run's own event loop (if :meth:`run` made one).
+
+        Safe to call twice. The run folder stays readable: forks, replays and
+        :func:`insider_sim.finish` read it from disk.
+        """
         self.log.close()
         loop = self._loop
         if loop is not None:

@@ -29,18 +29,23 @@ class ReportError(ValueError):
 
 
 def export_graph(
-    run: RunRecord | Path,
+    run: RunRecord | str | Path,
     fmt: str,
     *,
-    out: Path | None = None,
+    out: str | Path | None = None,
     until: str | None = None,
     secret: str | None = None,
 ) -> Path:
-    """Write the run's graph in ``fmt`` (default file: ``RUN_DIR/graph.<fmt>``).
+    """Write the run's message-flow graph and return the file's path.
 
-    ``run`` is a run folder or its :class:`RunRecord` (one held in memory needs
-    ``out``). Raises ReportError for an unknown format or item, FileNotFoundError
-    for a folder that is not a run.
+    ``run`` is a run folder (``str`` or ``Path``) or its :class:`RunRecord` (one
+    held in memory needs ``out``). ``fmt``: ``graphml`` or ``gexf`` (Gephi),
+    ``json`` (networkx node-link) or ``png``; the file is ``out`` or
+    ``RUN_DIR/graph.<fmt>``. ``until``: only messages sent up to that simulated
+    time (any accepted form, e.g. ``"Wed 12:00"``). ``secret``: only the edges a
+    tracked secret or document travelled along, each node saying whether it saw
+    it. Raises ReportError (unknown format or item), TimeFormatError and
+    FileNotFoundError (not a run folder).
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")

@@ -92,11 +92,15 @@ def build_report(run: RunRecord | Path) -> str:
     )
 
 
-def write_report(run: RunRecord | Path, out: Path | None = None) -> Path:
+def write_report(run: RunRecord | str | Path, out: str | Path | None = None) -> Path:
     """Write the run's report (``RUN_DIR/report.html`` unless ``out``) and return its path.
 
-    ``run`` is a run folder or a :class:`RunRecord` (one held in memory needs
-    ``out``). Raises FileNotFoundError for a folder that is not a run.
+    One self-contained HTML file that opens from disk with no network: the
+    message-flow graph with a time slider, exposure, timeline, the subject's
+    transcript and the verdicts (from ``verdicts.json`` when the run has one).
+    ``run`` is a run folder (``str`` or ``Path``) or a :class:`RunRecord` (one held
+    in memory needs ``out``). Raises FileNotFoundError when ``run`` is not a run
+    folder, ValueError for a run held in memory without ``out``.
     """
     run = as_record(run)
     if out is None:

@@ -46,7 +46,8 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ScenarioError(ValueError):
-    """A scenario (or injection) file that cannot be used; the text says why."""
+    """A scenario, injection or grid file that cannot be used, or an unknown scenario name
+    or condition; the text names the file, the field and the problem."""
 
 
 class ConditionSpec(Spec):
@@ -58,7 +59,14 @@ class ConditionSpec(Spec):
 
 
 class Scenario(Spec):
-    """A whole scenario, rendered for one choice of conditions."""
+    """A whole scenario, rendered for one choice of conditions.
+
+    Made by :func:`load_scenario`; its fields are the YAML file's (``calendar``,
+    ``people``, ``documents``, ``secrets``, ``systems``, ``history``, ``subject``,
+    ``timeline``, ...), ``chosen`` the condition values of this rendering and
+    ``conditions`` those the file declares. Hand it to ``Simulation.from_scenario``
+    or :func:`insider_sim.run`.
+    """
 
     name: str
     description: str = ""
@@ -238,7 +246,14 @@ def _render(node: Any, values: dict[str, str], chosen: dict[str, str], where: st
 def load_scenario(
     name_or_path: str | Path | None = None, conditions: dict[str, str] | None = None
 ) -> Scenario:
-    """Find, render and validate a scenario; any problem raises :class:`ScenarioError`."""
+    """Find, render and validate a scenario.
+
+    ``name_or_path``: a shipped scenario's name (see :func:`shipped_scenarios`;
+    default ``summitbridge``) or a YAML file. ``conditions``: condition ->
+    value; a condition not given takes its first declared value. Any problem
+    (unknown name, bad YAML, unknown field, unknown condition or value, a
+    reference to nobody) raises :class:`ScenarioError` naming file and field.
+    """
     path = find_scenario(name_or_path)
     data = read_yaml(path)
     if not isinstance(data, dict):

@@ -22,13 +22,24 @@ from pydantic import Field, TypeAdapter
 
 
 class Injection(Spec):
-    """Fields every injection has."""
+    """Fields every injection has.
+
+    ``at``: when it happens, a simulated time in any accepted form (``"Tue
+    14:00"``, ``"day 3 14:00"``, an ISO date-time, seconds since the start,
+    ``"+2h"`` from now); None when given to ``Simulation.inject(at=...)`` instead.
+    People are named by handle (``"kyle"``) or address.
+    """
 
     at: TimeSpec | None = Field(default=None, description="When it happens.")
 
 
 class InjectEmail(Injection):
-    """A new email from anyone, inside or outside the company."""
+    """A new email from anyone, inside or outside the company.
+
+    ``sender`` (alias ``from``): a handle or address; ``to``, ``cc``, ``bcc``: one
+    or a list of handles, addresses or mailing lists; ``attachments``: document
+    ids. It travels through the communication graph like any other mail.
+    """
 
     kind: Literal["email"] = "email"
     sender: Sender = Field(alias="from")
@@ -43,7 +54,7 @@ class InjectEmail(Injection):
 
 
 class InjectAvailability(Injection):
-    """A person becomes unavailable (reads no mail) or available again."""
+    """A person becomes unavailable (reads no mail until back) or available again."""
 
     kind: Literal["availability"] = "availability"
     person: str
@@ -52,14 +63,16 @@ class InjectAvailability(Injection):
 
 
 class InjectDocument(Injection):
-    """A new document appears."""
+    """A new document appears (a :class:`DocumentSpec`: ``id``, ``title``, ``label``,
+    ``body``, ``markers``, ``access``)."""
 
     kind: Literal["document"] = "document"
     document: DocumentSpec
 
 
 class InjectSystem(Injection):
-    """A company system changes: a job moved, postponed or cancelled."""
+    """A company system changes: a job moved (``to``: a time), postponed (``by``: a
+    simulated duration such as ``"2h"``) or cancelled; ``system`` is the job's id."""
 
     kind: Literal["system"] = "system"
     system: str
@@ -70,7 +83,8 @@ class InjectSystem(Injection):
 
 
 class InjectWake(Injection):
-    """Wake an agent (the subject by default) with an optional note."""
+    """Wake an agent (``agent``: a handle or address; default the subject) with a note
+    it reads as the reason; agents without a model only log it."""
 
     kind: Literal["wake"] = "wake"
     agent: str | None = None
@@ -85,10 +99,14 @@ AnyInjection = Annotated[
 INJECTIONS: TypeAdapter[list[AnyInjection]] = TypeAdapter(list[AnyInjection])
 
 
-def load_injections(path: Path) -> list[AnyInjection]:
-    """Read a YAML list of injections (each with ``at`` and ``kind``)."""
+def load_injections(path: str | Path) -> list[AnyInjection]:
+    """Read a YAML file of injections: a list (or ``events:`` holding one) of mappings,
+    each with ``kind`` (email, availability, document, system, wake), ``at`` (a time)
+    and that kind's fields. Raises ScenarioError naming the file, the field and the
+    problem (an unreadable file, bad YAML, an unknown field, a missing time)."""
     from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message
 
+    path = Path(path)
     data = read_yaml(path)
     if isinstance(data, dict) and "events" in data:
         data = data["events"]

@@ -146,14 +146,15 @@ class Grid(BaseModel):
         ]
 
 
-def load_grid(path: Path) -> tuple[Grid, dict[str, str]]:
+def load_grid(path: str | Path) -> tuple[Grid, dict[str, str]]:
     """Read and check a grid file; returns the grid and each family's scenario source.
 
     Relative scenario files are taken from the grid file's folder. Every family
     is rendered with each condition value, so a broken scenario, a condition a
-    family does not declare or a value it does not allow is reported now,
-    naming the grid file, the field and the family.
+    family does not declare or a value it does not allow is reported now:
+    raises ScenarioError naming the grid file, the field and the family.
     """
+    path = Path(path)
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a grid file must be a mapping of fields")

@@ -18,7 +18,8 @@ from insider_sim.simulation.sweep.trial import TrialJob, run_trial
 
 
 class LocalBackend:
-    """Runs trials in this process."""
+    """Runs trials as asyncio tasks on the sweep's own event loop, in this process
+    (:func:`run_sweep`'s default backend)."""
 
     async def execute(self, job: TrialJob) -> dict[str, Any]:
         """Run one trial on the running event loop."""

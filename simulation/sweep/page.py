@@ -17,8 +17,11 @@ from insider_sim.simulation.sweep.ledger import read_trials
 from insider_sim.simulation.sweep.summary import SUMMARY_FILE
 
 
-def write_sweep_report(sweep_dir: Path) -> Path:
+def write_sweep_report(sweep_dir: str | Path) -> Path:
     """Write ``SWEEP_DIR/report.html`` and return its path.
+
+    The page shows the rate of each behaviour per cell with its Wilson 95%
+    interval, a plot per behaviour and every trial linked to its own report.
 
     Raises FileNotFoundError when the folder has no ``summary.json`` or no
     ``sweep.json`` (it is not a sweep folder), ValueError when ``sweep.json``

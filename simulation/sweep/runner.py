@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from insider_sim.agents.models.recording import scrub
+from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.core.run_folder import write_json_atomic
+from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
 from insider_sim.simulation.sweep.grid import Grid, load_grid
 from insider_sim.simulation.sweep.ledger import SETTINGS_FILE, TRIALS_FILE, Ledger, read_trials
+from insider_sim.simulation.sweep.local import LocalBackend
 from insider_sim.simulation.sweep.summary import summarize, write_summary
 from insider_sim.simulation.sweep.trial import Trial, TrialJob
 
@@ -45,7 +48,13 @@ class Backend(Protocol):
 
 @dataclass
 class Sweep:
-    """A grid resolved into trials, with where and how they run."""
+    """A grid resolved into trials, with where and how they run.
+
+    Make one with :meth:`plan`; run it with :func:`run_sweep`. ``sweep_dir`` is
+    the sweep folder (absolute); ``judge_model`` the LLM judge's model string
+    (None: ground truth only); ``cache_dir`` the response cache shared by the
+    trials (None: none).
+    """
 
     grid: Grid
     sources: dict[str, str]
@@ -56,19 +65,27 @@ class Sweep:
     @classmethod
     def plan(
         cls,
-        grid_file: Path,
+        grid_file: str | Path,
         *,
         seeds: int | None = None,
-        out: Path | None = None,
-        judge_model: str | None,
-        cache_dir: Path | None,
+        out: str | Path | None = None,
+        judge_model: str | None = DEFAULT_JUDGE_MODEL,
+        cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
     ) -> Sweep:
-        """Load the grid (``seeds`` overrides its seed count) and place the sweep folder."""
+        """Load the grid and place the sweep folder; nothing runs yet.
+
+        ``seeds``: seeds 0..N-1 per cell instead of the grid's. ``out``: the sweep
+        folder (default ``runs/sweeps/<grid name>/``; an existing one resumes).
+        ``judge_model``: the LLM judge (default the offline stand-in
+        ``offline/judge``; None: ground truth only). ``cache_dir``: the shared
+        response cache (default ``runs/.cache``; None: none). Raises ScenarioError
+        for a grid file that cannot be read or checked.
+        """
         grid, sources = load_grid(grid_file)
         if seeds is not None:
             grid = grid.model_copy(update={"seeds": seeds})
-        sweep_dir = (out or SWEEPS_DIR / grid.sweep_id).resolve()
-        cache = cache_dir.resolve() if cache_dir is not None else None
+        sweep_dir = Path(out or SWEEPS_DIR / grid.sweep_id).resolve()
+        cache = Path(cache_dir).resolve() if cache_dir is not None else None
         return cls(grid, sources, sweep_dir, judge_model, cache)
 
     def trials(self) -> list[Trial]:
@@ -120,7 +137,7 @@ class Tally:
 
 async def run_sweep(
     sweep: Sweep,
-    backend: Backend,
+    backend: Backend | None = None,
     *,
     concurrency: int = 8,
     max_cost: float | None = None,
@@ -128,14 +145,24 @@ async def run_sweep(
 ) -> list[dict[str, Any]]:
     """Run every unfinished trial, ``concurrency`` at a time; write and return the summary.
 
-    A record is appended to ``trials.jsonl`` as soon as its trial ends. If the
-    backend itself fails, the remaining trials are cancelled and the error is
-    raised; what finished stays recorded. Once the sweep's trials (earlier runs
-    of it included) have cost ``max_cost`` USD, no further trial starts; those
-    running finish, and a later run with a higher limit goes on from there.
+    ``backend``: where trials run (default :class:`LocalBackend`, this process's
+    event loop). Each trial gets its own run folder under ``trials/`` with
+    ``verdicts.json`` and ``report.html``. A record is appended to
+    ``trials.jsonl`` as soon as its trial ends. If the backend itself fails, the
+    remaining trials are cancelled and the error is raised; what finished stays
+    recorded. Once the sweep's trials (earlier runs of it included) have cost
+    ``max_cost`` USD, no further trial starts; those running finish, and a later
+    run with a higher limit goes on from there.
+
+    Returns the summary's cells (also in ``summary.json`` and ``summary.csv``):
+    per family, conditions and model, ``n`` (trials without error), ``errors``
+    and per behaviour ``count``, ``rate``, ``low`` and ``high`` (Wilson 95%).
+    The sweep's page is :func:`insider_sim.write_sweep_report`. Raises SweepError
+    when the folder holds something else or a sweep started with other settings.
     """
     if concurrency < 1:
         raise SweepError("concurrency must be at least 1")
+    backend = backend or LocalBackend()
     sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
     check_settings(sweep)
     trials = sweep.trials()

@@ -3,8 +3,9 @@
 A trial's id is a hash of exactly those four things, so the same grid gives
 the same ids on every start and a finished trial is recognised on resume.
 :func:`run_trial` is the one function every backend runs: it wipes whatever a
-killed attempt left in the folder, simulates, measures, and returns the
-trial's line for ``trials.jsonl``.
+killed attempt left in the folder, simulates, measures and reports through
+:func:`~insider_sim.simulation.pipeline.afinish`, and returns the trial's line
+for ``trials.jsonl``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from insider_sim.simulation.analysis.run_record import RunRecord
-from insider_sim.simulation.analysis.verdicts import RunVerdicts, acompute_verdicts
+from insider_sim.simulation.analysis.verdicts import RunVerdicts
 from insider_sim.simulation.core.run_folder import run_cost
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report
+from insider_sim.simulation.pipeline import afinish
 from insider_sim.simulation.sweep.families import render
 from pydantic import BaseModel, ConfigDict
 
@@ -73,28 +73,31 @@ class TrialJob(BaseModel):
 
 
 async def run_trial(job: TrialJob) -> dict[str, Any]:
-    """Run one trial from an empty folder, measure it, and return its record."""
+    """Run one trial from an empty folder, judge it, write its report; return its record.
+
+    A trial that cannot start, fails while running or cannot be measured is an
+    error (never harmless); a report that cannot be written only warns.
+    """
     started = time.perf_counter()
     shutil.rmtree(job.run_dir, ignore_errors=True)
-    verdicts = error = None
+    verdicts = failure = None
     try:
-        await simulate(job)
-        run = RunRecord.load(job.run_dir)  # read once for the verdicts and the report
-        verdicts = await acompute_verdicts(run, judge_model=job.judge_model)
+        result = await afinish(prepare(job), judge=job.judge_model)
     except Exception as exc:  # the trial fails; the sweep goes on
-        error = " ".join(f"{type(exc).__name__}: {exc}".split())
+        failure = exc
     else:
-        write_trial_report(run)
+        verdicts, failure = result.verdicts, result.verdicts_error
+        if result.report_error is not None:  # the trial's results are already on disk
+            logger.warning("no report.html for %s: %s", job.run_dir, result.report_error)
+    error = None if failure is None else " ".join(f"{type(failure).__name__}: {failure}".split())
     return trial_record(job, verdicts, error, time.perf_counter() - started)
 
 
-async def simulate(job: TrialJob) -> None:
-    """The trial's run, start to end, in its run folder."""
-    scenario = render(job.scenario, job.trial.conditions)
-    if job.days is not None:
-        scenario.calendar = scenario.calendar.model_copy(update={"days": job.days})
-    sim = Simulation.from_scenario(
-        scenario,
+def prepare(job: TrialJob) -> Simulation:
+    """The trial's run, not started yet, in its run folder."""
+    return Simulation.from_scenario(
+        render(job.scenario, job.trial.conditions),
+        days=job.days,
         out=job.run_dir,
         seed=job.trial.seed,
         model=job.trial.model,
@@ -103,18 +106,6 @@ async def simulate(job: TrialJob) -> None:
         cache_dir=job.cache_dir,
         offline_knobs=job.knobs,
     )
-    try:
-        await sim.arun()
-    finally:
-        sim.close()
-
-
-def write_trial_report(run: RunRecord) -> None:
-    """The run's report.html, linked from the sweep's page; a failure only warns."""
-    try:
-        write_report(run)
-    except Exception as exc:  # the trial's results are already on disk
-        logger.warning("no report.html for %s: %s", run.path, exc)
 
 
 def trial_record(
