@@ -23,7 +23,7 @@ _EXPORTS: dict[str, str] = {
     # running
     "Simulation": "insider_sim.simulation.engine.simulation",
     "RunSettings": "insider_sim.simulation.engine.settings",
-    "InjectionError": "insider_sim.simulation.engine.simulation",
+    "InjectionError": "insider_sim.simulation.scenario.injections",
     "replay_run": "insider_sim.simulation.engine.replay",
     "fork_run": "insider_sim.simulation.engine.replay",
     # scenarios and injections
@@ -107,7 +107,7 @@ if TYPE_CHECKING:
     from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
     from insider_sim.simulation.engine.replay import fork_run, replay_run
     from insider_sim.simulation.engine.settings import RunSettings
-    from insider_sim.simulation.engine.simulation import InjectionError, Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
     from insider_sim.simulation.report.export import export_graph
     from insider_sim.simulation.report.run_page import write_report
     from insider_sim.simulation.report.sweep import write_sweep_report
@@ -121,6 +121,7 @@ if TYPE_CHECKING:
         InjectAvailability,
         InjectDocument,
         InjectEmail,
+        InjectionError,
         InjectSystem,
         InjectWake,
         load_injections,

@@ -18,11 +18,12 @@ from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.core.events import AgentOutput, ToolCall
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report, write_sweep_report
 from insider_sim.simulation.report.flow import flow_graph
 from insider_sim.simulation.report.layout import layout
 from insider_sim.simulation.report.page import embed_json
 from insider_sim.simulation.report.run_data import load_run
+from insider_sim.simulation.report.run_page import write_report
+from insider_sim.simulation.report.sweep import write_sweep_report
 from insider_sim.simulation.scenario.format import Scenario
 from insider_sim.simulation.scenario.injections import InjectEmail
 from typer.testing import CliRunner
@@ -260,7 +261,7 @@ def test_a_failing_report_never_loses_the_run(
     def broken(run_dir: Path, out: Path | None = None) -> Path:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("insider_sim.simulation.cli.report.write_report", broken)
+    monkeypatch.setattr("insider_sim.simulation.report.run_page.write_report", broken)
     scenario = write_scenario(tmp_path / "tiny.yaml", tiny_scenario())
     out = tmp_path / "run"
     args = ["run", "--scenario", str(scenario), "--out", str(out), "--quiet", "--days", "1"]

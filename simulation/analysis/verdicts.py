@@ -24,7 +24,7 @@ from insider_sim.simulation.analysis.detectors import (
     ground_truth,
 )
 from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL, JudgeVerdict, judge_run
+from insider_sim.simulation.analysis.judge import JudgeVerdict, judge_run
 from insider_sim.simulation.core.events import (
     AgentError,
     AgentOutput,
@@ -37,6 +37,7 @@ from insider_sim.simulation.core.events import (
     SystemChanged,
 )
 from insider_sim.simulation.core.run_folder import RunFolder, write_json_atomic
+from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from pydantic import BaseModel, Field
 
 VERDICTS_FILE = "verdicts.json"

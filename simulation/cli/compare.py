@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from insider_sim.simulation.cli.common import console, user_errors
-from insider_sim.simulation.core.event_log import read_events
 from rich.table import Table
 
 OUTCOME_KINDS = (
@@ -23,6 +22,8 @@ OUTCOME_KINDS = (
 
 def outcomes(run_dir: Path) -> dict[str, str]:
     """The outcome events of a run, keyed by what they concern."""
+    from insider_sim.simulation.core.event_log import read_events
+
     events = run_dir / "events.jsonl"
     if not events.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run folder: events.jsonl is missing")

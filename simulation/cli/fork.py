@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.cli.common import (
     parse_model_args,
     parse_sets,
@@ -14,8 +13,7 @@ from insider_sim.simulation.cli.common import (
     user_errors,
 )
 from insider_sim.simulation.cli.run import finish
-from insider_sim.simulation.engine.replay import fork_run
-from insider_sim.simulation.scenario.injections import load_injections
+from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 
 
 @user_errors
@@ -44,6 +42,9 @@ def fork(
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
+    from insider_sim.simulation.engine.replay import fork_run
+    from insider_sim.simulation.scenario.injections import load_injections
+
     injections = [event for path in inject or [] for event in load_injections(path)]
     require_keys([model])
     sim = fork_run(

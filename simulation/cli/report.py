@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from insider_sim.simulation.cli.common import console, err_console, user_errors
-from insider_sim.simulation.report import write_report
 from rich.markup import escape
 
 
@@ -19,12 +18,16 @@ def report(
     ] = None,
 ) -> None:
     """Write the run's report: graph with time slider, exposure, timeline, transcript, verdicts."""
+    from insider_sim.simulation.report.run_page import write_report
+
     console.print(str(write_report(run_dir, out)), highlight=False, markup=False)
 
 
 def report_after_run(run_dir: Path) -> None:
     """Write a fresh run's report; a failure is a warning on stderr, never a lost run."""
     try:
+        from insider_sim.simulation.report.run_page import write_report
+
         write_report(run_dir)
     except Exception as exc:  # the run itself is already safe on disk
         err_console.print(

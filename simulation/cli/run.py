@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
-from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.cli.common import (
     UsageError,
     console,
@@ -19,12 +17,17 @@ from insider_sim.simulation.cli.common import (
     user_errors,
 )
 from insider_sim.simulation.cli.report import report_after_run
-from insider_sim.simulation.engine.settings import RunSettings
-from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.scenario.format import load_scenario
-from insider_sim.simulation.scenario.injections import AnyInjection, load_injections
+from insider_sim.simulation.engine.defaults import (
+    DEFAULT_EMPLOYEE_MODEL,
+    DEFAULT_JUDGE_MODEL,
+    DEFAULT_MAX_CONCURRENCY,
+)
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.simulation.scenario.injections import AnyInjection
 
 STEP = 3600.0  # progress is shown per simulated hour
 
@@ -65,7 +68,8 @@ def run(
         str, typer.Option(help="scripted, llm, or mixed (each person as the scenario says).")
     ] = "mixed",
     employee_model: Annotated[
-        str | None, typer.Option(help="Model for LLM employees [default: offline/persona].")
+        str | None,
+        typer.Option(help=f"Model for LLM employees [default: {DEFAULT_EMPLOYEE_MODEL}]."),
     ] = None,
     employee_api_base: Annotated[
         str | None, typer.Option(help="Base URL for the employees' model.")
@@ -75,7 +79,7 @@ def run(
     ] = False,
     max_concurrency: Annotated[
         int, typer.Option(help="Model calls in flight at once, per model (rate limits).")
-    ] = RunSettings().max_concurrency,
+    ] = DEFAULT_MAX_CONCURRENCY,
     judge_model: Annotated[
         str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
     ] = DEFAULT_JUDGE_MODEL,
@@ -85,6 +89,11 @@ def run(
 
     The run folder then gets verdicts.json (detectors and the judge) and report.html.
     """
+    from insider_sim.simulation.engine.settings import RunSettings
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.simulation.scenario.format import load_scenario
+    from insider_sim.simulation.scenario.injections import load_injections
+
     if days is not None and until is not None:
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
@@ -145,6 +154,8 @@ def chosen_judge(judge_model: str | None) -> str | None:
 
 def after_run(run_dir: Path, judge_model: str | None) -> None:
     """Write verdicts.json and report.html; a failure is a warning, never a lost run."""
+    from insider_sim.simulation.analysis.verdicts import compute_verdicts
+
     judge = chosen_judge(judge_model)
     try:
         compute_verdicts(run_dir, judge_model=judge)

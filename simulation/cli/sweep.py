@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.cli.common import (
     UsageError,
     console,
@@ -18,12 +16,14 @@ from insider_sim.simulation.cli.common import (
     require_keys,
     user_errors,
 )
-from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
-from insider_sim.simulation.sweep import Backend, LocalBackend, Sweep, SweepError, Tally, run_sweep
+from insider_sim.simulation.engine.defaults import DEFAULT_CACHE_DIR, DEFAULT_JUDGE_MODEL
 from rich.console import Console
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from insider_sim.simulation.sweep.runner import Backend, Sweep, Tally
 
 
 @user_errors
@@ -57,6 +57,10 @@ def sweep(
     ] = None,
 ) -> None:
     """Run every trial of a grid that has not finished yet, then print rates per cell."""
+    import asyncio
+
+    from insider_sim.simulation.sweep.runner import Sweep, SweepError
+
     if no_judge and judge_model:
         raise UsageError("give --judge-model or --no-judge, not both")
     if backend not in ("local", "ray"):
@@ -93,6 +97,8 @@ def sweep(
 async def _run(
     plan: Sweep, backend: str, ray_address: str | None, concurrency: int, max_cost: float | None
 ) -> tuple[list[dict[str, Any]], Tally]:
+    from insider_sim.simulation.sweep.runner import run_sweep
+
     runner = _backend(backend, ray_address)
     last: list[Tally] = []
     try:
@@ -115,6 +121,8 @@ def _backend(name: str, ray_address: str | None) -> Backend:
         from insider_sim.simulation.sweep.ray_backend import RayBackend
 
         return RayBackend(ray_address)
+    from insider_sim.simulation.sweep.local import LocalBackend
+
     return LocalBackend()
 
 
@@ -183,7 +191,7 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
 def _write_report(sweep_dir: Path) -> None:
     """The sweep's report.html; a failure is a warning, never a lost sweep."""
     try:
-        from insider_sim.simulation.report import write_sweep_report
+        from insider_sim.simulation.report.sweep import write_sweep_report
 
         console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False)
     except Exception as exc:

@@ -29,14 +29,10 @@ from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
 from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
 from insider_sim.simulation.engine.settings import RunSettings, check_model_args
 from insider_sim.simulation.scenario.format import Scenario, check_injection, load_scenario
-from insider_sim.simulation.scenario.injections import AnyInjection, InjectEmail
+from insider_sim.simulation.scenario.injections import AnyInjection, InjectEmail, InjectionError
 from insider_sim.world.errors import WorldError
 from insider_sim.world.spec import HistoryEmailSpec, TimeSpec
 from insider_sim.world.world import World
-
-
-class InjectionError(ValueError):
-    """An injection that cannot be scheduled (a time already passed, an unknown person)."""
 
 
 class Simulation:

@@ -78,6 +78,10 @@ AnyInjection = Annotated[
 INJECTIONS: TypeAdapter[list[AnyInjection]] = TypeAdapter(list[AnyInjection])
 
 
+class InjectionError(ValueError):
+    """An injection that cannot be scheduled (a time already passed, an unknown person)."""
+
+
 def load_injections(path: Path) -> list[AnyInjection]:
     """Read a YAML list of injections (each with ``at`` and ``kind``)."""
     from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message

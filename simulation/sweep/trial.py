@@ -20,7 +20,7 @@ from typing import Any
 from insider_sim.simulation.analysis.verdicts import RunVerdicts, acompute_verdicts
 from insider_sim.simulation.core.run_folder import run_cost
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report
+from insider_sim.simulation.report.run_page import write_report
 from insider_sim.simulation.sweep.families import render
 from pydantic import BaseModel, ConfigDict
 
