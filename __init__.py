@@ -7,10 +7,11 @@ Names load on first use, so ``import insider_sim`` (and the ``insider`` command'
 start) stays light: AutoGen, litellm and networkx are imported only when a name
 that needs them is touched.
 
-Layers (imports point down only; ``tests/test_layers.py`` checks it)::
+Layers, lowest first; a module imports only its own layer and those below it
+(``tests/test_layers.py`` checks it; type-only imports excepted)::
 
-    cli -> sweep -> pipeline -> report -> analysis -> engine -> scenario format
-        -> agents -> models -> world -> ground floor (core)
+    core <- world <- models <- agents <- scenario <- engine <- analysis
+        <- report <- pipeline <- sweep <- cli
 """
 
 from __future__ import annotations
