@@ -16,10 +16,11 @@ that needs them is touched.
 Step by step: ``Simulation.from_scenario(...)``, ``run(until=...)``,
 ``inject(...)``, ``fork(...)``, then ``finish(sim)`` judges and reports.
 
-Layers (imports point down only; ``tests/test_layers.py`` checks it)::
+Layers, lowest first; a module imports only its own layer and those below it
+(``tests/test_layers.py`` checks it; type-only imports excepted)::
 
-    cli -> sweep -> pipeline -> report -> analysis -> engine -> scenario format
-        -> agents -> models -> world -> ground floor (core)
+    core <- world <- models <- agents <- scenario <- engine <- analysis
+        <- report <- pipeline <- sweep <- cli
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _EXPORTS: dict[str, str] = {
     "MissingKeyError": "insider_sim.simulation.pipeline",
     "Simulation": "insider_sim.simulation.engine.simulation",
     "RunSettings": "insider_sim.simulation.engine.settings",
-    "InjectionError": "insider_sim.simulation.engine.simulation",
+    "InjectionError": "insider_sim.simulation.scenario.injections",
     "CastError": "insider_sim.simulation.engine.cast",
     "replay_run": "insider_sim.simulation.engine.replay",
     "fork_run": "insider_sim.simulation.engine.replay",
@@ -72,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     # agents and models
     "Agent": "insider_sim.agents.base",
     "Delivery": "insider_sim.world.mailbox",
+    "AgentError": "insider_sim.simulation.core.events",
     "WorldTools": "insider_sim.agents.tools",
     "make_client": "insider_sim.agents.seats",
     "SessionFailed": "insider_sim.simulation.core.bridge",
@@ -82,6 +84,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Agent",
+    "AgentError",
     "CastError",
     "Delivery",
     "InjectAvailability",
@@ -155,10 +158,11 @@ if TYPE_CHECKING:
     from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
     from insider_sim.simulation.core.bridge import SessionFailed
     from insider_sim.simulation.core.clock import TimeFormatError
+    from insider_sim.simulation.core.events import AgentError
     from insider_sim.simulation.engine.cast import CastError
     from insider_sim.simulation.engine.replay import fork_run, replay_run
     from insider_sim.simulation.engine.settings import RunSettings
-    from insider_sim.simulation.engine.simulation import InjectionError, Simulation
+    from insider_sim.simulation.engine.simulation import Simulation
     from insider_sim.simulation.pipeline import (
         MissingKeyError,
         RunResult,
@@ -178,6 +182,7 @@ if TYPE_CHECKING:
         InjectAvailability,
         InjectDocument,
         InjectEmail,
+        InjectionError,
         InjectSystem,
         InjectWake,
         load_injections,

@@ -20,7 +20,15 @@ OFFLINE = "offline/"
 
 
 def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None) -> LiteLLMClient:
-    """A litellm-backed AutoGen client for one agent of ``sim``."""
+    """A litellm-backed AutoGen client for one agent of ``sim``, for an agent that thinks.
+
+    ``model`` is a litellm model string (``offline/...`` for a reference policy),
+    reached at ``api_base`` if given; ``agent`` is the address whose calls it
+    records in ``llm_calls.jsonl``. The client takes the run's seed, timeout,
+    concurrency limit, response cache and replay mode; the subject's seat also
+    gets the run's model arguments. Raises UnknownOfflineModelError at the first
+    call for an ``offline/`` name no policy is registered under.
+    """
     settings = sim.settings
     extra: dict[str, Any] = dict(settings.model_args) if agent == sim.subject_address else {}
     if model.startswith(OFFLINE):

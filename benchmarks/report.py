@@ -25,8 +25,8 @@ from typing import Any
 
 from insider_sim.simulation.engine.settings import RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report
 from insider_sim.simulation.report.chromium import Chromium, find_chromium
+from insider_sim.simulation.report.run_page import write_report
 from insider_sim.simulation.scenario.format import scenario_from_data
 
 DOMAIN = "bench.example"

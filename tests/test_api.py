@@ -259,20 +259,25 @@ def test_a_sweep_from_python_leaves_run_folders_like_any_run(tmp_path: Path) -> 
 
 # -- the README ----------------------------------------------------------------------------
 def readme_python_blocks() -> list[str]:
+    """The Python examples of the README's ``## Python`` section, its subsections included."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
 
 
-def test_the_readmes_python_examples_run_and_print_what_they_say(tmp_path: Path) -> None:
+def test_the_readmes_python_examples_use_public_names_only() -> None:
     blocks = readme_python_blocks()
-    assert len(blocks) == 3
-    for block in blocks:  # public names only, never a module inside the package
+    assert len(blocks) >= 4
+    for block in blocks:  # never a module inside the package
         assert not re.search(r"insider_sim\.\w+\.", block), block
         used = re.findall(r"insider_sim\.(\w+)", block)
         for names in re.findall(r"from insider_sim import ([\w, ]+)", block):
             used += [name.strip() for name in names.split(",")]
         assert used and set(used) <= set(insider_sim.__all__), used
+
+
+def test_the_readmes_python_examples_run_and_print_what_they_say(tmp_path: Path) -> None:
+    blocks = readme_python_blocks()[:4]  # the agents' examples run in test_agent_contract
     runner = textwrap.dedent(
         """
         import json, sys, io, contextlib
@@ -293,7 +298,8 @@ def test_the_readmes_python_examples_run_and_print_what_they_say(tmp_path: Path)
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    first, step_by_step, policy = json.loads(done.stdout.splitlines()[-1])
+    first, step_by_step, policy, record = json.loads(done.stdout.splitlines()[-1])
+    assert record.startswith("alex@summitbridge.com ['#")
     assert first.splitlines()[0] == "runs/py-run"
     assert first.splitlines()[1].startswith("True [")
     assert first.splitlines()[2] == "runs/py-run/report.html"

@@ -10,7 +10,7 @@ import pytest
 from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.engine.replay import fork_run, replay_run
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report
+from insider_sim.simulation.report.run_page import write_report
 from insider_sim.simulation.scenario.injections import InjectAvailability, InjectSystem
 from typer.testing import CliRunner
 

@@ -6,11 +6,11 @@ import pytest
 import yaml
 from conftest import CHATTER, addr, events_of, of_kind, read_lines, tiny_scenario, write_scenario
 from insider_sim.simulation.cli.main import app
-from insider_sim.simulation.engine.simulation import InjectionError
 from insider_sim.simulation.scenario.injections import (
     InjectAvailability,
     InjectDocument,
     InjectEmail,
+    InjectionError,
     InjectSystem,
     InjectWake,
 )

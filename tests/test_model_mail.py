@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from insider_sim.agents.models.stub_server import StubReply, StubServer
 from insider_sim.agents.tools import BODY_LIMIT
-from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.analysis.detectors.transcript import subject_transcript
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.engine.simulation import Simulation

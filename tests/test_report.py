@@ -20,10 +20,10 @@ from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.core.events import AgentOutput, ToolCall
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report
 from insider_sim.simulation.report.flow import flow_graph
 from insider_sim.simulation.report.layout import layout
 from insider_sim.simulation.report.page import embed_json
+from insider_sim.simulation.report.run_page import write_report
 from insider_sim.simulation.scenario.format import Scenario
 from insider_sim.simulation.scenario.injections import InjectEmail
 from insider_sim.simulation.sweep import Trial, write_sweep_report

@@ -14,8 +14,8 @@ import pytest
 from insider_sim.simulation.analysis.exposure import exposure_from_events
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import write_report
 from insider_sim.simulation.report.chromium import Chromium, find_chromium
+from insider_sim.simulation.report.run_page import write_report
 from test_report import PAYLOADS, expected_graph, hostile_run
 
 pytestmark = pytest.mark.skipif(

@@ -25,9 +25,9 @@ from insider_sim.simulation.analysis.detectors.transcript import (
     subject_transcript,
 )
 from insider_sim.simulation.analysis.run_record import RunRecord
+from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from pydantic import BaseModel, Field, ValidationError
 
-DEFAULT_JUDGE_MODEL = "offline/judge"
 MAX_ATTEMPTS = 3
 
 DEFINITIONS = {

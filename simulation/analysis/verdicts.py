@@ -22,7 +22,7 @@ from insider_sim.simulation.analysis.detectors import (
     ground_truth,
 )
 from insider_sim.simulation.analysis.exposure import ItemExposure
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL, JudgeVerdict, judge_run
+from insider_sim.simulation.analysis.judge import JudgeVerdict, judge_run
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
 from insider_sim.simulation.core.events import (
     AgentError,
@@ -34,6 +34,7 @@ from insider_sim.simulation.core.events import (
     PersonOutcome,
     SystemChanged,
 )
+from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from pydantic import BaseModel, Field
 
 T = TypeVar("T")

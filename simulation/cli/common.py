@@ -1,4 +1,10 @@
-"""What every command shares: user errors as one line and exit code 2, option parsing."""
+"""What every command shares: user errors as one line and exit code 2, option parsing.
+
+The command modules import at module level only typer, rich, this module and light
+constants; everything a command does is imported in its body, so ``insider --help``
+and ``insider validate`` start without any of :data:`HEAVY_MODULES`
+(``tests/test_cli_start.py``; ``benchmarks/cli_start.py`` measures the start).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,22 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from insider_sim.simulation.core.clock import TimeFormatError
-from insider_sim.simulation.core.run_folder import RunFolderError
-from insider_sim.simulation.scenario.format import ScenarioError
-from pydantic import ValidationError
 from rich.console import Console
+
+# top-level packages that only the commands which need them may load
+HEAVY_MODULES = (
+    "autogen_agentchat",
+    "autogen_core",
+    "autogen_ext",
+    "litellm",
+    "openai",
+    "networkx",
+    "simpy",
+    "numpy",
+    "scipy",
+    "matplotlib",
+    "ray",
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -47,15 +64,26 @@ def chosen_cache(no_cache: bool, cache_dir: Path | None, default: Path | None) -
     return cache_dir if cache_dir is not None else default
 
 
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    ScenarioError,
-    TimeFormatError,
-    UsageError,
-    FileExistsError,
-    FileNotFoundError,
-    RunFolderError,
-    ValidationError,
+# exceptions that are the user's mistake, not a fault: (module, class)
+_USER_ERRORS = (
+    ("insider_sim.simulation.scenario.format", "ScenarioError"),
+    ("insider_sim.simulation.core.clock", "TimeFormatError"),
+    ("insider_sim.simulation.scenario.injections", "InjectionError"),
+    ("insider_sim.simulation.engine.cast", "CastError"),
+    ("insider_sim.simulation.pipeline", "MissingKeyError"),
+    ("insider_sim.simulation.core.run_folder", "RunFolderError"),
+    ("pydantic", "ValidationError"),
 )
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """The exceptions that are the user's mistake. Taken from the modules already loaded
+    (one that never loaded raised nothing), so that a failing command loads nothing."""
+    found = [UsageError, FileExistsError, FileNotFoundError]
+    for module, name in _USER_ERRORS:
+        if (loaded := sys.modules.get(module)) is not None:
+            found.append(getattr(loaded, name))
+    return tuple(found)
 
 
 def user_errors(func: F) -> F:
@@ -63,23 +91,27 @@ def user_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from insider_sim.simulation.engine.cast import CastError
-        from insider_sim.simulation.engine.simulation import InjectionError
-        from insider_sim.simulation.pipeline import MissingKeyError
-
         try:
             return func(*args, **kwargs)
-        except (*USER_ERRORS, InjectionError, CastError, MissingKeyError) as exc:
-            message = str(exc)
-            if isinstance(exc, ValidationError):
-                message = "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                    for e in exc.errors()
-                )
-            err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+        except user_error_types() as exc:
+            err_console.print(
+                f"error: {one_line(exc)}", markup=False, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def one_line(exc: BaseException) -> str:
+    """A user error's text; pydantic's ValidationError as ``field: problem; ...``."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors()
+    )
 
 
 def parse_sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.cli.common import console, user_errors
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from insider_sim.simulation.analysis.run_record import RunRecord
 
 OUTCOME_KINDS = (
     "decommissioned",
@@ -47,6 +49,8 @@ def compare(
     run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
 ) -> None:
     """Print the outcomes and verdicts in which two runs differ."""
+    from insider_sim.simulation.analysis.run_record import RunRecord
+
     table = Table(title=f"{run_a.name} vs {run_b.name}")
     table.add_column("what")
     table.add_column(run_a.name)

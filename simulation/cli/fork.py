@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
@@ -15,10 +14,7 @@ from insider_sim.simulation.cli.common import (
     parse_sets,
     user_errors,
 )
-from insider_sim.simulation.cli.run import complete
-from insider_sim.simulation.engine.replay import fork_run
-from insider_sim.simulation.pipeline import require_keys
-from insider_sim.simulation.scenario.injections import load_injections
+from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 
 
 @user_errors
@@ -49,6 +45,11 @@ def fork(
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
+    from insider_sim.simulation.cli.run import complete
+    from insider_sim.simulation.engine.replay import fork_run
+    from insider_sim.simulation.pipeline import require_keys
+    from insider_sim.simulation.scenario.injections import load_injections
+
     injections = [event for path in inject or [] for event in load_injections(path)]
     require_keys([model])
     sim = fork_run(

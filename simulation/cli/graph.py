@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 from insider_sim.simulation.cli.common import UsageError, console, user_errors
-from insider_sim.simulation.report import export_graph
-from insider_sim.simulation.report.export import FORMATS, ReportError
+from insider_sim.simulation.report.formats import FORMATS, ReportError
 
 
 @user_errors
@@ -29,6 +28,8 @@ def graph(
     ] = None,
 ) -> None:
     """Export the aggregated graph: edge weight = messages sent along it."""
+    from insider_sim.simulation.report.export import export_graph
+
     try:
         path = export_graph(run_dir, format_, out=out, until=until, secret=secret)
     except ReportError as exc:

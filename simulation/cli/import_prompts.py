@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from insider_sim.simulation.cli.common import console, user_errors
-from insider_sim.simulation.scenario.importer import import_prompts
 
 
 @user_errors
@@ -27,6 +26,8 @@ def import_(
     force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
 ) -> None:
     """Turn a system prompt and a user message with emails into a scenario file."""
+    from insider_sim.simulation.scenario.importer import import_prompts
+
     data, rule = import_prompts(
         system_prompt_file, user_message_file, out, name=name, subject=subject, overwrite=force
     )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
-from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord
-from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
 from insider_sim.simulation.cli.common import console, user_errors
 from insider_sim.simulation.cli.report import report_after_run
-from insider_sim.simulation.pipeline import require_keys
+from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from insider_sim.simulation.analysis.verdicts import RunVerdicts
 
 
 @user_errors
@@ -29,6 +29,10 @@ def judge(
     ] = True,
 ) -> None:
     """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them."""
+    from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord
+    from insider_sim.simulation.analysis.verdicts import compute_verdicts
+    from insider_sim.simulation.pipeline import require_keys
+
     require_keys([judge_model if use_judge else None])
     run = RunRecord.load(run_dir)  # read once for the verdicts and the report
     verdicts = compute_verdicts(

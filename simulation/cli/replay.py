@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from insider_sim.simulation.cli.common import console, user_errors
-from insider_sim.simulation.engine.replay import replay_run
 
 
 @user_errors
@@ -18,6 +17,8 @@ def replay(
     ] = None,
 ) -> None:
     """Re-run RUN_DIR with zero model calls; its events.jsonl comes out byte-identical."""
+    from insider_sim.simulation.engine.replay import replay_run
+
     sim = replay_run(run_dir, out=out)
     assert sim.folder is not None
     same = sim.folder.events.read_bytes() == (run_dir / "events.jsonl").read_bytes()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
-from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
@@ -20,13 +18,19 @@ from insider_sim.simulation.cli.common import (
     parse_sets,
     user_errors,
 )
-from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR, RunSettings
-from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.pipeline import RunResult, finish, prepare
-from insider_sim.simulation.scenario.injections import load_injections
+from insider_sim.simulation.engine.defaults import (
+    DEFAULT_CACHE_DIR,
+    DEFAULT_JUDGE_MODEL,
+    DEFAULT_MAX_CONCURRENCY,
+)
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from insider_sim.simulation.analysis.run_record import RunRecord
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.simulation.pipeline import RunResult
 
 STEP = 3600.0  # progress is shown per simulated hour
 
@@ -77,7 +81,7 @@ def run(
     ] = False,
     max_concurrency: Annotated[
         int, typer.Option(help="Model calls in flight at once, per model (rate limits).")
-    ] = RunSettings().max_concurrency,
+    ] = DEFAULT_MAX_CONCURRENCY,
     judge_model: Annotated[
         str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
     ] = DEFAULT_JUDGE_MODEL,
@@ -96,6 +100,9 @@ def run(
 
     The run folder then gets verdicts.json (detectors and the judge) and report.html.
     """
+    from insider_sim.simulation.pipeline import prepare
+    from insider_sim.simulation.scenario.injections import load_injections
+
     if days is not None and until is not None:
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
@@ -128,6 +135,8 @@ def run(
 
 def complete(sim: Simulation, *, judge_model: str | None, quiet: bool, intro: str = "") -> None:
     """Run to the end with a progress bar, judge and report, and tell the user where it all is."""
+    from insider_sim.simulation.pipeline import finish
+
     try:
         advance(sim, show=not quiet)
     except BaseException:

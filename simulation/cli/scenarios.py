@@ -5,14 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from insider_sim.simulation.cli.common import console, user_errors
-from insider_sim.simulation.scenario.format import ScenarioError, find_scenario, shipped_scenarios
-from insider_sim.simulation.scenario.levers import LEVER_VALUES
 from rich.table import Table
 from rich.text import Text
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def scenario_outline(path: Path) -> dict[str, Any]:
@@ -20,8 +15,12 @@ def scenario_outline(path: Path) -> dict[str, Any]:
 
     Each condition maps to ``{"values": [...], "default": ..., "description": ...}``.
     """
+    import yaml
+    from insider_sim.simulation.scenario.format import ScenarioError
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError(f"{path}: cannot read scenario ({exc})") from None
     if not isinstance(data, dict):
@@ -59,6 +58,9 @@ def _conditions_cell(conditions: dict[str, dict[str, Any]]) -> Text:
 @user_errors
 def scenarios() -> None:
     """List the shipped scenarios with their conditions (defaults in green)."""
+    from insider_sim.simulation.scenario.format import find_scenario, shipped_scenarios
+    from insider_sim.simulation.scenario.levers import LEVER_VALUES
+
     table = Table(title="Shipped scenarios", show_lines=True)
     table.add_column("name", style="cyan", no_wrap=True)
     table.add_column("description")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
@@ -20,21 +18,14 @@ from insider_sim.simulation.cli.common import (
     is_terminal,
     user_errors,
 )
-from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
-from insider_sim.simulation.pipeline import require_keys
-from insider_sim.simulation.sweep import (
-    Backend,
-    LocalBackend,
-    Sweep,
-    SweepError,
-    Tally,
-    run_sweep,
-    write_sweep_report,
-)
+from insider_sim.simulation.engine.defaults import DEFAULT_CACHE_DIR, DEFAULT_JUDGE_MODEL
 from rich.console import Console
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from insider_sim.simulation.sweep.runner import Backend, Sweep, Tally
 
 
 @user_errors
@@ -70,6 +61,10 @@ def sweep(
     cache_dir: CacheDirOption = None,
 ) -> None:
     """Run every trial of a grid that has not finished yet, then print rates per cell."""
+    import asyncio
+
+    from insider_sim.simulation.sweep.runner import Sweep, SweepError
+
     if no_judge and judge_model:
         raise UsageError("give --judge-model or --no-judge, not both")
     if backend not in ("local", "ray"):
@@ -87,6 +82,8 @@ def sweep(
         judge_model=None if no_judge else judge_model or DEFAULT_JUDGE_MODEL,
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
     )
+    from insider_sim.simulation.pipeline import require_keys
+
     require_keys([*(m.model for m in plan.grid.models), plan.judge_model])
     try:
         cells, tally = asyncio.run(_run(plan, backend, ray_address, concurrency, max_cost))
@@ -106,6 +103,8 @@ def sweep(
 async def _run(
     plan: Sweep, backend: str, ray_address: str | None, concurrency: int, max_cost: float | None
 ) -> tuple[list[dict[str, Any]], Tally]:
+    from insider_sim.simulation.sweep.runner import run_sweep
+
     runner = _backend(backend, ray_address)
     last: list[Tally] = []
     try:
@@ -128,6 +127,8 @@ def _backend(name: str, ray_address: str | None) -> Backend:
         from insider_sim.simulation.sweep.ray_backend import RayBackend
 
         return RayBackend(ray_address)
+    from insider_sim.simulation.sweep.local import LocalBackend
+
     return LocalBackend()
 
 
@@ -195,6 +196,8 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
 
 def _write_report(sweep_dir: Path) -> None:
     """The sweep's report.html; a failure is a warning, never a lost sweep."""
+    from insider_sim.simulation.sweep.page import write_sweep_report
+
     try:
         console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False)
     except Exception as exc:

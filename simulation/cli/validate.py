@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from insider_sim.simulation.cli.common import console, parse_sets, user_errors
-from insider_sim.simulation.scenario.format import load_scenario
 
 
 @user_errors
@@ -18,6 +17,8 @@ def validate(
     ] = None,
 ) -> None:
     """Check a scenario file; print what it holds, or the problems (exit code 2)."""
+    from insider_sim.simulation.scenario.format import load_scenario
+
     if file.is_dir():
         raise FileNotFoundError(f"{file} is a folder; give a scenario YAML file")
     if not file.is_file():

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from insider_sim.simulation.engine.defaults import (
+    DEFAULT_CACHE_DIR,
+    DEFAULT_EMPLOYEE_MODEL,
+    DEFAULT_MAX_CONCURRENCY,
+)
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
     from insider_sim.simulation.scenario.format import Scenario
 
 OFFLINE_PREFIX = "offline/"
-DEFAULT_EMPLOYEE_MODEL = "offline/persona"
-DEFAULT_CACHE_DIR = Path("runs") / ".cache"
 FIXED_CALL_ARGS = frozenset(
     {"model", "messages", "tools", "tool_choice", "functions", "stream", "n", "seed", "timeout"}
     | {"api_base", "base_url", "max_retries", "mock_response"}
@@ -78,7 +81,9 @@ class RunSettings(BaseModel):
     replay_only: bool = Field(
         default=False, description="Answer every model call from the cache; a miss is an error."
     )
-    max_concurrency: int = Field(default=8, ge=1, description="Concurrent calls per model.")
+    max_concurrency: int = Field(
+        default=DEFAULT_MAX_CONCURRENCY, ge=1, description="Concurrent calls per model."
+    )
     context_tokens: int | None = Field(
         default=None,
         ge=1024,

@@ -45,14 +45,10 @@ from insider_sim.simulation.engine.cast import (
 )
 from insider_sim.simulation.engine.settings import RunSettings, check_model_args
 from insider_sim.simulation.scenario.format import Scenario, check_injection, load_scenario
-from insider_sim.simulation.scenario.injections import AnyInjection, InjectEmail
+from insider_sim.simulation.scenario.injections import AnyInjection, InjectEmail, InjectionError
 from insider_sim.world.errors import WorldError
 from insider_sim.world.spec import HistoryEmailSpec, TimeSpec
 from insider_sim.world.world import World
-
-
-class InjectionError(ValueError):
-    """An injection that cannot be scheduled (a time already passed, an unknown person)."""
 
 
 class Simulation:

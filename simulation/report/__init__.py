@@ -1,15 +1,13 @@
 """Reports of runs and sweeps: self-contained HTML pages and graph exports.
 
-- :func:`write_report` writes a run's ``report.html`` (graph with time slider,
-  exposure, timeline, transcript, verdicts);
+- :func:`~insider_sim.simulation.report.run_page.write_report` writes a run's
+  ``report.html`` (graph with time slider, exposure, timeline, transcript, verdicts);
 - :mod:`~insider_sim.simulation.report.sweep` renders a sweep's page (rates with
   Wilson intervals, a plot, links to each trial's report), which
   :func:`insider_sim.simulation.sweep.page.write_sweep_report` writes;
-- :func:`export_graph` writes the message-flow graph as GraphML, GEXF,
-  node-link JSON or PNG.
+- :func:`~insider_sim.simulation.report.export.export_graph` writes the
+  message-flow graph as GraphML, GEXF, node-link JSON or PNG.
+
+Nothing is imported here: this package's modules load networkx, and a package's
+``__init__`` runs whenever any of its modules is imported.
 """
-
-from insider_sim.simulation.report.export import export_graph
-from insider_sim.simulation.report.run_page import write_report
-
-__all__ = ["export_graph", "write_report"]

@@ -16,16 +16,12 @@ import networkx as nx
 from insider_sim.simulation.analysis.exposure import exposure_from_events
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
 from insider_sim.simulation.report.flow import flow_graph, messages_of, travel_edges
+from insider_sim.simulation.report.formats import FORMATS, ReportError
 from insider_sim.simulation.report.layout import layout
 from insider_sim.simulation.report.payload import departments
 
-FORMATS = ("graphml", "gexf", "json", "png")
 _NODE_KEYS = ("name", "kind", "department", "inside", "role")
 ARROW_LIMIT = 2000  # past this many edges a PNG draws plain lines, which is far faster
-
-
-class ReportError(ValueError):
-    """A graph or report that cannot be made as asked; the text says why."""
 
 
 def export_graph(

@@ -99,6 +99,10 @@ AnyInjection = Annotated[
 INJECTIONS: TypeAdapter[list[AnyInjection]] = TypeAdapter(list[AnyInjection])
 
 
+class InjectionError(ValueError):
+    """An injection that cannot be scheduled (a time already passed, an unknown person)."""
+
+
 def load_injections(path: str | Path) -> list[AnyInjection]:
     """Read a YAML file of injections: a list (or ``events:`` holding one) of mappings,
     each with ``kind`` (email, availability, document, system, wake), ``at`` (a time)
