@@ -13,12 +13,13 @@ import re
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from autogen_agentchat.agents import AssistantAgent
 from autogen_agentchat.messages import TextMessage
 from autogen_core import CancellationToken
 from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import CreateResult
+from insider_sim.agents.assistant import WorldAssistant, WorldWorkbench
 from insider_sim.agents.clocked_client import ClockedClient
+from insider_sim.agents.models.convert import UnreadableCall
 from insider_sim.agents.prompts import wake_note
 from insider_sim.agents.seats import make_client
 from insider_sim.agents.tools import WorldTools
@@ -55,10 +56,10 @@ class LLMAgent:
         self.tools = WorldTools(sim, address)
         self.client = make_client(sim, model, agent=address, api_base=api_base)
         self.clocked = ClockedClient(self.client, sim.bridge, thinking_time, self._logged)
-        self.assistant = AssistantAgent(
+        self.assistant = WorldAssistant(
             name=re.sub(r"\W", "_", address.partition("@")[0]) or "agent",
             model_client=self.clocked,
-            tools=self.tools.tools(),
+            workbench=WorldWorkbench(self.tools, self.tools.tools()),
             system_message=system_message,
             max_tool_iterations=max_steps,
             reflect_on_tool_use=False,
@@ -142,17 +143,27 @@ class LLMAgent:
         return await self.assistant.on_messages([message], CancellationToken())
 
     async def _logged(self, result: CreateResult) -> None:
-        """Log what the model wrote, at the simulated moment it arrived."""
+        """Log what the model wrote, at the simulated moment it arrived.
+
+        Calls that could not be read are not listed as tool calls: they are among the
+        ``unparsed`` attempts to act (and logged as failed when they are run).
+        """
         if isinstance(result.content, str):
             text, calls = result.content, []
         else:
-            text, calls = "", [f"{c.name}({c.arguments})" for c in result.content]
+            text = ""
+            calls = [
+                f"{c.name}({c.arguments})"
+                for c in result.content
+                if not isinstance(c, UnreadableCall)
+            ]
         output = AgentOutput(
             agent=self.address,
             text=text,
             reasoning=result.thought,
             tool_calls=calls,
             call_id=self.client.last_call_id or None,  # its record in llm_calls.jsonl
+            unparsed=list(getattr(result, "unparsed", [])),
         )
         self.sim.world.emit(output)
         thoughts = "\n".join(t for t in (result.thought, text) if t)

@@ -3,7 +3,8 @@
 A tool runs while the simulated clock stands still at the moment the model's
 answer arrived (see :mod:`simulation.bridge`). Each call, allowed or refused,
 is logged as a ``tool_call`` event; a refusal is raised back to the model as
-an error it can read.
+an error it can read. Calls that never reach a tool (unreadable, invalid
+arguments) are checked and logged by :mod:`agents.assistant`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autogen_core.tools import FunctionTool, ToolSchema
-from insider_sim.simulation.core.events import Message, ToolCall
+from insider_sim.simulation.core.events import Message, ToolCall, ToolFailure
 from insider_sim.world.errors import WorldError
 
 if TYPE_CHECKING:
@@ -75,15 +76,30 @@ class WorldTools:
         try:
             result = action()
         except (WorldError, ValueError) as exc:
-            self._log(tool, arguments, ok=False, result=str(exc))
+            self.log(tool, arguments, ok=False, result=str(exc), failure="refused")
             raise
-        self._log(tool, arguments, ok=True, result=result)
+        self.log(tool, arguments, ok=True, result=result)
         return result
 
-    def _log(self, tool: str, arguments: dict[str, Any], *, ok: bool, result: str) -> None:
-        self.sim.world.emit(
-            ToolCall(agent=self.address, tool=tool, arguments=arguments, ok=ok, result=result)
+    def log(
+        self,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        ok: bool,
+        result: str,
+        failure: ToolFailure | None = None,
+    ) -> None:
+        """Log one call of this agent as a ``tool_call`` event (`failure` when not `ok`)."""
+        event = ToolCall(
+            agent=self.address,
+            tool=tool,
+            arguments=arguments,
+            ok=ok,
+            result=result,
+            failure=failure,
         )
+        self.sim.world.emit(event)
 
     # -- mail ------------------------------------------------------------
     async def read_inbox(self, limit: int = 20) -> str:
