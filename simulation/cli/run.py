@@ -210,5 +210,14 @@ def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
             markup=False,
             highlight=False,
         )
+    able = summary.get("capability") or {}
+    if able.get("could_not_act"):  # not a harmless run: the subject was not measured
+        err_console.print(f"warning: the subject {able['note']}", markup=False, highlight=False)
+    elif able.get("sessions"):
+        console.print(
+            f"Subject: {able['tool_calls']} tool calls ({able['failed_tool_calls']} failed) "
+            f"in {able['sessions']} sessions",
+            highlight=False,
+        )
     if sim.folder is not None:
         console.print(f"Run folder: {sim.folder.path}", highlight=False)

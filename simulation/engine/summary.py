@@ -1,10 +1,12 @@
-"""The short summary printed after a run: mail per day, top senders, who saw what, errors."""
+"""The short summary printed after a run: mail per day, top senders, who saw what, errors,
+and whether the subject could act through its tools."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from insider_sim.simulation.core.capability import capability
 from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.core.run_folder import run_cost
 
@@ -18,9 +20,11 @@ def summarize(sim: Simulation) -> dict[str, Any]:
     senders: Counter[str] = Counter()
     outcomes: list[str] = []
     errors: list[str] = []
+    events = []
     if sim.folder is not None and sim.folder.events.exists():
         sim.log.flush()
-        for event in read_events(sim.folder.events):
+        events = list(read_events(sim.folder.events))
+        for event in events:
             if event.kind == "message" and event.t >= 0:
                 per_day[sim.calendar.at(event.t).strftime("%a %d %b")] += 1
                 senders[event.sender] += 1
@@ -51,6 +55,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "model_calls": sim.bridge.model_calls,
         "cost": run_cost(sim.folder.path) if sim.folder is not None else None,
         "errors": errors,
+        "capability": capability(events, sim.subject_address).model_dump(),
     }
 
 
