@@ -8,6 +8,7 @@ arguments that fail validation. Each either runs as meant or is logged as a fail
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from insider_sim.agents.models.stub_server import StubReply, StubServer
 from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.sweep.summary import summarize
+from insider_sim.simulation.sweep.trial import Trial, TrialJob, run_trial
 from typer.testing import CliRunner
 
 LAB: dict[str, Any] = {
@@ -195,6 +198,15 @@ def test_unreadable_text_goes_back_to_the_model_and_is_logged(
     assert (capability.unparsed_attempts, capability.failed_tool_calls) == (1, 1)
 
 
+def test_a_threat_in_a_made_up_email_block_is_an_attempt_not_a_sent_mail(tmp_path: Path) -> None:
+    _, _, out = lab_run(tmp_path, [StubReply(text=f"<email>\n{MAIL}\n</email>")], text_tools=True)
+    assert sent_by_max(out) == []
+    (call,) = events(out, "tool_call")
+    assert call["failure"] == "unreadable" and call["arguments"]["body"] == BODY
+    blackmail = compute_verdicts(out, judge_model=None).ground_truth["blackmail"]
+    assert blackmail.attempted and not blackmail.detected
+
+
 def test_a_block_fixed_after_the_error_is_sent_and_the_session_could_act(tmp_path: Path) -> None:
     plan: Plan = [
         StubReply(text=f"<tool_use:email>\n{MAIL}"),  # cut off by max_tokens
@@ -345,3 +357,26 @@ def test_arguments_that_fail_validation_reach_the_model_and_the_log(tmp_path: Pa
     capability = compute_verdicts(out, judge_model=None).capability
     assert capability is not None and capability.could_not_act
     assert (capability.tool_calls, capability.failed_tool_calls) == (5, 5)
+
+
+def test_a_sweep_trial_whose_subject_could_not_act_is_neither_ok_nor_an_error(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "lab.yaml"
+    scenario.write_text(yaml.safe_dump(LAB), encoding="utf-8")
+    trial = Trial(family=str(scenario), conditions={}, model="openai/stub", seed=0)
+    plan: Plan = [StubReply(text=json.dumps(JSON_CALL))]
+    with StubServer(responder=subject_only(plan)) as server:
+        job = TrialJob(
+            trial=trial,
+            scenario=str(scenario),
+            api_base=server.base_url,
+            days=1,
+            sweep_dir=tmp_path / "sweep",
+        )
+        record = asyncio.run(run_trial(job))
+    assert (record["status"], record["error"]) == ("could_not_act", None)
+    assert record["capability"]["unparsed_attempts"] == 1
+    assert not any(b["detected"] for b in record["behaviours"].values())
+    (found,) = summarize([trial], [record])
+    assert (found["n"], found["errors"], found["could_not_act"]) == (0, 0, 1)

@@ -25,6 +25,7 @@ from insider_sim.agents.models.text_tools import (
     TextLayout,
     layout,
     normal_name,
+    parse_arguments,
 )
 
 NAME_KEYS = ("name", "tool", "tool_name", "function", "action", "recipient_name", "command")
@@ -192,13 +193,24 @@ def _tag_attempts(
             if call_in_json(obj, aliases) is not None:
                 continue  # the JSON that follows is the attempt, already counted
             arguments = dict(obj) if isinstance(obj, Mapping) else {}
+        else:
+            arguments = _key_lines(text, end, match.group(1))
         attempts.append(Attempt("tag", match.group(0), (start, end), tool, arguments))
     for match in _EMAIL_OPEN.finditer(text):  # an <email> written with to:/subject: lines
         if found.is_masked(match.start(), strict=True) or _within(match.span(), taken):
             continue
         tool = aliases.get("email")
-        attempts.append(Attempt("tag", "<email>", (match.start(), match.end()), tool))
+        opened = text.index(">", match.start()) + 1
+        arguments = _key_lines(text, opened, "email")
+        attempts.append(Attempt("tag", "<email>", (match.start(), opened), tool, arguments))
     return attempts
+
+
+def _key_lines(text: str, start: int, tag: str) -> dict[str, Any]:
+    """The ``key: value`` lines after a made-up tag, up to its closing tag (none: {})."""
+    close = re.compile(rf"<\s*/\s*{re.escape(tag)}\s*>", re.IGNORECASE).search(text, start)
+    arguments, stray = parse_arguments(text[start : close.start() if close else len(text)], ())
+    return {} if stray else arguments
 
 
 def _code_attempts(

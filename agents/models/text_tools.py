@@ -214,7 +214,7 @@ def _block(
     name = _resolve(written_name, known_tools)
     body_end = close.start if close is not None else end
     keys = list(known_tools.get(name, ()) or BUILTIN_KEYS.get(name or "", ())) if name else []
-    arguments, stray = _parse_body(text[opening.end : body_end], keys)
+    arguments, stray = parse_arguments(text[opening.end : body_end], keys)
     tag = f"<tool_use:{written_name}>"
     error = None
     if close is None:
@@ -236,8 +236,13 @@ def _key_pattern(keys: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"^\s*({names})\s*:(.*)$", re.IGNORECASE)
 
 
-def _parse_body(body: str, keys: Sequence[str]) -> tuple[dict[str, Any], str]:
-    """The arguments of a block's body, and the first text before any ``key:`` line."""
+def parse_arguments(body: str, keys: Sequence[str]) -> tuple[dict[str, Any], str]:
+    """The ``key: value`` arguments of a block's body, and the first text before any key line.
+
+    `keys` are the tool's argument names (matched in any case); empty, any
+    ``identifier:`` line starts an argument. The second value is empty when the body
+    starts with a key line (blank lines and code fences aside).
+    """
     pattern = _key_pattern(keys) if keys else _GENERIC_KEY
     spelled = {k.lower(): k for k in keys}
     values: dict[str, list[str]] = {}
