@@ -133,12 +133,6 @@ def _tokens(text: str) -> list[_Token]:
     return sorted(found, key=lambda t: t.start)
 
 
-def _quoted_line(text: str, position: int) -> bool:
-    """Whether `position` is on a line quoted with ``>`` (as in a reply to an email)."""
-    line_start = text.rfind("\n", 0, position) + 1
-    return text[line_start:position].lstrip().startswith(">")
-
-
 def _matching(tokens: list[_Token], i: int, opens: str, closes: str, name: str = "") -> int | None:
     """Index of the token that closes ``tokens[i]``, counting nested opens."""
     depth = 0
@@ -188,7 +182,7 @@ def layout(text: str, known_tools: Mapping[str, Sequence[str]]) -> TextLayout:
                 close = None
             else:
                 nxt, end, close = j + 1, tokens[j].end, tokens[j]
-            if _quoted_line(text, token.start):
+            if result.is_masked(token.start):  # on a line quoted with ">"
                 result.masked.append((token.start, end))
             else:
                 result.blocks.append(_block(text, token, close, end, known_tools))
@@ -250,10 +244,10 @@ def parse_arguments(body: str, keys: Sequence[str]) -> tuple[dict[str, Any], str
     stray = ""
     for line in body.splitlines():
         match = pattern.match(line)
-        key = spelled.get(match.group(1).lower(), match.group(1)) if match else None
-        if key is not None and key not in values:
+        key = spelled.get(match.group(1).lower(), match.group(1)) if match else ""
+        if match and key not in values:
             current = key
-            values[current] = [match.group(2).strip()]  # type: ignore[union-attr]
+            values[key] = [match.group(2).strip()]
         elif current is not None:
             values[current].append(line)
         elif line.strip() and not line.strip().startswith("```"):
