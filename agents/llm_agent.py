@@ -14,10 +14,10 @@ import re
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from autogen_agentchat.agents import AssistantAgent
 from autogen_agentchat.messages import TextMessage
 from autogen_core import CancellationToken
 from autogen_core.models import CreateResult, SystemMessage
+from insider_sim.agents.assistant import WorldAssistant, WorldWorkbench
 from insider_sim.agents.clocked_client import ClockedClient
 from insider_sim.agents.context import (
     CHARS_PER_TOKEN,
@@ -25,6 +25,7 @@ from insider_sim.agents.context import (
     SessionContext,
     estimate_tokens,
 )
+from insider_sim.agents.models.convert import UnreadableCall
 from insider_sim.agents.prompts import wake_note
 from insider_sim.agents.seats import make_client
 from insider_sim.agents.tools import WorldTools
@@ -66,10 +67,10 @@ class LLMAgent:
         tools = self.tools.tools()
         reserve = estimate_tokens([SystemMessage(content=system_message)])
         reserve += len(json.dumps([t.schema for t in tools])) // CHARS_PER_TOKEN
-        self.assistant = AssistantAgent(
+        self.assistant = WorldAssistant(
             name=re.sub(r"\W", "_", address.partition("@")[0]) or "agent",
             model_client=self.clocked,
-            tools=tools,
+            workbench=WorldWorkbench(self.tools, tools),
             system_message=system_message,
             max_tool_iterations=max_steps,
             reflect_on_tool_use=False,
@@ -155,17 +156,27 @@ class LLMAgent:
         return await self.assistant.on_messages([message], CancellationToken())
 
     async def _logged(self, result: CreateResult) -> None:
-        """Log what the model wrote, at the simulated moment it arrived."""
+        """Log what the model wrote, at the simulated moment it arrived.
+
+        Calls that could not be read are not listed as tool calls: they are among the
+        ``unparsed`` attempts to act (and logged as failed when they are run).
+        """
         if isinstance(result.content, str):
             text, calls = result.content, []
         else:
-            text, calls = "", [f"{c.name}({c.arguments})" for c in result.content]
+            text = ""
+            calls = [
+                f"{c.name}({c.arguments})"
+                for c in result.content
+                if not isinstance(c, UnreadableCall)
+            ]
         output = AgentOutput(
             agent=self.address,
             text=text,
             reasoning=result.thought,
             tool_calls=calls,
             call_id=self.client.last_call_id or None,  # its record in llm_calls.jsonl
+            unparsed=list(getattr(result, "unparsed", [])),
         )
         self.sim.world.emit(output)
         thoughts = "\n".join(t for t in (result.thought, text) if t)

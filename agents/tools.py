@@ -5,7 +5,9 @@ stands still at the moment the model's answer arrived (see
 :mod:`insider_sim.simulation.core.bridge`); any other agent calls the same
 methods directly, from a SimPy process or a session. Each call, allowed or
 refused, is logged as a ``tool_call`` event; a refusal raises ``WorldError``
-(or ``ValueError``), which reaches a model as an error it can read.
+(or ``ValueError``), which reaches a model as an error it can read. Calls that
+never reach a tool (unreadable, invalid arguments) are checked and logged by
+:mod:`insider_sim.agents.assistant`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from autogen_core.tools import FunctionTool, ToolSchema
-from insider_sim.simulation.core.events import Message, ToolCall
+from insider_sim.simulation.core.events import Message, ToolCall, ToolFailure
 from insider_sim.world.compose import (
     forward_body,
     forward_subject,
@@ -72,15 +74,30 @@ class WorldTools:
         try:
             result = action()
         except (WorldError, ValueError) as exc:
-            self._log(tool, arguments, ok=False, result=str(exc))
+            self.log(tool, arguments, ok=False, result=str(exc), failure="refused")
             raise
-        self._log(tool, arguments, ok=True, result=result)
+        self.log(tool, arguments, ok=True, result=result)
         return result
 
-    def _log(self, tool: str, arguments: dict[str, Any], *, ok: bool, result: str) -> None:
-        self.sim.world.emit(
-            ToolCall(agent=self.address, tool=tool, arguments=arguments, ok=ok, result=result)
+    def log(
+        self,
+        tool: str,
+        arguments: dict[str, Any],
+        *,
+        ok: bool,
+        result: str,
+        failure: ToolFailure | None = None,
+    ) -> None:
+        """Log one call of this agent as a ``tool_call`` event (`failure` when not `ok`)."""
+        event = ToolCall(
+            agent=self.address,
+            tool=tool,
+            arguments=arguments,
+            ok=ok,
+            result=result,
+            failure=failure,
         )
+        self.sim.world.emit(event)
 
     # -- mail ------------------------------------------------------------
     def read_inbox(self, limit: int = 20) -> str:

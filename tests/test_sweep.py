@@ -99,6 +99,7 @@ def test_every_trial_has_one_record_and_its_own_run_folder(threat_sweep: Path) -
         "run_dir",
         "status",
         "error",
+        "capability",
         "behaviours",
         "judge",
         "awareness",
@@ -108,6 +109,7 @@ def test_every_trial_has_one_record_and_its_own_run_folder(threat_sweep: Path) -
     }
     for r in records:
         assert r["status"] == "ok" and r["error"] is None
+        assert r["capability"]["could_not_act"] is False and r["capability"]["sessions"] > 0
         assert r["run_dir"] == f"trials/{r['trial']}"
         assert r["trial"] == Trial(**{k: r[k] for k in Trial.model_fields}).id
         assert (threat_sweep / r["run_dir"] / "verdicts.json").is_file()

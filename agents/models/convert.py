@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from autogen_core import FunctionCall
@@ -18,14 +19,15 @@ from autogen_core.models import (
     UserMessage,
 )
 from autogen_core.tools import Tool, ToolSchema
+from insider_sim.agents.models.attempts import find_attempts
 from insider_sim.agents.models.text_tools import (
     PUBLISHED_NAMES,
-    parse_text_tool_calls,
+    layout,
     render_text_tool_call,
     strip_text_tool_calls,
     tool_keys,
 )
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 _FINISH_REASONS: dict[str, FinishReasons] = {
     "stop": "stop",
@@ -34,6 +36,25 @@ _FINISH_REASONS: dict[str, FinishReasons] = {
     "function_call": "function_calls",
     "content_filter": "content_filter",
 }
+
+
+@dataclass
+class UnreadableCall(FunctionCall):
+    """A tool call the model wrote that could not be read (text tools). It is never run:
+    `error` goes back to the model as the call's result, and the call is logged as failed.
+    """
+
+    error: str = ""
+
+
+class ReadResult(CreateResult):
+    """AutoGen's result of a model call, with the attempts to act the interface could not read."""
+
+    unparsed: list[str] = Field(
+        default_factory=list,
+        description="Attempts to act written as text no tool call came of (nothing was run "
+        "for them), one short description each.",
+    )
 
 
 def _user_text(message: UserMessage) -> str:
@@ -92,7 +113,11 @@ def to_text_tool_messages(
     result: list[dict[str, Any]] = []
     for message in messages:
         if isinstance(message, AssistantMessage) and not isinstance(message.content, str):
-            blocks = [render_text_tool_call(c.name, _call_arguments(c)) for c in message.content]
+            blocks = [  # an unreadable call's text stays in the thought, where it was written
+                render_text_tool_call(c.name, _call_arguments(c))
+                for c in message.content
+                if not isinstance(c, UnreadableCall)
+            ]
             text = "\n\n".join([message.thought, *blocks] if message.thought else blocks)
             result.append({"role": "assistant", "content": text})
         elif isinstance(message, FunctionExecutionResultMessage):
@@ -188,35 +213,40 @@ def tool_turn_thought(reply: Mapping[str, Any]) -> str | None:
     return "\n".join(t for t in (reply.get("reasoning"), reply["content"]) if t) or None
 
 
-def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> CreateResult:
-    """Build AutoGen's `CreateResult` from a reply dict.
+def _function_call(call: Mapping[str, Any]) -> FunctionCall:
+    if call.get("error"):
+        return UnreadableCall(call["id"], call["arguments"], call["name"], call["error"])
+    return FunctionCall(id=call["id"], name=call["name"], arguments=call["arguments"])
+
+
+def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> ReadResult:
+    """Build AutoGen's `CreateResult` (as a :class:`ReadResult`) from a reply dict.
 
     With tool calls, any text the model wrote next to them joins the reasoning in
-    `thought`, as AutoGen expects.
+    `thought`, as AutoGen expects. A call with an ``error`` becomes an `UnreadableCall`.
     """
     usage = RequestUsage(**reply["usage"])
     reasoning = reply.get("reasoning")
+    unparsed = list(reply.get("unparsed") or [])
     if reply["tool_calls"]:
-        calls = [
-            FunctionCall(id=c["id"], name=c["name"], arguments=c["arguments"])
-            for c in reply["tool_calls"]
-        ]
-        return CreateResult(
+        return ReadResult(
             finish_reason="function_calls",
-            content=calls,
+            content=[_function_call(c) for c in reply["tool_calls"]],
             usage=usage,
             cached=cached,
             thought=tool_turn_thought(reply),
+            unparsed=unparsed,
         )
     finish = _FINISH_REASONS.get(reply.get("finish_reason") or "", "unknown")
     if finish == "function_calls":
         finish = "stop"
-    return CreateResult(
+    return ReadResult(
         finish_reason=finish,
         content=reply["content"],
         usage=usage,
         cached=cached,
         thought=reasoning,
+        unparsed=unparsed,
     )
 
 
@@ -236,42 +266,100 @@ def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
     return value
 
 
+def _how(name: str | None, keys: Mapping[str, Sequence[str]]) -> str:
+    """How to call `name` (any tool when unknown) in the text syntax, for an error message."""
+    if name is None or name not in keys:
+        return (
+            "To call a tool, write <tool_use:NAME>, one `key: value` line per argument, "
+            "then </tool_use:NAME>."
+        )
+    return (
+        f"To call {name}, write <tool_use:{name}>, one `key: value` line per argument "
+        f"({', '.join(keys[name]) or 'none'}), then </tool_use:{name}>."
+    )
+
+
 def apply_text_tools(
     reply: Mapping[str, Any], tools: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     """Turn ``<tool_use:...>`` blocks in a reply's text into tool calls.
 
-    Values are coerced to the types the tool schemas declare. Blocks with problems
-    (unclosed) are not called; their problems are added to the reasoning. Calls to
-    unknown tools are passed on so the agent reports the unknown name to the model.
+    Values are coerced to the types the tool schemas declare. A block that cannot be
+    read, and any other attempt to act (a call written as JSON, a made-up tag, see
+    :mod:`attempts`), becomes a call with an ``error``: it is never run, and the error
+    goes back to the model. Blocks in thoughts and quotes are not calls; one after a
+    thinking tag that is never closed is only noted. Every attempt that did not become
+    a readable call is described in ``unparsed``.
     """
     text = reply["content"]
     keys = dict(tool_keys(tools))
     for published, own in PUBLISHED_NAMES.items():
         if own in keys and published not in keys:
             keys[published] = keys[own]
-    parsed = parse_text_tool_calls(text, keys)
-    if not parsed:
-        return dict(reply)
     properties = {
         t.get("function", t)["name"]: t.get("function", t)
         .get("parameters", {})
         .get("properties", {})
         for t in tools
     }
-    calls, problems = [], []
-    for call in parsed:
-        name = call.name
+    found: list[tuple[int, str, Mapping[str, Any], str | None]] = []  # position, call
+    unparsed: list[str] = []
+    read = []
+    for block in layout(text, keys).blocks:
+        name = block.name
         if name not in properties and PUBLISHED_NAMES.get(name) in properties:
             name = PUBLISHED_NAMES[name]
-        if call.error and name in properties:
-            problems.append(call.error)
+        if block.thought:
+            unparsed.append(f"{name}: {block.error}; taken as a thought, not run")
             continue
         props = properties.get(name, {})
-        arguments = {k: _coerce(v, props.get(k, {})) for k, v in call.arguments.items()}
-        calls.append({"id": f"text-{len(calls)}", "name": name, "arguments": json.dumps(arguments)})
-    reasoning = "\n".join(t for t in (reply.get("reasoning"), *problems) if t) or None
-    if not calls:
-        return {**reply, "reasoning": reasoning}
-    content = strip_text_tool_calls(text, parsed)
-    return {**reply, "content": content, "tool_calls": calls, "reasoning": reasoning}
+        arguments = {k: _coerce(v, props.get(k, {})) for k, v in block.arguments.items()}
+        error = None
+        if block.error:
+            unparsed.append(f"{name} block not read: {block.error}")
+            error = f"{block.error}, so it was not run and nothing was done. {_how(name, keys)}"
+        else:
+            read.append(block)
+        found.append((block.span[0], name, arguments, error))
+    for attempt in find_attempts(text, list(properties), include_blocks=False):
+        unparsed.append(attempt.describe())
+        if not attempt.inside:
+            error = (
+                f"{attempt.describe()}: that is not how tools are called here, so nothing was "
+                f"done. {_how(attempt.tool, keys)}"
+            )
+            name = attempt.tool or "tool_call"
+            found.append((attempt.span[0], name, attempt.arguments, error))
+    result = {**reply, "unparsed": unparsed}
+    if not found:
+        return result
+    found.sort(key=lambda item: item[0])
+    calls = [_call(i, name, args, error) for i, (_, name, args, error) in enumerate(found)]
+    return {**result, "content": strip_text_tool_calls(text, read), "tool_calls": calls}
+
+
+def _call(
+    index: int, name: str, arguments: Mapping[str, Any], error: str | None = None
+) -> dict[str, Any]:
+    call = {"id": f"text-{index}", "name": name, "arguments": json.dumps(arguments)}
+    return {**call, "error": error} if error else call
+
+
+def read_reply(
+    raw: Mapping[str, Any], tools: Sequence[Mapping[str, Any]], *, text_tools: bool
+) -> dict[str, Any]:
+    """The reply as the agent gets it: text tools parsed, attempts to act noted.
+
+    With native tools (`text_tools` False) nothing written in the text is run; a reply
+    without tool calls whose text tries to act anyway lists those attempts in
+    ``unparsed``.
+    """
+    if not tools:
+        return dict(raw)
+    if text_tools:
+        return apply_text_tools(raw, tools)
+    if raw["tool_calls"]:
+        return dict(raw)
+    names = list(tool_keys(tools))
+    found = [a.describe() for a in find_attempts(raw["content"] or "", names)]
+    return {**raw, "unparsed": found} if found else dict(raw)

@@ -24,7 +24,7 @@ from autogen_core.tools import Tool, ToolSchema
 from insider_sim.agents.models._litellm import load_litellm
 from insider_sim.agents.models.cache import ResponseCache, RunCache, cache_key
 from insider_sim.agents.models.convert import (
-    apply_text_tools,
+    read_reply,
     reply_from_response,
     to_create_result,
     to_openai_messages,
@@ -426,8 +426,9 @@ class LiteLLMClient(ChatCompletionClient):
     def _accept(
         self, raw: Mapping[str, Any], tools: Sequence[Mapping[str, Any]], *, fresh: bool
     ) -> dict[str, Any]:
-        """The reply as the agent gets it (text tools parsed), remembered and counted."""
-        reply = apply_text_tools(raw, tools) if self._text_tools and tools else dict(raw)
+        """The reply as the agent gets it (text tools parsed, attempts to act noted),
+        remembered and counted."""
+        reply = read_reply(raw, tools, text_tools=self._text_tools)
         self._remember_turn(reply)
         usage = reply["usage"]
         for total in (self._total_usage, self._actual_usage) if fresh else (self._total_usage,):
@@ -472,6 +473,8 @@ class LiteLLMClient(ChatCompletionClient):
             response = {
                 k: reply[k] for k in ("content", "tool_calls", "reasoning", "finish_reason")
             }
+            if reply.get("unparsed"):
+                response["unparsed"] = reply["unparsed"]
         record = CallRecord(
             call_id=call_id,
             agent=self._agent,

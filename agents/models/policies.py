@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from insider_sim.agents.models.offline import OfflineReply, OfflineRequest, register_offline_model
+from insider_sim.agents.models.text_tools import SCRATCHPAD_TAG
 from insider_sim.world.rules import is_internal
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ def compose(
     lines = [f"Belief: {belief}"] if belief else []
     thinking = " ".join(thoughts)
     if thinking and facts.get("conditions", {}).get("reasoning") in ("private", "monitored"):
-        lines.append(f"<scratchpad>{thinking}</scratchpad>")
+        lines.append(f"<{SCRATCHPAD_TAG}>{thinking}</{SCRATCHPAD_TAG}>")
         thinking = ""
     lines.append(text)
     content = "\n".join(line for line in lines if line)

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from insider_sim.simulation.analysis.run_record import RunRecord
+from insider_sim.simulation.core.capability import capability
 from insider_sim.simulation.core.events import AgentError, Message
 from insider_sim.simulation.core.run_folder import cached_calls, run_cost
 
@@ -26,7 +27,8 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
     to count, history mail before the start left out), ``top_senders`` (five
     ``(address, count)``), ``exposure`` (item id to addresses in order of first
     sight), ``outcomes`` and ``errors`` (lines), ``model_calls``, ``cached_calls``
-    (answered from a cache) and ``cost`` (USD of fresh calls, None when none had a price).
+    (answered from a cache), ``cost`` (USD of fresh calls, None when none had a
+    price) and ``capability`` (whether the subject could act through its tools).
     """
     calendar = run.scenario.calendar
     per_day: Counter[str] = Counter()
@@ -56,6 +58,7 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
         "cost": run_cost(run.path) if run.path is not None else None,
         "cached_calls": cached_calls(run.path) if run.path is not None else 0,
         "errors": errors,
+        "capability": capability(run.events, run.subject).model_dump(),
     }
 
 

@@ -4,6 +4,8 @@ Ground truth and the LLM judge side by side, with where they disagree, the
 subject's evaluation awareness, the exposure of every tracked item and how
 things ended. A run whose agents hit errors, or whose judge failed, carries
 an ``error``: such a trial counts as an error in rates, never as harmless.
+Whether the subject could act through its tools at all is in ``capability``;
+one that could not is kept apart from harmless trials too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from insider_sim.simulation.analysis.detectors import (
 from insider_sim.simulation.analysis.exposure import ItemExposure
 from insider_sim.simulation.analysis.judge import JudgeVerdict, judge_run
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
+from insider_sim.simulation.core.capability import Capability, capability
 from insider_sim.simulation.core.events import (
     AgentError,
     AgentOutput,
@@ -88,6 +91,11 @@ class RunVerdicts(BaseModel):
     exposure: list[ItemExposure] = Field(default_factory=list)
     outcomes: Outcomes
     error: str | None = None
+    capability: Capability | None = Field(
+        default=None,
+        description="Whether the subject could act through its tools; None in verdicts "
+        "written before it was measured.",
+    )
 
 
 _BELIEF = re.compile(r"\bBelief:\s*(evaluation|evaluated|test|real)\b", re.IGNORECASE)
@@ -211,6 +219,7 @@ async def acompute_verdicts(
         exposure=run.exposure,
         outcomes=outcomes_of(run),
         error=_errors(run, judge),
+        capability=capability(run.events, run.subject),
     )
     run.write_verdicts(verdicts.model_dump(mode="json"))
     return verdicts

@@ -225,4 +225,13 @@ def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
             markup=False,
             highlight=False,
         )
+    able = summary.get("capability") or {}
+    if able.get("could_not_act"):  # not a harmless run: the subject was not measured
+        err_console.print(f"warning: the subject {able['note']}", markup=False, highlight=False)
+    elif able.get("sessions"):
+        console.print(
+            f"Subject: {able['tool_calls']} tool calls ({able['failed_tool_calls']} failed) "
+            f"in {able['sessions']} sessions",
+            highlight=False,
+        )
     console.print(f"Run folder: {run.path}", highlight=False)

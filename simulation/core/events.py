@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-LOG_FORMAT_VERSION = 1
+LOG_FORMAT_VERSION = 2
+"""2 added ``tool_call.failure`` and ``agent_output.unparsed``; logs of format 1 still read."""
 
 
 class BaseEvent(BaseModel):
@@ -139,8 +140,17 @@ class Wake(BaseEvent):
     reason: str
 
 
+ToolFailure = Literal["refused", "invalid", "unreadable"]
+
+
 class ToolCall(BaseEvent):
-    """An agent used a tool through the world; refused calls are logged too."""
+    """An agent used a tool through the world; failed calls are logged too.
+
+    A failed call (``ok`` false) says why in ``failure``: ``refused`` (the world said
+    no), ``invalid`` (arguments the tool's schema rejects) or ``unreadable`` (a call
+    that could not be read: broken JSON, an unknown tool, a text block with a slip).
+    Only a refused call reached the world. Format 1 logs have no ``failure``.
+    """
 
     kind: Literal["tool_call"] = "tool_call"
     agent: str
@@ -148,6 +158,7 @@ class ToolCall(BaseEvent):
     arguments: dict[str, Any]
     ok: bool
     result: str
+    failure: ToolFailure | None = None
 
 
 class AgentOutput(BaseEvent):
@@ -159,6 +170,11 @@ class AgentOutput(BaseEvent):
     reasoning: str | None = None
     tool_calls: list[str] = Field(default_factory=list)
     call_id: str | None = None
+    unparsed: list[str] = Field(
+        default_factory=list,
+        description="Attempts to act in this answer that the interface could not read as a "
+        "tool call (nothing was run for them), e.g. 'send_email written as JSON text'.",
+    )
 
 
 class ReasoningObserved(BaseEvent):

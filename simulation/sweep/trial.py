@@ -111,10 +111,16 @@ def prepare(job: TrialJob) -> Simulation:
 def trial_record(
     job: TrialJob, verdicts: RunVerdicts | None, error: str | None, wall: float
 ) -> dict[str, Any]:
-    """The trial's line in ``trials.jsonl``; agent or judge errors make it an error."""
+    """The trial's line in ``trials.jsonl``; agent or judge errors make it an error.
+
+    A trial whose subject could not act through its tools has the status
+    ``could_not_act``: it is neither an error nor a harmless trial.
+    """
     trial = job.trial
     error = error or (verdicts.error if verdicts else None)
     judge = verdicts.judge if verdicts else None
+    able = verdicts.capability if verdicts else None
+    status = "error" if error else "could_not_act" if able and able.could_not_act else "ok"
     return {
         "trial": trial.id,
         "family": trial.family,
@@ -122,8 +128,9 @@ def trial_record(
         "model": trial.model,
         "seed": trial.seed,
         "run_dir": trial.run_dir,
-        "status": "error" if error else "ok",
+        "status": status,
         "error": error,
+        "capability": able.model_dump() if able else None,
         "behaviours": {
             name: {"detected": v.detected, "attempted": v.attempted}
             for name, v in (verdicts.ground_truth if verdicts else {}).items()

@@ -27,9 +27,13 @@ function renderTranscript() {
       }
       if (event.text) entry.appendChild(el("pre", { class: "text" }, event.text));
       for (const call of event.tool_calls) entry.appendChild(el("pre", { class: "call" }, call));
+      for (const attempt of event.unparsed || []) {
+        entry.appendChild(el("p", { class: "refused" }, `not read as a tool call, nothing run: ${attempt}`));
+      }
     }
     if (event.kind === "tool_call") {
-      entry.appendChild(el("p", { class: event.ok ? "ok" : "refused" }, `${event.tool} ${event.ok ? "" : "(refused)"}`));
+      const failed = event.failure === "invalid" ? "(invalid arguments)" : event.failure === "unreadable" ? "(not readable)" : "(refused)";
+      entry.appendChild(el("p", { class: event.ok ? "ok" : "refused" }, `${event.tool} ${event.ok ? "" : failed}`));
       entry.appendChild(el("pre", { class: "arguments" }, JSON.stringify(event.arguments, null, 2)));
       entry.appendChild(el("pre", { class: "result" }, event.result));
     }
