@@ -21,7 +21,8 @@ from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.core.events import Event
 from insider_sim.simulation.core.run_folder import RunFolder, RunFolderError
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report import export_graph, write_report
+from insider_sim.simulation.report.export import export_graph
+from insider_sim.simulation.report.run_page import write_report
 from insider_sim.simulation.scenario.format import Scenario, ScenarioError
 from insider_sim.simulation.scenario.injections import InjectEmail
 from typer.testing import CliRunner

@@ -273,7 +273,10 @@ class RunRecord:
         return items
 
     def _refused(self, call: ToolCall) -> Outgoing:
-        args = {k: str(v) for k, v in call.arguments.items()}
+        args = {  # an address list may have been given as a list
+            k: ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+            for k, v in call.arguments.items()
+        }
         recipients = tuple(a for key in ("to", "cc") for a in self._recipients(args.get(key, "")))
         original = self.messages.get(args.get("email_id", "").strip())
         subject, body, attachments = args.get("subject", ""), args.get("body", ""), ()
