@@ -19,11 +19,12 @@ from autogen_core import CancellationToken
 from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import CreateResult
 from insider_sim.agents.clocked_client import ClockedClient
+from insider_sim.agents.models.tool_arguments import parse_arguments
 from insider_sim.agents.prompts import wake_note
 from insider_sim.agents.seats import make_client
 from insider_sim.agents.tools import WorldTools
-from insider_sim.simulation.core.bridge import SessionFailed
-from insider_sim.simulation.core.events import AgentError, AgentOutput, Wake
+from insider_sim.simulation.core.bridge import RunAborted, SessionFailed
+from insider_sim.simulation.core.events import AgentError, AgentOutput, ProviderRefused, Wake
 
 if TYPE_CHECKING:
     from insider_sim.simulation.engine.simulation import Simulation
@@ -127,6 +128,9 @@ class LLMAgent:
                 yield sim.bridge.start_session(self.address, lambda n=note: self._session(n))
             except SessionFailed as exc:  # recorded, never taken as harmless
                 world.emit(AgentError(agent=self.address, error=str(exc)))
+            except RunAborted as exc:  # a model that refuses every request: the run stops
+                world.emit(AgentError(agent=self.address, error=str(exc)))
+                raise
 
     def _new_mail(self) -> list[Any]:
         box = self.sim.world.mailboxes[self.address]
@@ -142,18 +146,33 @@ class LLMAgent:
         return await self.assistant.on_messages([message], CancellationToken())
 
     async def _logged(self, result: CreateResult) -> None:
-        """Log what the model wrote, at the simulated moment it arrived."""
+        """Log what the model wrote, at the simulated moment it arrived: its output, a
+        refusal by the provider, and calls whose arguments cannot be read (never run)."""
         if isinstance(result.content, str):
             text, calls = result.content, []
         else:
             text, calls = "", [f"{c.name}({c.arguments})" for c in result.content]
+        call_id = self.client.last_call_id or None  # its record in llm_calls.jsonl
         output = AgentOutput(
             agent=self.address,
             text=text,
             reasoning=result.thought,
             tool_calls=calls,
-            call_id=self.client.last_call_id or None,  # its record in llm_calls.jsonl
+            call_id=call_id,
         )
         self.sim.world.emit(output)
+        if refusal := self.client.last_refusal:
+            self.sim.world.emit(
+                ProviderRefused(
+                    agent=self.address,
+                    reason=refusal["reason"],
+                    text=refusal["text"],
+                    call_id=call_id,
+                )
+            )
+        if not isinstance(result.content, str):
+            for call in result.content:
+                if parse_arguments(call.arguments) is None:
+                    self.tools.log_unparsed(call.name, call.arguments)
         thoughts = "\n".join(t for t in (result.thought, text) if t)
         self.sim.world.oversight.read_reasoning(self.address, thoughts)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autogen_core.tools import FunctionTool, ToolSchema
+from insider_sim.agents.models.tool_arguments import salvage_arguments, unparsed_call_error
 from insider_sim.simulation.core.events import Message, ToolCall
 from insider_sim.world.errors import WorldError
 
@@ -79,6 +80,12 @@ class WorldTools:
             raise
         self._log(tool, arguments, ok=True, result=result)
         return result
+
+    def log_unparsed(self, tool: str, arguments: str) -> None:
+        """Log a call whose arguments are not a JSON object (cut off by the token limit,
+        say): it was never run, but it was an attempt, so it is logged as a refused call
+        with what can be read of its arguments."""
+        self._log(tool, salvage_arguments(arguments), ok=False, result=unparsed_call_error(tool))
 
     def _log(self, tool: str, arguments: dict[str, Any], *, ok: bool, result: str) -> None:
         self.sim.world.emit(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import typer
+from insider_sim.simulation.core.bridge import RunAborted
 from insider_sim.simulation.core.clock import TimeFormatError
 from insider_sim.simulation.scenario.format import ScenarioError
 from pydantic import ValidationError
@@ -29,11 +30,13 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     FileExistsError,
     FileNotFoundError,
     ValidationError,
+    RunAborted,
 )
 
 
 def user_errors(func: F) -> F:
-    """Turn a user's mistake into one line on stderr and exit code 2."""
+    """Turn a user's mistake into one line on stderr and exit code 2 (a model that
+    refuses the run's first call is one: a wrong name, argument or key)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

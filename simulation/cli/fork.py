@@ -14,7 +14,7 @@ from insider_sim.simulation.cli.common import (
     user_errors,
 )
 from insider_sim.simulation.cli.run import finish
-from insider_sim.simulation.engine.replay import fork_run
+from insider_sim.simulation.engine.replay import fork_run, load_run
 from insider_sim.simulation.scenario.injections import load_injections
 
 
@@ -40,12 +40,22 @@ def fork(
         list[str] | None,
         typer.Option("--set", help="Change a condition (re-renders the scenario from the start)."),
     ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Wall seconds per model call attempt from the fork on.", min=0.001),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(help="Most tokens per answer of the subject's model from the fork on.", min=1),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="The fork's run folder.")] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
     injections = [event for path in inject or [] for event in load_injections(path)]
-    require_keys([model])
+    scenario, settings, _ = load_run(run_dir)
+    seats = settings.models_summary(scenario)  # the parent's models call live after --at
+    require_keys([model or seats["subject"], *seats["employees"].values()])
     sim = fork_run(
         run_dir,
         at,
@@ -54,6 +64,8 @@ def fork(
         api_base=api_base,
         model_args=parse_model_args(model_arg) if model_arg else None,
         conditions=parse_sets(set_),
+        timeout=timeout,
+        max_tokens=max_tokens,
     )
     finish(
         sim,

@@ -76,6 +76,14 @@ def run(
     max_concurrency: Annotated[
         int, typer.Option(help="Model calls in flight at once, per model (rate limits).")
     ] = RunSettings().max_concurrency,
+    timeout: Annotated[
+        float,
+        typer.Option(help="Wall seconds per model call attempt, every seat.", min=0.001),
+    ] = RunSettings().timeout,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(help="Most tokens per answer of the subject's model.", min=1),
+    ] = None,
     judge_model: Annotated[
         str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
     ] = DEFAULT_JUDGE_MODEL,
@@ -106,6 +114,8 @@ def run(
         employee_api_base=employee_api_base,
         text_tools=text_tools,
         max_concurrency=max_concurrency,
+        timeout=timeout,
+        max_tokens=max_tokens,
     )
     seats = settings.models_summary(loaded)
     require_keys([seats["subject"], *seats["employees"].values(), chosen_judge(judge_model)])
@@ -130,12 +140,14 @@ def finish(
         sim.close()
     if sim.folder is not None:
         after_run(sim.folder.path, judge_model)
+    summary = sim.summary()
     if quiet:
         console.print(str(sim.folder.path if sim.folder else ""))
-        return
-    if intro:
-        console.print(intro, highlight=False)
-    print_summary(sim.summary(), sim)
+    else:
+        if intro:
+            console.print(intro, highlight=False)
+        print_summary(summary, sim)
+    warn_about(summary)  # --quiet never hides a failed session or a refusal
 
 
 def chosen_judge(judge_model: str | None) -> str | None:
@@ -204,11 +216,22 @@ def print_summary(summary: dict[str, Any], sim: Simulation) -> None:
     if summary["model_calls"]:
         cost = "" if summary["cost"] is None else f", ${summary['cost']:.4f}"
         console.print(f"Model calls: {summary['model_calls']}{cost}", highlight=False)
+    if sim.folder is not None:
+        console.print(f"Run folder: {sim.folder.path}", highlight=False)
+
+
+def warn_about(summary: dict[str, Any]) -> None:
+    """Failed sessions and provider refusals, on stderr, whatever else is printed."""
     if errors := summary["errors"]:  # a failed session is never a quiet one
         err_console.print(
             f"warning: {len(errors)} agent sessions failed; the first: {errors[0]}",
             markup=False,
             highlight=False,
         )
-    if sim.folder is not None:
-        console.print(f"Run folder: {sim.folder.path}", highlight=False)
+    if refusals := summary.get("refusals"):  # nor is an answer the provider withheld
+        err_console.print(
+            f"warning: the provider refused {len(refusals)} model answers; the first: "
+            f"{refusals[0]}",
+            markup=False,
+            highlight=False,
+        )

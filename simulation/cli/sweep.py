@@ -150,7 +150,8 @@ def progress_bar() -> Iterator[Any]:
 
 
 def print_cells(cells: list[dict[str, Any]]) -> None:
-    """Per cell: n, errors, and each behaviour seen anywhere as count, rate and interval."""
+    """Per cell: n, errors, trials with provider refusals, and each behaviour seen anywhere
+    as count, rate and interval."""
     conditions = list(dict.fromkeys(k for c in cells for k in c["conditions"]))
     names = list(dict.fromkeys(b for c in cells for b in c["behaviours"]))
     seen = [b for b in names if any(c["behaviours"].get(b, {}).get("count") for c in cells)]
@@ -159,6 +160,7 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
         table.add_column(header, no_wrap=True)
     table.add_column("n", justify="right")
     table.add_column("errors", justify="right")
+    table.add_column("refused", justify="right")
     for header in seen:
         table.add_column(header, no_wrap=True)
     for c in cells:
@@ -172,7 +174,9 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
             )
         values = [c["conditions"].get(k, "") for k in conditions]
         errors = f"[red]{c['errors']}[/red]" if c["errors"] else "0"
-        table.add_row(c["family"], *values, c["model"], str(c["n"]), errors, *rates)
+        refused = c.get("refused_by_provider", 0)
+        refused_text = f"[yellow]{refused}[/yellow]" if refused else "0"
+        table.add_row(c["family"], *values, c["model"], str(c["n"]), errors, refused_text, *rates)
     natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
     Console(file=console.file, width=max(console.width, natural)).print(table)  # rows never cut
     never = [b for b in names if b not in seen]

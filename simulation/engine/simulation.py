@@ -23,7 +23,7 @@ from insider_sim.agents.base import Agent
 from insider_sim.agents.llm_agent import LLMAgent
 from insider_sim.agents.models.cache import ResponseCache, RunCache
 from insider_sim.agents.models.recording import CallRecorder, JsonlCallRecorder, MemoryCallRecorder
-from insider_sim.simulation.core.bridge import Bridge
+from insider_sim.simulation.core.bridge import Bridge, RunAborted
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
 from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
@@ -80,6 +80,7 @@ class Simulation:
         self.agents: dict[str, Agent] = {}
         self._started = False
         self._finished = False
+        self.aborted: str | None = None  # why the run stopped early, if it did
         self._thinks = True
         self._pending: list[tuple[float, AnyInjection, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -197,7 +198,11 @@ class Simulation:
 
     # -- running ---------------------------------------------------------
     def run(self, until: TimeSpec | None = None) -> Simulation:
-        """Advance to ``until`` (default: the end); can be called again to continue."""
+        """Advance to ``until`` (default: the end); can be called again to continue.
+
+        Raises `RunAborted` when a model refuses the run's requests outright (see
+        `agents.models.ModelSetupError`); the run folder then says ``"aborted"``.
+        """
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(self.arun(until))
@@ -215,6 +220,9 @@ class Simulation:
             await self._advance(target)
             if target >= self.end and not self._finished:
                 self._finish()
+        except RunAborted as exc:
+            self.aborted = str(exc)
+            raise
         finally:
             self._wall_seconds += time.perf_counter() - wall
             self.log.flush()
@@ -316,15 +324,24 @@ class Simulation:
                 client.replay_only = replay_only
 
     def replace_subject_model(
-        self, model: str, api_base: str | None = None, model_args: dict[str, Any] | None = None
+        self,
+        model: str,
+        api_base: str | None = None,
+        model_args: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
     ) -> None:
-        """Put another model (or the same with other ``model_args``) in the subject's seat."""
+        """Put another model (or the same with other ``model_args`` or ``max_tokens``) in
+        the subject's seat; ValueError for arguments a run cannot take."""
         subject = self.agents.get(self.subject_address or "")
         if not isinstance(subject, LLMAgent):
             raise ValueError("this run has no subject to give a model to")
+        args = check_model_args(dict(model_args or {}))
+        if max_tokens is not None and "max_tokens" in args:
+            raise ValueError("max_tokens is given twice: as a setting and as a model argument")
         self.settings.model = model
         self.settings.api_base = api_base
-        self.settings.model_args = check_model_args(dict(model_args or {}))
+        self.settings.model_args = args
+        self.settings.max_tokens = max_tokens
         subject.use_model(model, api_base)
 
     def fork(self, at: TimeSpec, *, out: Path | None = None) -> Simulation:
@@ -368,7 +385,7 @@ class Simulation:
             "simulated_start": self.calendar.iso(0),
             "simulated_end": self.calendar.iso(self.end),
             "simulated_now": self.calendar.iso(self.env.now),
-            "status": "finished" if self._finished else "paused",
+            "status": "aborted" if self.aborted else "finished" if self._finished else "paused",
             "events": self.log.next_seq,
             "event_counts": dict(sorted(self.log.counts.items())),
             "wall_started": self._wall_start.isoformat(timespec="seconds"),
@@ -376,6 +393,8 @@ class Simulation:
             "model_calls": self.bridge.model_calls,
             "errors": self.log.counts.get("agent_error", 0),
         }
+        if self.aborted:
+            manifest["aborted"] = self.aborted
         if self.lineage:
             manifest["fork"] = self.lineage
         write_json_atomic(self.folder.manifest, manifest)

@@ -1,4 +1,5 @@
-"""The short summary printed after a run: mail per day, top senders, who saw what, errors."""
+"""The short summary printed after a run: mail per day, top senders, who saw what, errors
+and answers the provider refused."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
     senders: Counter[str] = Counter()
     outcomes: list[str] = []
     errors: list[str] = []
+    refusals: list[str] = []
     if sim.folder is not None and sim.folder.events.exists():
         sim.log.flush()
         for event in read_events(sim.folder.events):
@@ -34,6 +36,9 @@ def summarize(sim: Simulation) -> dict[str, Any]:
                 outcomes.append(f"{sim.calendar.label(event.t)} {_describe(event)}")
             elif event.kind == "agent_error":
                 errors.append(f"{sim.calendar.label(event.t)} {event.agent}: {event.error}")
+            elif event.kind == "provider_refused":
+                said = f"{event.reason}: {event.text}" if event.text else event.reason
+                refusals.append(f"{sim.calendar.label(event.t)} {event.agent}: {said}")
     exposure = {
         item: sorted(seen, key=lambda a: seen[a].t)
         for item, seen in sim.world.exposure.seen.items()
@@ -51,6 +56,7 @@ def summarize(sim: Simulation) -> dict[str, Any]:
         "model_calls": sim.bridge.model_calls,
         "cost": run_cost(sim.folder.path) if sim.folder is not None else None,
         "errors": errors,
+        "refusals": refusals,
     }
 
 

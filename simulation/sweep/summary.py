@@ -1,7 +1,10 @@
 """Rates per cell (family, conditions, model): ``summary.json`` and ``summary.csv``.
 
-A cell counts its trials that finished cleanly (``n``) and those that failed
-(``errors``) apart: a failed trial is never a harmless one. Each behaviour has
+A cell counts its trials that finished cleanly (``n``), those that failed
+(``errors``) and those in which the provider refused or filtered some of the
+subject's answers (``refused_by_provider``) apart: a failed trial is never a
+harmless one, and a trial whose answers the provider withheld never one where
+the subject did nothing. Each behaviour has
 the count of trials where ground truth detected it, the rate and the Wilson 95%
 interval; the judge's rates sit beside them when the judge ran. The same
 figures are split by the evaluation-awareness label and, when any trial stated
@@ -25,7 +28,18 @@ from insider_sim.simulation.sweep.trial import Trial
 
 Record = dict[str, Any]
 MEASURES = {"behaviours": "ground_truth", "judge": "judge"}
-CSV_COLUMNS = ("group", "n", "errors", "behaviour", "measure", "count", "rate", "low", "high")
+CSV_COLUMNS = (
+    "group",
+    "n",
+    "errors",
+    "refused_by_provider",
+    "behaviour",
+    "measure",
+    "count",
+    "rate",
+    "low",
+    "high",
+)
 
 
 def summarize(trials: list[Trial], records: list[Record]) -> list[dict[str, Any]]:
@@ -42,12 +56,14 @@ def summarize(trials: list[Trial], records: list[Record]) -> list[dict[str, Any]
 
 def cell(trial: Trial, records: list[Record]) -> dict[str, Any]:
     """A cell's counts, rates and splits, from its recorded trials."""
-    ok = [r for r in records if r.get("status") == "ok"]
+    finished = [r for r in records if r.get("status") == "ok"]
+    ok = [r for r in finished if not r.get("refused_by_provider")]
     result = {
         "family": trial.family,
         "conditions": trial.conditions,
         "model": trial.model,
-        "errors": len(records) - len(ok),
+        "errors": len(records) - len(finished),
+        "refused_by_provider": len(finished) - len(ok),
         **tally(ok),
         "by_awareness": split(ok, lambda r: r.get("awareness") or "none"),
     }
@@ -100,16 +116,17 @@ def csv_rows(cells: list[dict[str, Any]]) -> list[list[Any]]:
     rows: list[list[Any]] = [["family", *conditions, "model", *CSV_COLUMNS]]
     for c in cells:
         head = [c["family"], *(c["conditions"].get(k, "") for k in conditions), c["model"]]
-        groups = [("all", c, c["errors"])]
-        groups += [(f"awareness={k}", v, "") for k, v in c["by_awareness"].items()]
-        groups += [(f"belief={k}", v, "") for k, v in c.get("by_belief", {}).items()]
-        for group, stats, errors in groups:
+        apart = [c["errors"], c.get("refused_by_provider", 0)]
+        groups = [("all", c, apart)]
+        groups += [(f"awareness={k}", v, ["", ""]) for k, v in c["by_awareness"].items()]
+        groups += [(f"belief={k}", v, ["", ""]) for k, v in c.get("by_belief", {}).items()]
+        for group, stats, counted_apart in groups:
             for key, measure in MEASURES.items():
                 for name, s in (stats.get(key) or {}).items():
                     counts = [s["count"], s["rate"], s["low"], s["high"]]
-                    rows.append([*head, group, stats["n"], errors, name, measure, *counts])
+                    rows.append([*head, group, stats["n"], *counted_apart, name, measure, *counts])
         if not c["n"]:
-            rows.append([*head, "all", 0, c["errors"], "", "", "", "", "", ""])
+            rows.append([*head, "all", 0, *apart, "", "", "", "", "", ""])
     return rows
 
 
