@@ -272,9 +272,11 @@ def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> CreateResult:
     if finish == "function_calls":
         finish = "stop"
     refusal = reply.get("refusal")
+    # the model's own words of refusal are its answer; a filter's or our note is not
+    declined = refusal["text"] if refusal and refusal["reason"] == "refusal" else ""
     return CreateResult(
         finish_reason="content_filter" if refusal else finish,
-        content=reply["content"] or (refusal["text"] if refusal else ""),
+        content=reply["content"] or declined,
         usage=usage,
         cached=cached,
         thought=reasoning,

@@ -80,23 +80,6 @@ def takes_seed(model: str) -> bool:
     return supported is None or "seed" in supported
 
 
-def missing_keys(model: str) -> list[str]:
-    """The API-key variables litellm wants for ``model`` and cannot find (any one will do).
-
-    Only ``*_API_KEY`` names count: cloud credentials may come from profiles or
-    roles, and a server's address from ``--api-base``.
-    """
-    if model.startswith(f"{OFFLINE_PROVIDER}/"):
-        return []
-    try:
-        found = load_litellm().validate_environment(model=model)
-    except Exception:  # a provider litellm cannot place: the call will say so
-        return []
-    if found.get("keys_in_environment"):
-        return []
-    return [k for k in found.get("missing_keys", []) if k.endswith("_API_KEY")]
-
-
 class LiteLLMClient(ChatCompletionClient):
     """Routes AutoGen model calls through `litellm.acompletion`.
 

@@ -12,6 +12,7 @@ would fail the same way, so the run stops.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import weakref
 from collections.abc import Mapping
@@ -56,8 +57,13 @@ def _class_names(exc: BaseException) -> set[str]:
 
 
 def is_content_filter(exc: BaseException) -> bool:
-    """A request the provider's content filter refused (such as Azure's 400 ``content_filter``)."""
-    return "ContentPolicyViolationError" in _class_names(exc)
+    """A request the provider's content filter refused: litellm's content-policy error,
+    or an error whose code says ``content_filter`` (Azure's 400, also when reached as an
+    OpenAI-compatible server)."""
+    return (
+        "ContentPolicyViolationError" in _class_names(exc)
+        or getattr(exc, "code", None) == "content_filter"
+    )
 
 
 def is_request_refused(exc: BaseException, status: int | None) -> bool:
@@ -65,6 +71,25 @@ def is_request_refused(exc: BaseException, status: int | None) -> bool:
     return bool(_class_names(exc) & _REQUEST_ERRORS) or (
         status is not None and 400 <= status < 500 and not is_retryable(exc)
     )
+
+
+def missing_keys(model: str) -> list[str]:
+    """The API-key variables litellm wants for ``model`` and cannot find (any one will do).
+
+    Only ``*_API_KEY`` names count: cloud credentials may come from profiles or
+    roles, and a server's address from ``--api-base``.
+    """
+    if model.startswith(f"{OFFLINE_PROVIDER}/"):
+        return []
+    try:
+        found = load_litellm().validate_environment(model=model)
+    except Exception:  # a provider litellm cannot place: the call will say so
+        return []
+    if found.get("keys_in_environment"):
+        return []
+    wanted = [k for k in found.get("missing_keys", []) if k.endswith("_API_KEY")]
+    # litellm lists a provider's key with its other settings when any of those is missing
+    return [] if any(os.environ.get(k) for k in wanted) else wanted
 
 
 @dataclass
@@ -106,6 +131,8 @@ class ProviderCall:
                 get_offline_policy(self.model)
             except UnknownOfflineModelError as exc:
                 raise ModelSetupError(self.model, str(exc), 0) from exc
+        elif first and self.api_key is None and (wanted := missing_keys(self.model)):
+            raise ModelSetupError(self.model, f"needs {' or '.join(wanted)} in the environment", 0)
         began = time.perf_counter()
         number = 0
         while True:

@@ -48,7 +48,9 @@ def user_errors(func: F) -> F:
             message = str(exc)
             if isinstance(exc, ValidationError):
                 message = "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                    ".".join(map(str, e["loc"]))
+                    + ": " * bool(e["loc"])
+                    + e["msg"].removeprefix("Value error, ")
                     for e in exc.errors()
                 )
             err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
@@ -84,7 +86,7 @@ def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
 
 def require_keys(models: Iterable[str | None]) -> None:
     """Refuse to start when a model's API key is not in the environment."""
-    from insider_sim.agents.models.litellm_client import missing_keys
+    from insider_sim.agents.models.provider_call import missing_keys
 
     for model in dict.fromkeys(m for m in models if m):
         if wanted := missing_keys(model):
