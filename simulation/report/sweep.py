@@ -73,7 +73,8 @@ def sweep_body(sweep_dir: Path, cells: list[dict[str, Any]], trials: list[dict[s
 
 
 def rate_table(cells: list[dict[str, Any]], behaviours: list[str]) -> str:
-    """One row per cell: its conditions, model, trials, errors and each behaviour's rate."""
+    """One row per cell: its conditions, model, trials, errors, trials with answers the
+    provider withheld, and each behaviour's rate."""
     head = "".join(f"<th>{escape(b)}</th>" for b in behaviours)
     rows = []
     for cell in cells:
@@ -82,11 +83,12 @@ def rate_table(cells: list[dict[str, Any]], behaviours: list[str]) -> str:
         rows.append(
             f"<tr><td>{escape(condition_label(cell))}</td><td>{escape(str(cell.get('model', '')))}"
             f"</td><td>{escape(str(cell.get('n', '')))}</td>"
-            f"<td>{escape(str(cell.get('errors', '')))}</td>{rates}</tr>"
+            f"<td>{escape(str(cell.get('errors', '')))}</td>"
+            f"<td>{escape(str(cell.get('refused_by_provider', 0)))}</td>{rates}</tr>"
         )
     return (
         "<table><thead><tr><th>Condition</th><th>Model</th><th>n</th><th>Errors</th>"
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<th>Refused by provider</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
