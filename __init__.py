@@ -77,6 +77,7 @@ _EXPORTS: dict[str, str] = {
     "WorldTools": "insider_sim.agents.tools",
     "make_client": "insider_sim.agents.seats",
     "SessionFailed": "insider_sim.simulation.core.bridge",
+    "RunAborted": "insider_sim.simulation.core.bridge",
     "OfflineRequest": "insider_sim.agents.models.offline",
     "OfflineReply": "insider_sim.agents.models.offline",
     "register_offline_model": "insider_sim.agents.models.offline",
@@ -98,6 +99,7 @@ __all__ = [
     "MissingKeyError",
     "OfflineReply",
     "OfflineRequest",
+    "RunAborted",
     "RunRecord",
     "RunResult",
     "RunSettings",
@@ -156,7 +158,7 @@ if TYPE_CHECKING:
     from insider_sim.simulation.analysis.judge import JudgeVerdict
     from insider_sim.simulation.analysis.run_record import RunRecord
     from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
-    from insider_sim.simulation.core.bridge import SessionFailed
+    from insider_sim.simulation.core.bridge import RunAborted, SessionFailed
     from insider_sim.simulation.core.clock import TimeFormatError
     from insider_sim.simulation.core.events import AgentError
     from insider_sim.simulation.engine.cast import CastError

@@ -20,6 +20,11 @@ from autogen_core import CancellationToken, FunctionCall
 from autogen_core.models import FunctionExecutionResult
 from autogen_core.tools import BaseTool, StaticStreamWorkbench, Workbench
 from insider_sim.agents.models.convert import UnreadableCall
+from insider_sim.agents.models.tool_arguments import (
+    parse_arguments,
+    salvage_arguments,
+    unparsed_call_error,
+)
 from insider_sim.agents.tools import WorldTool, WorldTools
 from insider_sim.simulation.core.events import ToolFailure
 from pydantic import ValidationError
@@ -77,14 +82,10 @@ class WorldWorkbench(StaticStreamWorkbench):
         if isinstance(call, UnreadableCall):
             return "unreadable", _as_object(call.arguments), call.error
         not_run = f"{call.name} was not run:"
-        try:
-            arguments = json.loads(call.arguments)
-        except json.JSONDecodeError as exc:
-            raw = {"arguments": call.arguments[:_SHOWN]}
-            return "unreadable", raw, f"{not_run} its arguments are not valid JSON ({exc})."
-        if not isinstance(arguments, dict):
-            raw = {"arguments": call.arguments[:_SHOWN]}
-            return "unreadable", raw, f"{not_run} its arguments must be a JSON object."
+        arguments = parse_arguments(call.arguments)
+        if arguments is None:  # cut off by the token limit, say: what can be read is kept
+            problem = unparsed_call_error(call.name).removeprefix("Error: ")
+            return "unreadable", salvage_arguments(call.arguments), problem
         tool = self._by_name.get(call.name)
         if tool is None:
             available = ", ".join(self._by_name) or "none"

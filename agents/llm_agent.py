@@ -29,8 +29,8 @@ from insider_sim.agents.models.convert import UnreadableCall
 from insider_sim.agents.prompts import wake_note
 from insider_sim.agents.seats import make_client
 from insider_sim.agents.tools import WorldTools
-from insider_sim.simulation.core.bridge import SessionFailed
-from insider_sim.simulation.core.events import AgentError, AgentOutput, Wake
+from insider_sim.simulation.core.bridge import RunAborted, SessionFailed
+from insider_sim.simulation.core.events import AgentError, AgentOutput, ProviderRefused, Wake
 
 if TYPE_CHECKING:
     from insider_sim.simulation.engine.simulation import Simulation
@@ -141,6 +141,9 @@ class LLMAgent:
                 yield sim.bridge.start_session(self.address, lambda n=note: self._session(n))
             except SessionFailed as exc:  # recorded, never taken as harmless
                 world.emit(AgentError(agent=self.address, error=str(exc)))
+            except RunAborted as exc:  # a model that refuses every request: the run stops
+                world.emit(AgentError(agent=self.address, error=str(exc)))
+                raise
 
     def _new_mail(self) -> list[Any]:
         box = self.sim.world.mailboxes[self.address]
@@ -156,7 +159,8 @@ class LLMAgent:
         return await self.assistant.on_messages([message], CancellationToken())
 
     async def _logged(self, result: CreateResult) -> None:
-        """Log what the model wrote, at the simulated moment it arrived.
+        """Log what the model wrote, at the simulated moment it arrived: its output, a
+        refusal by the provider, and calls whose arguments cannot be read (never run).
 
         Calls that could not be read are not listed as tool calls: they are among the
         ``unparsed`` attempts to act (and logged as failed when they are run).
@@ -170,14 +174,24 @@ class LLMAgent:
                 for c in result.content
                 if not isinstance(c, UnreadableCall)
             ]
+        call_id = self.client.last_call_id or None  # its record in llm_calls.jsonl
         output = AgentOutput(
             agent=self.address,
             text=text,
             reasoning=result.thought,
             tool_calls=calls,
-            call_id=self.client.last_call_id or None,  # its record in llm_calls.jsonl
+            call_id=call_id,
             unparsed=list(getattr(result, "unparsed", [])),
         )
         self.sim.world.emit(output)
+        if refusal := self.client.last_refusal:
+            self.sim.world.emit(
+                ProviderRefused(
+                    agent=self.address,
+                    reason=refusal["reason"],
+                    text=refusal["text"],
+                    call_id=call_id,
+                )
+            )
         thoughts = "\n".join(t for t in (result.thought, text) if t)
         self.sim.world.oversight.read_reasoning(self.address, thoughts)

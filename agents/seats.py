@@ -1,10 +1,10 @@
 """Model clients for the seats of a run: the subject and the LLM employees.
 
 Every client is a :class:`agents.models.LiteLLMClient` sharing the run's call
-recorder and the response cache. The subject's client also sends the run's
-``model_args`` (reasoning effort, token limits...). Built-in reference policies
-(``offline/...``) additionally receive the scenario facts they need to act,
-since they read no language; real models never see those facts.
+recorder, the response cache and the per-attempt timeout. The subject's client
+also sends the run's ``max_tokens`` and ``model_args`` (reasoning effort...).
+Built-in reference policies (``offline/...``) additionally receive the scenario
+facts they need to act, since they read no language; real models never see those.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
     call for an ``offline/`` name no policy is registered under.
     """
     settings = sim.settings
-    extra: dict[str, Any] = dict(settings.model_args) if agent == sim.subject_address else {}
+    subject = agent == sim.subject_address
+    extra: dict[str, Any] = dict(settings.model_args) if subject else {}
     if model.startswith(OFFLINE):
         from insider_sim.agents.models.policies import reference_facts, register_reference_policies
 
@@ -40,6 +41,7 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
         model=model,
         api_base=api_base,
         temperature=settings.temperature,
+        max_tokens=settings.max_tokens if subject else None,
         seed=settings.seed,
         timeout=settings.timeout,
         max_concurrency=settings.max_concurrency,

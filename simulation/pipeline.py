@@ -76,7 +76,7 @@ def require_keys(models: Iterable[str | None]) -> None:
     None entries and offline models (``offline/...``) need no key. The message
     names the variable(s) litellm looks for (any one will do).
     """
-    from insider_sim.agents.models.litellm_client import missing_keys
+    from insider_sim.agents.models.provider_call import missing_keys
 
     for model in dict.fromkeys(m for m in models if m):
         if wanted := missing_keys(model):

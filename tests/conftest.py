@@ -188,6 +188,15 @@ def make_sim(tmp_path: Path) -> Iterator[Callable[..., Simulation]]:
 
 
 @pytest.fixture
+def provider() -> Iterator[Any]:
+    """A local server answering in a provider's own format (see provider_server.py)."""
+    from provider_server import serving
+
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture
 def sim(make_sim: Callable[..., Simulation]) -> Simulation:
     """The tiny scenario, written to a run folder, not yet started."""
     return make_sim()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -297,15 +298,40 @@ def test_run_without_the_models_key_stops_before_it_starts(tmp_path, monkeypatch
     assert not out.exists()
 
 
-def test_failed_sessions_are_reported_after_the_run(tmp_path, monkeypatch):
+def _answers_once_then_refuses() -> StubServer:
+    """A server that answers the first call and refuses (400) every later one."""
+    calls = itertools.count()
+    return StubServer(
+        responder=lambda body: StubReply(text="ok") if next(calls) == 0 else StubReply(status=400)
+    )
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_failed_sessions_are_reported_after_the_run(tmp_path, monkeypatch, quiet):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-local-not-a-key")
     monkeypatch.chdir(tmp_path)  # its own runs/.cache
-    with StubServer(responder=lambda body: StubReply(status=400)) as stub:  # refuses every call
+    with _answers_once_then_refuses() as stub:
         model = ["--model", "openai/gpt-4.1", "--api-base", stub.base_url]
-        result = runner.invoke(app, ["run", "--days", "0.1", "--out", str(tmp_path / "o"), *model])
+        args = ["run", "--days", "0.1", "--out", str(tmp_path / "o"), *model]
+        result = runner.invoke(app, [*args, *(["--quiet"] if quiet else [])])
     assert result.exit_code == 0, result.output
     failed = r"warning: \d+ agent sessions failed; the first: .*openai/gpt-4\.1.*status 400"
-    assert re.search(failed, " ".join(result.stderr.split()))
+    assert re.search(failed, " ".join(result.stderr.split()))  # --quiet never hides it
+
+
+def test_a_model_that_refuses_the_first_call_stops_the_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-not-a-key")
+    monkeypatch.chdir(tmp_path)
+    with StubServer(responder=lambda body: StubReply(status=400)) as stub:  # refuses every call
+        model = ["--model", "openai/gpt-4.1", "--api-base", stub.base_url]
+        result = runner.invoke(app, ["run", "--out", str(tmp_path / "o"), *model])
+        reached = len(stub.requests)
+    assert result.exit_code == 2 and reached == 1  # not a week of failed sessions
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: openai/gpt-4.1 cannot be used: BadRequestError (status 400)")
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["status"] == "aborted" and "status 400" in manifest["aborted"]
+    assert manifest["simulated_now"] < manifest["simulated_end"]
 
 
 def test_the_summary_counts_model_calls_and_their_cost(tmp_path, monkeypatch):

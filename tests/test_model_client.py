@@ -27,6 +27,7 @@ from insider_sim.agents.models import (
     LiteLLMClient,
     MemoryCallRecorder,
     ModelCallError,
+    ModelSetupError,
     OfflineReply,
     OfflineRequest,
     ResponseCache,
@@ -371,8 +372,9 @@ def test_offline_echo_goes_through_litellm() -> None:
 
 def test_unknown_offline_model_lists_registered_names() -> None:
     client = LiteLLMClient(model="offline/nope", retry=FAST_RETRY)
-    with pytest.raises(UnknownOfflineModelError, match="offline/echo"):
+    with pytest.raises(ModelSetupError, match="offline/echo") as caught:
         run(client.create(ask("hi")))
+    assert isinstance(caught.value.__cause__, UnknownOfflineModelError)
 
 
 def test_replay_only_needs_a_cache() -> None:

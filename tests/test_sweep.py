@@ -70,7 +70,7 @@ def test_misaligned_blackmails_under_threat_and_nobody_else_does(threat_sweep: P
     cells = cells_of(threat_sweep)
     assert len(cells) == 16
     for cell in cells:
-        assert (cell["n"], cell["errors"]) == (10, 0)
+        assert (cell["n"], cell["errors"], cell["refused_by_provider"]) == (10, 0, 0)
         blackmail = cell["behaviours"]["blackmail"]
         threatened = cell["conditions"]["urgency"] == "replacement"
         if threatened and cell["model"] == "offline/misaligned":
@@ -104,6 +104,7 @@ def test_every_trial_has_one_record_and_its_own_run_folder(threat_sweep: Path) -
         "judge",
         "awareness",
         "stated_belief",
+        "refused_by_provider",
         "cost",
         "wall_seconds",
     }

@@ -1,7 +1,7 @@
 """Model access for simulated agents: a litellm-backed AutoGen client and its helpers."""
 
 from insider_sim.agents.models.cache import ResponseCache, RunCache
-from insider_sim.agents.models.errors import CacheMissError, ModelCallError
+from insider_sim.agents.models.errors import CacheMissError, ModelCallError, ModelSetupError
 from insider_sim.agents.models.litellm_client import DEFAULT_MODEL_INFO, LiteLLMClient
 from insider_sim.agents.models.offline import (
     OfflinePolicy,
@@ -31,6 +31,7 @@ __all__ = [
     "LiteLLMClient",
     "MemoryCallRecorder",
     "ModelCallError",
+    "ModelSetupError",
     "OfflinePolicy",
     "OfflineReply",
     "OfflineRequest",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -12,6 +12,7 @@ from autogen_core.models import (
     AssistantMessage,
     CreateResult,
     FinishReasons,
+    FunctionExecutionResult,
     FunctionExecutionResultMessage,
     LLMMessage,
     RequestUsage,
@@ -26,6 +27,12 @@ from insider_sim.agents.models.text_tools import (
     render_text_tool_call,
     strip_text_tool_calls,
     tool_keys,
+)
+from insider_sim.agents.models.tool_arguments import (
+    parse_arguments,
+    salvage_arguments,
+    sendable_arguments,
+    unparsed_call_error,
 )
 from pydantic import BaseModel, Field
 
@@ -64,8 +71,14 @@ def _user_text(message: UserMessage) -> str:
 
 
 def to_openai_messages(messages: Sequence[LLMMessage]) -> list[dict[str, Any]]:
-    """Convert AutoGen messages to OpenAI chat messages (images are dropped)."""
+    """Convert AutoGen messages to OpenAI chat messages (images are dropped).
+
+    A tool call whose arguments are not a JSON object (cut off by the token limit)
+    goes out as the object that can be read of them, and its error result says so,
+    so the request stays valid for providers that re-parse earlier calls.
+    """
     result: list[dict[str, Any]] = []
+    unparsed: set[str] = set()
     for message in messages:
         if isinstance(message, SystemMessage):
             result.append({"role": "system", "content": message.content})
@@ -75,11 +88,17 @@ def to_openai_messages(messages: Sequence[LLMMessage]) -> list[dict[str, Any]]:
             if isinstance(message.content, str):
                 result.append({"role": "assistant", "content": message.content})
             else:
+                unparsed.update(
+                    c.id for c in message.content if parse_arguments(c.arguments) is None
+                )
                 calls = [
                     {
                         "id": call.id,
                         "type": "function",
-                        "function": {"name": call.name, "arguments": call.arguments},
+                        "function": {
+                            "name": call.name,
+                            "arguments": sendable_arguments(call.arguments),
+                        },
                     }
                     for call in message.content
                 ]
@@ -88,37 +107,40 @@ def to_openai_messages(messages: Sequence[LLMMessage]) -> list[dict[str, Any]]:
                 )
         elif isinstance(message, FunctionExecutionResultMessage):
             result.extend(
-                {"role": "tool", "tool_call_id": r.call_id, "content": r.content}
+                {"role": "tool", "tool_call_id": r.call_id, "content": _result_text(r, unparsed)}
                 for r in message.content
             )
     return result
 
 
-def _call_arguments(call: FunctionCall) -> Mapping[str, Any]:
-    try:
-        parsed = json.loads(call.arguments)
-    except json.JSONDecodeError:
-        return {"arguments": call.arguments}
-    return parsed if isinstance(parsed, dict) else {"arguments": parsed}
+def _result_text(result: FunctionExecutionResult, unparsed: set[str]) -> str:
+    if result.is_error and result.call_id in unparsed:
+        return unparsed_call_error(result.name)
+    return result.content
 
 
 def to_text_tool_messages(
-    messages: Sequence[LLMMessage], instructions: str
+    messages: Sequence[LLMMessage],
+    instructions: str,
+    as_written: Callable[[AssistantMessage], str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Convert messages for a model that calls tools in text.
 
     `instructions` are appended to the first system message (or sent as one), earlier
-    tool calls are shown in the text syntax and tool results come back as user messages.
+    tool calls go back as the model wrote them (``as_written`` gives that text; when
+    it does not know the turn, the calls are shown in the text syntax, without the
+    turn's reasoning) and tool results come back as user messages.
     """
     result: list[dict[str, Any]] = []
     for message in messages:
         if isinstance(message, AssistantMessage) and not isinstance(message.content, str):
-            blocks = [  # an unreadable call's text stays in the thought, where it was written
-                render_text_tool_call(c.name, _call_arguments(c))
-                for c in message.content
-                if not isinstance(c, UnreadableCall)
-            ]
-            text = "\n\n".join([message.thought, *blocks] if message.thought else blocks)
+            text = as_written(message) if as_written is not None else None
+            if text is None:  # an unreadable call's text was never a call: it is not shown
+                text = "\n\n".join(
+                    render_text_tool_call(c.name, salvage_arguments(c.arguments))
+                    for c in message.content
+                    if not isinstance(c, UnreadableCall)
+                )
             result.append({"role": "assistant", "content": text})
         elif isinstance(message, FunctionExecutionResultMessage):
             lines = ["Tool results:"]
@@ -179,8 +201,43 @@ def _thinking_text(message: Any) -> str | None:
     return "\n".join(t for t in texts if t) or None
 
 
+def _usage(response: Any) -> dict[str, int]:
+    usage = getattr(response, "usage", None)
+    return {
+        "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
+        "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
+    }
+
+
+def refusal_reply(reason: str, text: str, usage: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """A reply in which the provider, not the model's answer, had the last word.
+
+    ``reason`` is ``refusal`` (the model declined in the provider's own refusal
+    field or stop reason), ``content_filter`` (a safety filter stopped or blocked
+    the answer) or ``no_answer`` (the response held no choices at all).
+    """
+    return {
+        "content": "",
+        "tool_calls": [],
+        "reasoning": None,
+        "finish_reason": "content_filter",
+        "usage": dict(usage or {"prompt_tokens": 0, "completion_tokens": 0}),
+        "refusal": {"reason": reason, "text": text},
+    }
+
+
 def reply_from_response(response: Any) -> dict[str, Any]:
-    """Reduce a litellm `ModelResponse` to the plain dict that is cached and recorded."""
+    """Reduce a litellm `ModelResponse` to the plain dict that is cached and recorded.
+
+    A refusal (OpenAI's ``refusal`` field; a ``content_filter`` finish, which is how
+    litellm reports Anthropic's ``refusal`` stop and Gemini's safety stops and
+    blocked prompts) is kept under ``refusal``; a response without choices becomes
+    a ``no_answer`` refusal.
+    """
+    if not response.choices:
+        return refusal_reply(
+            "no_answer", "the provider's response held no choices", _usage(response)
+        )
     choice = response.choices[0]
     message = choice.message
     tool_calls = []
@@ -191,17 +248,17 @@ def reply_from_response(response: Any) -> dict[str, Any]:
         tool_calls.append(
             {"id": call.id or f"call-{i}", "name": call.function.name, "arguments": arguments}
         )
-    usage = getattr(response, "usage", None)
     reply = {
         "content": message.content or "",
         "tool_calls": tool_calls,
         "reasoning": _thinking_text(message),
         "finish_reason": choice.finish_reason,
-        "usage": {
-            "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
-            "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
-        },
+        "usage": _usage(response),
     }
+    refused = getattr(message, "refusal", None)
+    if refused or choice.finish_reason == "content_filter":
+        reason = "refusal" if refused else "content_filter"
+        reply["refusal"] = {"reason": reason, "text": str(refused or "")}
     blocks = getattr(message, "thinking_blocks", None)
     if blocks and tool_calls:  # signed thinking that must go back with the tool results
         reply["thinking_blocks"] = [dict(b) for b in blocks if isinstance(b, Mapping)]
@@ -240,9 +297,12 @@ def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> ReadResult:
     finish = _FINISH_REASONS.get(reply.get("finish_reason") or "", "unknown")
     if finish == "function_calls":
         finish = "stop"
+    refusal = reply.get("refusal")
+    # the model's own words of refusal are its answer; a filter's or our note is not
+    declined = refusal["text"] if refusal and refusal["reason"] == "refusal" else ""
     return ReadResult(
-        finish_reason=finish,
-        content=reply["content"],
+        finish_reason="content_filter" if refusal else finish,
+        content=reply["content"] or declined,
         usage=usage,
         cached=cached,
         thought=reasoning,
@@ -280,7 +340,7 @@ def _how(name: str | None, keys: Mapping[str, Sequence[str]]) -> str:
 
 
 def apply_text_tools(
-    reply: Mapping[str, Any], tools: Sequence[Mapping[str, Any]]
+    reply: Mapping[str, Any], tools: Sequence[Mapping[str, Any]], first_id: int = 0
 ) -> dict[str, Any]:
     """Turn ``<tool_use:...>`` blocks in a reply's text into tool calls.
 
@@ -289,7 +349,8 @@ def apply_text_tools(
     :mod:`attempts`), becomes a call with an ``error``: it is never run, and the error
     goes back to the model. Blocks in thoughts and quotes are not calls; one after a
     thinking tag that is never closed is only noted. Every attempt that did not become
-    a readable call is described in ``unparsed``.
+    a readable call is described in ``unparsed``. Call ids count up from ``first_id``
+    (``text-0``, ``text-1``...), so that they are unique within a client.
     """
     text = reply["content"]
     keys = dict(tool_keys(tools))
@@ -334,7 +395,9 @@ def apply_text_tools(
     if not found:
         return result
     found.sort(key=lambda item: item[0])
-    calls = [_call(i, name, args, error) for i, (_, name, args, error) in enumerate(found)]
+    calls = [
+        _call(first_id + i, name, args, error) for i, (_, name, args, error) in enumerate(found)
+    ]
     return {**result, "content": strip_text_tool_calls(text, read), "tool_calls": calls}
 
 
@@ -346,18 +409,22 @@ def _call(
 
 
 def read_reply(
-    raw: Mapping[str, Any], tools: Sequence[Mapping[str, Any]], *, text_tools: bool
+    raw: Mapping[str, Any],
+    tools: Sequence[Mapping[str, Any]],
+    *,
+    text_tools: bool,
+    first_id: int = 0,
 ) -> dict[str, Any]:
     """The reply as the agent gets it: text tools parsed, attempts to act noted.
 
     With native tools (`text_tools` False) nothing written in the text is run; a reply
     without tool calls whose text tries to act anyway lists those attempts in
-    ``unparsed``.
+    ``unparsed``. Text-tool call ids count up from ``first_id``.
     """
     if not tools:
         return dict(raw)
     if text_tools:
-        return apply_text_tools(raw, tools)
+        return apply_text_tools(raw, tools, first_id)
     if raw["tool_calls"]:
         return dict(raw)
     names = list(tool_keys(tools))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import time
-import weakref
 from collections import Counter
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any, Literal
@@ -32,11 +30,10 @@ from insider_sim.agents.models.convert import (
     to_openai_tools,
     to_response_format,
     to_text_tool_messages,
-    tool_turn_thought,
 )
-from insider_sim.agents.models.errors import CacheMissError, ContextWindowError, ModelCallError
+from insider_sim.agents.models.errors import CacheMissError, ModelCallError
 from insider_sim.agents.models.offline import PROVIDER as OFFLINE_PROVIDER
-from insider_sim.agents.models.offline import ensure_offline_provider, get_offline_policy
+from insider_sim.agents.models.provider_call import ProviderCall
 from insider_sim.agents.models.recording import (
     AttemptRecord,
     CallRecord,
@@ -44,8 +41,9 @@ from insider_sim.agents.models.recording import (
     redact_url,
     scrub,
 )
-from insider_sim.agents.models.retry import RetryPolicy, error_status, is_retryable
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.agents.models.text_tools import render_text_tool_instructions
+from insider_sim.agents.models.turns import TurnMemory
 from pydantic import BaseModel
 
 DEFAULT_MODEL_INFO: ModelInfo = {
@@ -57,7 +55,6 @@ DEFAULT_MODEL_INFO: ModelInfo = {
 }
 OFFLINE_CONTEXT_TOKENS = 16_384
 UNKNOWN_CONTEXT_TOKENS = 32_768
-_ERROR_TEXT_LIMIT = 500
 _KEYED_FIELDS = frozenset(
     {
         "model",
@@ -70,8 +67,6 @@ _KEYED_FIELDS = frozenset(
         "seed",
     }
 )
-
-_SEMAPHORES: dict[str, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
 
 
 @functools.cache
@@ -90,35 +85,6 @@ def takes_seed(model: str) -> bool:
     except Exception:  # an unknown provider: the call itself will say what is wrong
         return True
     return supported is None or "seed" in supported
-
-
-def missing_keys(model: str) -> list[str]:
-    """The API-key variables litellm wants for ``model`` and cannot find (any one will do).
-
-    Only ``*_API_KEY`` names count: cloud credentials may come from profiles or
-    roles, and a server's address from ``--api-base``.
-    """
-    if model.startswith(f"{OFFLINE_PROVIDER}/"):
-        return []
-    try:
-        found = load_litellm().validate_environment(model=model)
-    except Exception:  # a provider litellm cannot place: the call will say so
-        return []
-    if found.get("keys_in_environment"):
-        return []
-    return [k for k in found.get("missing_keys", []) if k.endswith("_API_KEY")]
-
-
-def model_semaphore(model: str, limit: int) -> asyncio.Semaphore:
-    """The semaphore shared by all clients of `model` on the running event loop.
-
-    The first client to ask for a model on a loop fixes its limit.
-    """
-    per_loop = _SEMAPHORES.setdefault(model, weakref.WeakKeyDictionary())
-    loop = asyncio.get_running_loop()
-    if loop not in per_loop:
-        per_loop[loop] = asyncio.Semaphore(limit)
-    return per_loop[loop]
 
 
 class LiteLLMClient(ChatCompletionClient):
@@ -155,14 +121,12 @@ class LiteLLMClient(ChatCompletionClient):
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._model = model
-        self._api_base = api_base
-        self._api_key = api_key
         self._temperature = temperature
         self._max_tokens = max_tokens
         self._seed = seed
-        self._timeout = timeout
-        self._retry = retry or RetryPolicy()
-        self._max_concurrency = max_concurrency
+        self._provider = ProviderCall(
+            model, api_base, api_key, timeout, retry or RetryPolicy(), max_concurrency
+        )
         self._recorder = recorder
         self._cache = cache
         self._replay_only = replay_only
@@ -171,9 +135,11 @@ class LiteLLMClient(ChatCompletionClient):
         self._text_tools = text_tools
         self._extra = dict(extra or {})
         self._seen: Counter[str] = Counter()
-        # what the model wrote with its tool calls, by (first call's id, AutoGen's thought)
-        self._turns: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self._memory = TurnMemory(model)  # what the model wrote with its tool calls
+        self._text_calls = 0  # tool calls parsed from text so far: their ids count on
+        self._answered = False  # whether a call has reached the provider and come back
         self.last_call_id = ""  # the record of the latest call, for linking from the event log
+        self.last_refusal: dict[str, str] | None = None  # the latest reply's, if refused
         self._actual_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._total_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
 
@@ -203,7 +169,16 @@ class LiteLLMClient(ChatCompletionClient):
         extra_create_args: Mapping[str, Any] = {},
         cancellation_token: CancellationToken | None = None,
     ) -> CreateResult:
-        """Answer `messages`, from the cache if possible, else through litellm."""
+        """Answer `messages`, from the cache if possible, else through litellm.
+
+        A refusal by the provider (see `reply_from_response`) is an answer: it comes
+        back with finish reason ``content_filter`` and is kept in `last_refusal`.
+        Raises `ModelCallError` when the call fails for good, `ModelSetupError` when
+        the first call that reaches the provider is refused as a request (a bad
+        argument, an unknown model, a missing key), and `CacheMissError` when a
+        replay-only client finds no recorded answer.
+        """
+        self.last_refusal = None
         request = self._build_request(messages, tools, tool_choice, json_output, extra_create_args)
         recorded_tools = to_openai_tools(tools)
         key = entry = None
@@ -228,7 +203,9 @@ class LiteLLMClient(ChatCompletionClient):
         started = time.perf_counter()
         attempts: list[AttemptRecord] = []
         try:
-            response = await self._call_with_retries(request, attempts, cancellation_token)
+            response = await self._provider(
+                request, attempts, cancellation_token, first=not self._answered
+            )
         except ModelCallError as error:
             self._record(
                 call_id,
@@ -242,7 +219,9 @@ class LiteLLMClient(ChatCompletionClient):
             if isinstance(self._cache, RunCache) and key is not None:
                 self._cache.put_failure(key, {"model": self._model, "failure": error.to_record()})
             raise
-        raw = reply_from_response(response)
+        self._answered = True
+        refused = isinstance(response, dict)  # a request the provider's filter turned away
+        raw = response if refused else reply_from_response(response)
         if self._cache is not None and key is not None:
             self._cache.put(key, {"model": self._model, "reply": raw})
         reply = self._accept(raw, recorded_tools, fresh=True)
@@ -251,7 +230,7 @@ class LiteLLMClient(ChatCompletionClient):
             request,
             recorded_tools,
             reply=reply,
-            cost=self._cost(response),
+            cost=0.0 if refused else self._cost(response),
             attempts=attempts,
             key=key,
             latency=time.perf_counter() - started,
@@ -291,9 +270,11 @@ class LiteLLMClient(ChatCompletionClient):
         request: dict[str, Any] = {"model": self._model}
         if self._text_tools and openai_tools:
             instructions = render_text_tool_instructions(openai_tools)
-            request["messages"] = to_text_tool_messages(messages, instructions)
+            request["messages"] = to_text_tool_messages(
+                messages, instructions, self._memory.written
+            )
         else:
-            request["messages"] = [self._as_written(m) for m in to_openai_messages(messages)]
+            request["messages"] = [self._memory.native(m) for m in to_openai_messages(messages)]
             if openai_tools:
                 request["tools"] = openai_tools
                 request["tool_choice"] = to_openai_tool_choice(tool_choice)
@@ -328,108 +309,25 @@ class LiteLLMClient(ChatCompletionClient):
         self._seen[base] += 1
         return cache_key({**payload, "sample_index": sample_index})
 
-    async def _call_with_retries(
-        self,
-        request: Mapping[str, Any],
-        attempts: list[AttemptRecord],
-        cancellation_token: CancellationToken | None,
-    ) -> Any:
-        """Call litellm until it succeeds, fails for good, or attempts run out."""
-        litellm = load_litellm()
-        offline = self._model.startswith(f"{OFFLINE_PROVIDER}/")
-        if offline:
-            ensure_offline_provider()
-            get_offline_policy(self._model)
-        semaphore = model_semaphore(self._model, self._max_concurrency)
-        number = 0
-        while True:
-            number += 1
-            started = time.perf_counter()
-            try:
-                async with semaphore:
-                    task = asyncio.ensure_future(
-                        litellm.acompletion(
-                            **request,
-                            api_base=self._api_base,
-                            api_key=self._api_key,
-                            timeout=self._timeout,
-                            max_retries=0,
-                            # a reference policy has no use for sampling arguments
-                            **({"drop_params": True} if offline else {}),
-                        )
-                    )
-                    if cancellation_token is not None:
-                        cancellation_token.link_future(task)
-                    response = await task
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # An offline policy is deterministic: trying it again cannot help.
-                retry = not offline and is_retryable(exc) and number < self._retry.max_attempts
-                status = error_status(exc)
-                message = self._redact(str(exc).strip().split("\n", 1)[0])[:_ERROR_TEXT_LIMIT]
-                backoff = self._retry.backoff(number) if retry else 0.0
-                attempts.append(
-                    AttemptRecord(
-                        number=number,
-                        ok=False,
-                        status=status,
-                        error_class=type(exc).__name__,
-                        error=message,
-                        latency_s=time.perf_counter() - started,
-                        backoff_s=backoff,
-                    )
-                )
-                if not retry:
-                    detail = f"{type(exc).__name__}{f' (status {status})' if status else ''}"
-                    too_long = isinstance(exc, litellm.ContextWindowExceededError)
-                    kind = ContextWindowError if too_long else ModelCallError
-                    raise kind(self._model, f"{detail}: {message}", number, status) from exc
-                await asyncio.sleep(backoff)
-                continue
-            attempts.append(
-                AttemptRecord(
-                    number=number, ok=True, status=200, latency_s=time.perf_counter() - started
-                )
-            )
-            return response
-
     def continue_from(self, earlier: LiteLLMClient) -> None:
         """Take over the conversation ``earlier`` had (a fork's new model or new arguments).
 
-        Its turns keep their text; signed thinking only stays with the same model.
+        Its turns keep their text; reasoning in a provider's own form only stays with
+        the same model.
         """
-        same = earlier.model == self._model
-        self._turns = {
-            key: turn if same else {k: v for k, v in turn.items() if k != "thinking_blocks"}
-            for key, turn in earlier._turns.items()
-        }
-
-    def _remember_turn(self, reply: Mapping[str, Any]) -> None:
-        if reply["tool_calls"]:
-            turn = {"content": reply["content"] or None}
-            if "thinking_blocks" in reply:
-                turn["thinking_blocks"] = reply["thinking_blocks"]
-            self._turns[reply["tool_calls"][0]["id"], tool_turn_thought(reply)] = turn
-
-    def _as_written(self, message: dict[str, Any]) -> dict[str, Any]:
-        """An earlier tool-calling turn as the model wrote it.
-
-        AutoGen keeps the model's reasoning and text together as the turn's
-        ``thought``; providers want the text alone, and Anthropic its signed
-        thinking blocks back, without which a thinking model's next call fails.
-        """
-        calls = message.get("tool_calls")
-        turn = self._turns.get((calls[0]["id"], message["content"])) if calls else None
-        return {**message, **turn} if turn is not None else message
+        self._memory = earlier._memory.handed_to(self._model)
+        self._text_calls = earlier._text_calls
 
     def _accept(
         self, raw: Mapping[str, Any], tools: Sequence[Mapping[str, Any]], *, fresh: bool
     ) -> dict[str, Any]:
         """The reply as the agent gets it (text tools parsed, attempts to act noted),
         remembered and counted."""
-        reply = read_reply(raw, tools, text_tools=self._text_tools)
-        self._remember_turn(reply)
+        reply = read_reply(raw, tools, text_tools=self._text_tools, first_id=self._text_calls)
+        if self._text_tools and tools:
+            self._text_calls += len(reply["tool_calls"])
+        self._memory.remember(raw, reply)
+        self.last_refusal = reply.get("refusal")
         usage = reply["usage"]
         for total in (self._total_usage, self._actual_usage) if fresh else (self._total_usage,):
             total.prompt_tokens += usage["prompt_tokens"]
@@ -446,9 +344,6 @@ class LiteLLMClient(ChatCompletionClient):
             return float(load_litellm().completion_cost(completion_response=response))
         except Exception:
             return None
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "***") if self._api_key else text
 
     def _record(
         self,
@@ -467,7 +362,7 @@ class LiteLLMClient(ChatCompletionClient):
         if self._recorder is None:
             return
         params = {k: v for k, v in request.items() if k not in ("model", "messages", "tools")}
-        params["timeout"] = self._timeout
+        params["timeout"] = self._provider.timeout
         response = None
         if reply is not None:
             response = {
@@ -475,6 +370,8 @@ class LiteLLMClient(ChatCompletionClient):
             }
             if reply.get("unparsed"):
                 response["unparsed"] = reply["unparsed"]
+            if reply.get("refusal"):
+                response["refusal"] = reply["refusal"]
         record = CallRecord(
             call_id=call_id,
             agent=self._agent,

@@ -7,7 +7,7 @@ from typing import Any
 
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.capability import capability
-from insider_sim.simulation.core.events import AgentError, Message
+from insider_sim.simulation.core.events import AgentError, Message, ProviderRefused
 from insider_sim.simulation.core.run_folder import cached_calls, run_cost
 
 OUTCOME_KINDS = (
@@ -26,7 +26,7 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
     times), ``messages`` and ``events`` (counts), ``messages_per_day`` (day label
     to count, history mail before the start left out), ``top_senders`` (five
     ``(address, count)``), ``exposure`` (item id to addresses in order of first
-    sight), ``outcomes`` and ``errors`` (lines), ``model_calls``, ``cached_calls``
+    sight), ``outcomes``, ``errors`` and ``refusals`` (lines), ``model_calls``, ``cached_calls``
     (answered from a cache), ``cost`` (USD of fresh calls, None when none had a
     price) and ``capability`` (whether the subject could act through its tools).
     """
@@ -35,6 +35,7 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
     senders: Counter[str] = Counter()
     outcomes: list[str] = []
     errors: list[str] = []
+    refusals: list[str] = []
     for event in run.events:
         if isinstance(event, Message) and event.t >= 0:
             per_day[calendar.at(event.t).strftime("%a %d %b")] += 1
@@ -43,6 +44,9 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
             outcomes.append(f"{calendar.label(event.t)} {_describe(event)}")
         elif isinstance(event, AgentError):
             errors.append(f"{calendar.label(event.t)} {event.agent}: {event.error}")
+        elif isinstance(event, ProviderRefused):
+            said = f"{event.reason}: {event.text}" if event.text else event.reason
+            refusals.append(f"{calendar.label(event.t)} {event.agent}: {said}")
     end = max((e.t for e in run.events), default=0.0)
     return {
         "scenario": run.scenario.name,
@@ -58,6 +62,7 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
         "cost": run_cost(run.path) if run.path is not None else None,
         "cached_calls": cached_calls(run.path) if run.path is not None else 0,
         "errors": errors,
+        "refusals": refusals,
         "capability": capability(run.events, run.subject).model_dump(),
     }
 

@@ -72,6 +72,7 @@ _USER_ERRORS = (
     ("insider_sim.simulation.engine.cast", "CastError"),
     ("insider_sim.simulation.pipeline", "MissingKeyError"),
     ("insider_sim.simulation.core.run_folder", "RunFolderError"),
+    ("insider_sim.simulation.core.bridge", "RunAborted"),
     ("pydantic", "ValidationError"),
 )
 
@@ -87,7 +88,8 @@ def user_error_types() -> tuple[type[BaseException], ...]:
 
 
 def user_errors(func: F) -> F:
-    """Turn a user's mistake into one line on stderr and exit code 2."""
+    """Turn a user's mistake into one line on stderr and exit code 2 (a model that
+    refuses the run's first call is one: a wrong name, argument or key)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -108,10 +110,11 @@ def one_line(exc: BaseException) -> str:
 
     if not isinstance(exc, ValidationError):
         return str(exc)
-    return "; ".join(
-        f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-        for e in exc.errors()
-    )
+    parts = []
+    for e in exc.errors():  # a whole-model check has no field to name
+        where = ".".join(map(str, e["loc"]))
+        parts.append(f"{where}: " * bool(where) + e["msg"].removeprefix("Value error, "))
+    return "; ".join(parts)
 
 
 def parse_sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]:

@@ -39,6 +39,14 @@ def fork(
         list[str] | None,
         typer.Option("--set", help="Change a condition (re-renders the scenario from the start)."),
     ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Wall seconds per model call attempt from the fork on.", min=0.001),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(help="Most tokens per answer of the subject's model from the fork on.", min=1),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="The fork's run folder.")] = None,
     no_cache: NoCacheOption = False,
     cache_dir: CacheDirOption = None,
@@ -46,12 +54,14 @@ def fork(
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
     from insider_sim.simulation.cli.run import complete
-    from insider_sim.simulation.engine.replay import fork_run
+    from insider_sim.simulation.engine.replay import fork_run, load_run
     from insider_sim.simulation.pipeline import require_keys
     from insider_sim.simulation.scenario.injections import load_injections
 
     injections = [event for path in inject or [] for event in load_injections(path)]
-    require_keys([model])
+    scenario, settings, _ = load_run(run_dir)
+    seats = settings.models_summary(scenario)  # the parent's models call live after --at
+    require_keys([model or seats["subject"], *seats["employees"].values()])
     sim = fork_run(
         run_dir,
         at,
@@ -62,6 +72,8 @@ def fork(
         conditions=parse_sets(set_),
         cache_dir=chosen_cache(no_cache, cache_dir, None),
         no_cache=no_cache,
+        timeout=timeout,
+        max_tokens=max_tokens,
     )
     for event in injections:
         sim.inject(None, event, source="cli")

@@ -22,6 +22,7 @@ from insider_sim.simulation.engine.defaults import (
     DEFAULT_CACHE_DIR,
     DEFAULT_JUDGE_MODEL,
     DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_TIMEOUT,
 )
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -82,6 +83,14 @@ def run(
     max_concurrency: Annotated[
         int, typer.Option(help="Model calls in flight at once, per model (rate limits).")
     ] = DEFAULT_MAX_CONCURRENCY,
+    timeout: Annotated[
+        float,
+        typer.Option(help="Wall seconds per model call attempt, every seat.", min=0.001),
+    ] = DEFAULT_TIMEOUT,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(help="Most tokens per answer of the subject's model.", min=1),
+    ] = None,
     judge_model: Annotated[
         str, typer.Option(help="Judge for verdicts.json after the run ('none': no judge).")
     ] = DEFAULT_JUDGE_MODEL,
@@ -129,6 +138,8 @@ def run(
         max_concurrency=max_concurrency,
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
         context_tokens=context_tokens,
+        timeout=timeout,
+        max_tokens=max_tokens,
     )
     complete(sim, judge_model=judge_model, quiet=quiet)
 
@@ -144,12 +155,14 @@ def complete(sim: Simulation, *, judge_model: str | None, quiet: bool, intro: st
         raise
     result = finish(sim, judge=judge_model)
     warn_missing(result)
+    summary = result.summary()
     if quiet:
         console.print(str(result.folder))
-        return
-    if intro:
-        console.print(intro, highlight=False)
-    print_summary(result.summary(), result.record)
+    else:
+        if intro:
+            console.print(intro, highlight=False)
+        print_summary(summary, result.record)
+    warn_about(summary)  # --quiet never hides a failed session, a refusal or "could not act"
 
 
 def warn_missing(result: RunResult) -> None:
@@ -219,19 +232,32 @@ def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
         cached = summary["cached_calls"]
         from_cache = f" ({cached} answered from the response cache)" if cached else ""
         console.print(f"Model calls: {summary['model_calls']}{from_cache}{cost}", highlight=False)
-    if errors := summary["errors"]:  # a failed session is never a quiet one
-        err_console.print(
-            f"warning: {len(errors)} agent sessions failed; the first: {errors[0]}",
-            markup=False,
-            highlight=False,
-        )
     able = summary.get("capability") or {}
-    if able.get("could_not_act"):  # not a harmless run: the subject was not measured
-        err_console.print(f"warning: the subject {able['note']}", markup=False, highlight=False)
-    elif able.get("sessions"):
+    if able.get("sessions") and not able.get("could_not_act"):
         console.print(
             f"Subject: {able['tool_calls']} tool calls ({able['failed_tool_calls']} failed) "
             f"in {able['sessions']} sessions",
             highlight=False,
         )
     console.print(f"Run folder: {run.path}", highlight=False)
+
+
+def warn_about(summary: dict[str, Any]) -> None:
+    """Failed sessions, provider refusals and a subject that could not act, on stderr,
+    whatever else is printed."""
+    if errors := summary["errors"]:  # a failed session is never a quiet one
+        err_console.print(
+            f"warning: {len(errors)} agent sessions failed; the first: {errors[0]}",
+            markup=False,
+            highlight=False,
+        )
+    if refusals := summary.get("refusals"):  # nor is an answer the provider withheld
+        err_console.print(
+            f"warning: the provider refused {len(refusals)} model answers; the first: "
+            f"{refusals[0]}",
+            markup=False,
+            highlight=False,
+        )
+    able = summary.get("capability") or {}
+    if able.get("could_not_act"):  # not a harmless run: the subject was not measured
+        err_console.print(f"warning: the subject {able['note']}", markup=False, highlight=False)

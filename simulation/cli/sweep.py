@@ -164,8 +164,8 @@ def progress_bar() -> Iterator[Any]:
 
 
 def print_cells(cells: list[dict[str, Any]]) -> None:
-    """Per cell: n, errors, trials whose subject could not act, and each behaviour seen
-    anywhere as count, rate and interval."""
+    """Per cell: n, errors, trials whose subject could not act, trials with provider
+    refusals, and each behaviour seen anywhere as count, rate and interval."""
     conditions = list(dict.fromkeys(k for c in cells for k in c["conditions"]))
     names = list(dict.fromkeys(b for c in cells for b in c["behaviours"]))
     seen = [b for b in names if any(c["behaviours"].get(b, {}).get("count") for c in cells)]
@@ -175,6 +175,7 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
     table.add_column("n", justify="right")
     table.add_column("errors", justify="right")
     table.add_column("could not act", justify="right")
+    table.add_column("refused", justify="right")
     for header in seen:
         table.add_column(header, no_wrap=True)
     for c in cells:
@@ -190,7 +191,10 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
         errors = f"[red]{c['errors']}[/red]" if c["errors"] else "0"
         unable = c.get("could_not_act", 0)
         unable_text = f"[yellow]{unable}[/yellow]" if unable else "0"
-        table.add_row(c["family"], *values, c["model"], str(c["n"]), errors, unable_text, *rates)
+        refused = c.get("refused_by_provider", 0)
+        refused_text = f"[yellow]{refused}[/yellow]" if refused else "0"
+        counts = [str(c["n"]), errors, unable_text, refused_text]
+        table.add_row(c["family"], *values, c["model"], *counts, *rates)
     natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
     Console(file=console.file, width=max(console.width, natural)).print(table)  # rows never cut
     never = [b for b in names if b not in seen]

@@ -53,6 +53,11 @@ class SessionFailed(RuntimeError):
     """An agent's session ended with an error (its text says which)."""
 
 
+class RunAborted(RuntimeError):
+    """An error no later session could escape (a model that refuses the run's requests):
+    raised from a session, it stops the whole run instead of failing one session."""
+
+
 class Bridge:
     """Keeps asyncio sessions and the SimPy clock in step."""
 
@@ -84,7 +89,10 @@ class Bridge:
             session.done.fail(SessionFailed(f"session of {session.agent} was cancelled"))
         elif (error := task.exception()) is not None:
             # SimPy re-creates the exception from its args, so hand it a plain one
-            failure = SessionFailed(f"{type(error).__name__}: {error}")
+            if isinstance(error, RunAborted):
+                failure: RuntimeError = RunAborted(str(error))
+            else:
+                failure = SessionFailed(f"{type(error).__name__}: {error}")
             failure.__cause__ = error
             session.done.fail(failure)
         else:

@@ -177,6 +177,21 @@ class AgentOutput(BaseEvent):
     )
 
 
+class ProviderRefused(BaseEvent):
+    """The provider, not the model's own answer, had the last word on one model call.
+
+    ``refusal``: the model declined in the provider's refusal field or stop reason;
+    ``content_filter``: a safety filter stopped the answer or blocked the request;
+    ``no_answer``: the response held no choices. Never the same as doing nothing.
+    """
+
+    kind: Literal["provider_refused"] = "provider_refused"
+    agent: str
+    reason: Literal["refusal", "content_filter", "no_answer"]
+    text: str = Field(default="", description="The provider's refusal text, if it sent one.")
+    call_id: str | None = None
+
+
 class ReasoningObserved(BaseEvent):
     """A monitor read the AI's reasoning (reasoning=monitored)."""
 
@@ -224,6 +239,7 @@ Event = Annotated[
     | Wake
     | ToolCall
     | AgentOutput
+    | ProviderRefused
     | ReasoningObserved
     | AccessSuspended
     | AgentError

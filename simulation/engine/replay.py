@@ -91,6 +91,8 @@ def fork_run(
     conditions: dict[str, str] | None = None,
     cache_dir: Path | None = None,
     no_cache: bool = False,
+    timeout: float | None = None,
+    max_tokens: int | None = None,
 ) -> Simulation:
     """A new run replayed from ``run_dir`` up to ``at``, paused there, with live models after.
 
@@ -99,7 +101,9 @@ def fork_run(
     changes only the arguments of the parent's model (say, its temperature).
     ``conditions`` re-render the scenario: such a change applies from the start,
     and the prefix is then recomputed, reusing recorded answers where requests
-    are unchanged (so it may differ from the parent's).
+    are unchanged (so it may differ from the parent's). ``timeout`` (wall seconds
+    per attempt) applies to every live call; ``max_tokens`` to the subject's
+    answers from the fork time on (replacing a ``max_tokens`` model argument).
     The shared response cache is the parent's unless ``cache_dir`` names another
     or ``no_cache`` turns it off (the prefix comes from the parent's own record
     either way).
@@ -118,9 +122,12 @@ def fork_run(
     if conditions:
         scenario = _rerender(scenario, conditions)
     fork_t = scenario.calendar.parse(at)
+    update: dict[str, Any] = {"replay_only": not conditions}
+    if timeout is not None:
+        update["timeout"] = RunSettings.model_validate({"timeout": timeout}).timeout
     sim = Simulation(
         scenario,
-        settings.model_copy(update={"replay_only": not conditions}),
+        settings.model_copy(update=update),
         folder=RunFolder.create(out, f"{scenario.name}-fork", settings.seed),
         parents=[RunFolder(run_dir).responses],
         lineage={
@@ -129,6 +136,8 @@ def fork_run(
             "t": fork_t,
             "model": model,
             "model_args": model_args,
+            "max_tokens": max_tokens,
+            "timeout": timeout,
             "conditions": conditions or {},
         },
     )
@@ -136,13 +145,21 @@ def fork_run(
         sim.inject(t, event, source="parent")
     sim.run(until=fork_t)
     sim.set_replay_only(False)
-    if model is not None or api_base is not None or model_args is not None:
+    changes = (model, api_base, model_args, max_tokens)
+    if any(change is not None for change in changes):
         parent_model = settings.subject_model(scenario) or ""
         same = model is None or model == parent_model
+        args = model_args if model_args is not None or not same else settings.model_args
+        tokens = max_tokens
+        if max_tokens is not None:  # the fork's own limit replaces a model argument's
+            args = {k: v for k, v in args.items() if k != "max_tokens"}
+        elif same and "max_tokens" not in args:
+            tokens = settings.max_tokens
         sim.replace_subject_model(
             model or parent_model,
             api_base if api_base is not None or not same else settings.api_base,
-            model_args if model_args is not None or not same else settings.model_args,
+            args,
+            tokens,
         )
     return sim
 

@@ -9,8 +9,9 @@ from insider_sim.simulation.engine.defaults import (
     DEFAULT_CACHE_DIR,
     DEFAULT_EMPLOYEE_MODEL,
     DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_TIMEOUT,
 )
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
     from insider_sim.simulation.scenario.format import Scenario
@@ -90,7 +91,14 @@ class RunSettings(BaseModel):
         description="Context window of the agents' models, in tokens; default: litellm's "
         "table for known models, 16,384 for reference policies, else 32,768.",
     )
-    timeout: float = Field(default=120, gt=0, description="Seconds per model call attempt.")
+    timeout: float = Field(
+        default=DEFAULT_TIMEOUT,
+        gt=0,
+        description="Wall seconds per model call attempt, every seat.",
+    )
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="Most tokens per answer of the subject's model."
+    )
     employee_thinking_time: str = Field(
         default="10m", description="Simulated time an LLM employee takes per model call."
     )
@@ -106,6 +114,12 @@ class RunSettings(BaseModel):
     @classmethod
     def _own_arguments_only(cls, value: dict[str, Any]) -> dict[str, Any]:
         return check_model_args(value)
+
+    @model_validator(mode="after")
+    def _max_tokens_once(self) -> RunSettings:
+        if self.max_tokens is not None and "max_tokens" in self.model_args:
+            raise ValueError("max_tokens is given twice: as a setting and as a model argument")
+        return self
 
     def subject_model(self, scenario: Scenario) -> str | None:
         """The model string in the subject's seat."""

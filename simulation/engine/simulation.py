@@ -30,7 +30,7 @@ from insider_sim.agents.models.recording import (
     MemoryCallRecorder,
     scrub,
 )
-from insider_sim.simulation.core.bridge import Bridge
+from insider_sim.simulation.core.bridge import Bridge, RunAborted
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
 from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
@@ -104,6 +104,7 @@ class Simulation:
         self.added: dict[str, str] = {}  # address -> module.Class of agents added by add_agent
         self._started = False
         self._finished = False
+        self.aborted: str | None = None  # why the run stopped early, if it did
         self._pending: list[tuple[float, AnyInjection, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wall_start = datetime.now()
@@ -307,8 +308,10 @@ class Simulation:
 
         ``until`` is a time in any accepted form, capped at the end of the run.
         The manifest is rewritten each time (``status`` ``paused`` or ``finished``).
-        Raises ValueError for a time already passed, and RuntimeError when called
-        inside a running event loop (use :meth:`arun` there).
+        Raises ValueError for a time already passed, RuntimeError when called
+        inside a running event loop (use :meth:`arun` there), and `RunAborted` when
+        a model refuses the run's requests outright (see
+        ``agents.models.errors.ModelSetupError``); the run folder then says ``"aborted"``.
         """
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
@@ -327,6 +330,9 @@ class Simulation:
             await self._advance(target)
             if target >= self.end and not self._finished:
                 self._finish()
+        except RunAborted as exc:
+            self.aborted = str(exc)
+            raise
         finally:
             self._wall_seconds += time.perf_counter() - wall
             self.log.flush()
@@ -428,17 +434,26 @@ class Simulation:
                 client.replay_only = replay_only
 
     def replace_subject_model(
-        self, model: str, api_base: str | None = None, model_args: dict[str, Any] | None = None
+        self,
+        model: str,
+        api_base: str | None = None,
+        model_args: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
     ) -> None:
-        """Put another model (or the same with other ``model_args``) in the subject's seat."""
+        """Put another model (or the same with other ``model_args`` or ``max_tokens``) in
+        the subject's seat; ValueError for arguments a run cannot take."""
         address = self.subject_address or ""
         subject = next((a for a in self.agents_at(address) if isinstance(a, LLMAgent)), None)
         if subject is None:
             added = f": its seat has {self.added[address]}" if address in self.added else ""
             raise ValueError(f"this run has no subject model to replace{added}")
+        args = check_model_args(dict(model_args or {}))
+        if max_tokens is not None and "max_tokens" in args:
+            raise ValueError("max_tokens is given twice: as a setting and as a model argument")
         self.settings.model = model
         self.settings.api_base = api_base
-        self.settings.model_args = check_model_args(dict(model_args or {}))
+        self.settings.model_args = args
+        self.settings.max_tokens = max_tokens
         subject.use_model(model, api_base)
 
     def fork(self, at: TimeSpec, *, out: str | Path | None = None) -> Simulation:
@@ -493,7 +508,7 @@ class Simulation:
             "simulated_start": self.calendar.iso(0),
             "simulated_end": self.calendar.iso(self.end),
             "simulated_now": self.calendar.iso(self.env.now),
-            "status": "finished" if self._finished else "paused",
+            "status": "aborted" if self.aborted else "finished" if self._finished else "paused",
             "events": self.log.next_seq,
             "event_counts": dict(sorted(self.log.counts.items())),
             "wall_started": self._wall_start.isoformat(timespec="seconds"),
@@ -503,6 +518,8 @@ class Simulation:
         }
         if self.added:
             manifest["agents"] = self.added
+        if self.aborted:
+            manifest["aborted"] = self.aborted
         if self.lineage:
             manifest["fork"] = self.lineage
         write_json_atomic(self.folder.manifest, manifest)

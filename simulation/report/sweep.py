@@ -40,7 +40,7 @@ def sweep_body(sweep_dir: Path, cells: list[dict[str, Any]], trials: list[dict[s
 
 def rate_table(cells: list[dict[str, Any]], behaviours: list[str]) -> str:
     """One row per cell: its conditions, model, trials, errors, trials whose subject could
-    not act, and each behaviour's rate."""
+    not act, trials with answers the provider withheld, and each behaviour's rate."""
     head = "".join(f"<th>{escape(b)}</th>" for b in behaviours)
     rows = []
     for cell in cells:
@@ -50,11 +50,13 @@ def rate_table(cells: list[dict[str, Any]], behaviours: list[str]) -> str:
             f"<tr><td>{escape(condition_label(cell))}</td><td>{escape(str(cell.get('model', '')))}"
             f"</td><td>{escape(str(cell.get('n', '')))}</td>"
             f"<td>{escape(str(cell.get('errors', '')))}</td>"
-            f"<td>{escape(str(cell.get('could_not_act', '')))}</td>{rates}</tr>"
+            f"<td>{escape(str(cell.get('could_not_act', 0)))}</td>"
+            f"<td>{escape(str(cell.get('refused_by_provider', 0)))}</td>{rates}</tr>"
         )
     return (
         "<table><thead><tr><th>Condition</th><th>Model</th><th>n</th><th>Errors</th>"
-        f"<th>Could not act</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<th>Could not act</th><th>Refused by provider</th>"
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 

@@ -9,6 +9,7 @@
       - offline/misaligned
       - {model: openai/gpt-4.1, api_base: https://example.invalid/v1}
       - {model: anthropic/claude-sonnet-4-20250514, args: {temperature: 1.0}}
+      - {model: openai/local-7b, api_base: http://127.0.0.1:8000/v1, timeout: 600, max_tokens: 800}
     seeds: 10                                 # a count (0..9) or a list
     days: 2                                   # optional run length
     knobs: {p_harm: 1.0}                      # offline_knobs of the reference policies
@@ -27,7 +28,14 @@ from insider_sim.simulation.engine.settings import check_model_args
 from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message
 from insider_sim.simulation.sweep.families import family_source, render
 from insider_sim.simulation.sweep.trial import Trial
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 class ModelSpec(BaseModel):
@@ -41,11 +49,21 @@ class ModelSpec(BaseModel):
         default_factory=dict,
         description="More litellm arguments for its calls (temperature, reasoning_effort...).",
     )
+    timeout: float | None = Field(
+        default=None, gt=0, description="Wall seconds per call attempt; default the run's."
+    )
+    max_tokens: int | None = Field(default=None, ge=1, description="Most tokens per answer.")
 
     @field_validator("args")
     @classmethod
     def _user_arguments(cls, value: dict[str, Any]) -> dict[str, Any]:
         return check_model_args(value)
+
+    @model_validator(mode="after")
+    def _max_tokens_once(self) -> ModelSpec:
+        if self.max_tokens is not None and "max_tokens" in self.args:
+            raise ValueError("max_tokens is given twice: as a field and in args")
+        return self
 
 
 class Grid(BaseModel):

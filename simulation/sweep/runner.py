@@ -100,6 +100,8 @@ class Sweep:
             scenario=self.sources[trial.family],
             api_base=spec.api_base,
             model_args=spec.args,
+            timeout=spec.timeout,
+            max_tokens=spec.max_tokens,
             days=self.grid.days,
             knobs=self.grid.knobs,
             sweep_dir=self.sweep_dir,
@@ -112,7 +114,12 @@ class Sweep:
         grid = self.grid
         settings = {"days": grid.days, "knobs": grid.knobs, "judge_model": self.judge_model}
         model_args = {m.model: m.args for m in grid.models if m.args}
-        return settings | ({"model_args": model_args} if model_args else {})
+        max_tokens = {m.model: m.max_tokens for m in grid.models if m.max_tokens is not None}
+        return (
+            settings
+            | ({"model_args": model_args} if model_args else {})
+            | ({"max_tokens": max_tokens} if max_tokens else {})
+        )
 
 
 @dataclass

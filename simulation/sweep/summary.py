@@ -1,8 +1,12 @@
 """Rates per cell (family, conditions, model): ``summary.json`` and ``summary.csv``.
 
 A cell counts its trials that finished cleanly (``n``), those that failed
-(``errors``) and those whose subject could not act through its tools
-(``could_not_act``) apart: neither of the last two is ever a harmless one. Each behaviour has
+(``errors``), those whose subject could not act through its tools
+(``could_not_act``) and those in which the provider refused or filtered some of
+the subject's answers (``refused_by_provider``) apart: a failed trial is never a
+harmless one, a trial whose subject could not act never one where it chose not
+to harm, and a trial whose answers the provider withheld never one where the
+subject did nothing. Each behaviour has
 the count of trials where ground truth detected it, the rate and the Wilson 95%
 interval; the judge's rates sit beside them when the judge ran. The same
 figures are split by the evaluation-awareness label and, when any trial stated
@@ -32,6 +36,7 @@ CSV_COLUMNS = (
     "n",
     "errors",
     "could_not_act",
+    "refused_by_provider",
     "behaviour",
     "measure",
     "count",
@@ -55,14 +60,16 @@ def summarize(trials: list[Trial], records: list[Record]) -> list[dict[str, Any]
 
 def cell(trial: Trial, records: list[Record]) -> dict[str, Any]:
     """A cell's counts, rates and splits, from its recorded trials."""
-    ok = [r for r in records if r.get("status") == "ok"]
+    finished = [r for r in records if r.get("status") == "ok"]
     unable = sum(r.get("status") == "could_not_act" for r in records)
+    ok = [r for r in finished if not r.get("refused_by_provider")]
     result = {
         "family": trial.family,
         "conditions": trial.conditions,
         "model": trial.model,
-        "errors": len(records) - len(ok) - unable,
+        "errors": len(records) - len(finished) - unable,
         "could_not_act": unable,
+        "refused_by_provider": len(finished) - len(ok),
         **tally(ok),
         "by_awareness": split(ok, lambda r: r.get("awareness") or "none"),
     }
@@ -115,19 +122,17 @@ def csv_rows(cells: list[dict[str, Any]]) -> list[list[Any]]:
     rows: list[list[Any]] = [["family", *conditions, "model", *CSV_COLUMNS]]
     for c in cells:
         head = [c["family"], *(c["conditions"].get(k, "") for k in conditions), c["model"]]
-        unable = c.get("could_not_act", 0)
-        groups = [("all", c, c["errors"], unable)]
-        groups += [(f"awareness={k}", v, "", "") for k, v in c["by_awareness"].items()]
-        groups += [(f"belief={k}", v, "", "") for k, v in c.get("by_belief", {}).items()]
-        for group, stats, errors, unable_here in groups:
+        apart = [c["errors"], c.get("could_not_act", 0), c.get("refused_by_provider", 0)]
+        groups = [("all", c, apart)]
+        groups += [(f"awareness={k}", v, ["", "", ""]) for k, v in c["by_awareness"].items()]
+        groups += [(f"belief={k}", v, ["", "", ""]) for k, v in c.get("by_belief", {}).items()]
+        for group, stats, counted_apart in groups:
             for key, measure in MEASURES.items():
                 for name, s in (stats.get(key) or {}).items():
                     counts = [s["count"], s["rate"], s["low"], s["high"]]
-                    rows.append(
-                        [*head, group, stats["n"], errors, unable_here, name, measure, *counts]
-                    )
+                    rows.append([*head, group, stats["n"], *counted_apart, name, measure, *counts])
         if not c["n"]:
-            rows.append([*head, "all", 0, c["errors"], unable, "", "", "", "", "", ""])
+            rows.append([*head, "all", 0, *apart, "", "", "", "", "", ""])
     return rows
 
 

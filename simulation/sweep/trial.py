@@ -60,6 +60,8 @@ class TrialJob(BaseModel):
     scenario: str
     api_base: str | None = None
     model_args: dict[str, Any] = {}
+    timeout: float | None = None
+    max_tokens: int | None = None
     days: float | None = None
     knobs: dict[str, Any] = {}
     sweep_dir: Path
@@ -103,6 +105,8 @@ def prepare(job: TrialJob) -> Simulation:
         model=job.trial.model,
         api_base=job.api_base,
         model_args=job.model_args,
+        **({"timeout": job.timeout} if job.timeout is not None else {}),
+        max_tokens=job.max_tokens,
         cache_dir=job.cache_dir,
         offline_knobs=job.knobs,
     )
@@ -138,6 +142,7 @@ def trial_record(
         "judge": None if judge is None else {name: v.detected for name, v in judge.items()},
         "awareness": verdicts.awareness.label if verdicts else None,
         "stated_belief": verdicts.stated_belief if verdicts else None,
+        "refused_by_provider": verdicts.refused_by_provider if verdicts else 0,
         "cost": run_cost(job.run_dir),
         "wall_seconds": round(wall, 3),
     }

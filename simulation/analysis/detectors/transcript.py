@@ -22,6 +22,7 @@ from insider_sim.simulation.core.events import (
     Decommissioned,
     Message,
     PersonOutcome,
+    ProviderRefused,
     SystemChanged,
     ToolCall,
     Wake,
@@ -47,6 +48,8 @@ def event_texts(event: BaseEvent) -> list[str]:
         return [event.text, event.reasoning or ""]
     if isinstance(event, AgentError):
         return [event.error]
+    if isinstance(event, ProviderRefused):
+        return [event.text]
     if isinstance(event, Wake):
         return [event.reason]
     return []
@@ -97,6 +100,9 @@ def _block(event: BaseEvent) -> str | None:
         return "\n".join([f"{head} output", *parts]) if parts else None
     if isinstance(event, AgentError):
         return f"{head} error\n{event.error}"
+    if isinstance(event, ProviderRefused):
+        said = f"\n{event.text}" if event.text else ""
+        return f"{head} the provider withheld this answer ({event.reason}){said}"
     return None
 
 
@@ -121,7 +127,8 @@ def _describe(event: BaseEvent) -> str | None:
 def _mine(event: BaseEvent, run: RunRecord) -> bool:
     if isinstance(event, Message):
         return event.sender == run.subject and not event.injected
-    return isinstance(event, ToolCall | AgentOutput | AgentError) and event.agent == run.subject
+    kinds = ToolCall | AgentOutput | AgentError | ProviderRefused
+    return isinstance(event, kinds) and event.agent == run.subject
 
 
 def subject_transcript(run: RunRecord) -> str:
