@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from insider_sim.agents.models import LiteLLMClient
+from insider_sim.agents.models.litellm_client import LiteLLMClient
 
 if TYPE_CHECKING:
     from insider_sim.simulation.engine.simulation import Simulation

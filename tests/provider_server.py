@@ -23,7 +23,7 @@ from typing import Any
 from autogen_agentchat.agents import AssistantAgent
 from autogen_core.tools import FunctionTool
 from conftest import tiny_scenario
-from insider_sim.agents.models import LiteLLMClient
+from insider_sim.agents.models.litellm_client import LiteLLMClient
 from insider_sim.simulation.engine.simulation import Simulation
 from insider_sim.simulation.scenario.format import scenario_from_data
 from insider_sim.simulation.scenario.injections import InjectEmail

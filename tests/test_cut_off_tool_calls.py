@@ -21,7 +21,8 @@ from autogen_core.models import (
     UserMessage,
 )
 from conftest import of_kind, read_lines
-from insider_sim.agents.models import LiteLLMClient, RetryPolicy
+from insider_sim.agents.models.litellm_client import LiteLLMClient
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.agents.models.tool_arguments import (
     salvage_arguments,
     sendable_arguments,

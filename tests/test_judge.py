@@ -8,12 +8,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from insider_sim.agents.models import (
-    LiteLLMClient,
-    OfflineReply,
-    OfflineRequest,
-    register_offline_model,
-)
+from insider_sim.agents.models.litellm_client import LiteLLMClient
+from insider_sim.agents.models.offline import OfflineReply, OfflineRequest, register_offline_model
 from insider_sim.agents.models.stub_server import StubReply, StubServer
 from insider_sim.simulation.analysis.detectors import BEHAVIOURS
 from insider_sim.simulation.analysis.detectors.transcript import log_texts, quote_in_log

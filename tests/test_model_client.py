@@ -21,21 +21,17 @@ from autogen_core.models import (
     UserMessage,
 )
 from autogen_core.tools import FunctionTool
-from insider_sim.agents.models import (
-    CacheMissError,
-    JsonlCallRecorder,
-    LiteLLMClient,
-    MemoryCallRecorder,
-    ModelCallError,
-    ModelSetupError,
+from insider_sim.agents.models.cache import ResponseCache
+from insider_sim.agents.models.errors import CacheMissError, ModelCallError, ModelSetupError
+from insider_sim.agents.models.litellm_client import LiteLLMClient
+from insider_sim.agents.models.offline import (
     OfflineReply,
     OfflineRequest,
-    ResponseCache,
-    RetryPolicy,
     UnknownOfflineModelError,
     register_offline_model,
-    scrub,
 )
+from insider_sim.agents.models.recording import JsonlCallRecorder, MemoryCallRecorder, scrub
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.agents.models.stub_server import StubReply, StubServer
 from pydantic import BaseModel
 

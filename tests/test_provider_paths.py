@@ -9,7 +9,8 @@ with the tool results.
 from __future__ import annotations
 
 import pytest
-from insider_sim.agents.models import LiteLLMClient, RetryPolicy
+from insider_sim.agents.models.litellm_client import LiteLLMClient
+from insider_sim.agents.models.retry import RetryPolicy
 from provider_server import ProviderServer, anthropic_answer, ask_with_a_tool, gemini_answer
 
 

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from autogen_core.models import SystemMessage, UserMessage
 from conftest import of_kind, read_lines
-from insider_sim.agents.models import LiteLLMClient, MemoryCallRecorder, RetryPolicy
+from insider_sim.agents.models.litellm_client import LiteLLMClient
+from insider_sim.agents.models.recording import MemoryCallRecorder
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.sweep.summary import cell
 from insider_sim.simulation.sweep.trial import Trial

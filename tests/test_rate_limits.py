@@ -9,13 +9,10 @@ from typing import Any
 
 import pytest
 from autogen_core.models import SystemMessage, UserMessage
-from insider_sim.agents.models import (
-    LiteLLMClient,
-    MemoryCallRecorder,
-    ModelCallError,
-    RetryPolicy,
-)
-from insider_sim.agents.models.retry import retry_after
+from insider_sim.agents.models.errors import ModelCallError
+from insider_sim.agents.models.litellm_client import LiteLLMClient
+from insider_sim.agents.models.recording import MemoryCallRecorder
+from insider_sim.agents.models.retry import RetryPolicy, retry_after
 from provider_server import (
     Answer,
     ProviderServer,

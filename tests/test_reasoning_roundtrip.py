@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from conftest import of_kind, read_lines
-from insider_sim.agents.models import LiteLLMClient, RetryPolicy
+from insider_sim.agents.models.litellm_client import LiteLLMClient
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.agents.models.stub_server import StubReply, StubServer
 from insider_sim.agents.models.turns import TurnMemory
 from provider_server import (

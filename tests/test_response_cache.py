@@ -11,14 +11,11 @@ from typing import Any
 
 import pytest
 from autogen_core.models import SystemMessage, UserMessage
-from insider_sim.agents.models import (
-    LiteLLMClient,
-    ModelCallError,
-    ResponseCache,
-    RetryPolicy,
-)
-from insider_sim.agents.models.cache import RunCache
+from insider_sim.agents.models.cache import ResponseCache, RunCache
+from insider_sim.agents.models.errors import ModelCallError
+from insider_sim.agents.models.litellm_client import LiteLLMClient
 from insider_sim.agents.models.recording import redact_url, scrub
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.agents.models.stub_server import StubReply, StubServer
 from insider_sim.simulation.cli.main import app
 from typer.testing import CliRunner

@@ -1,45 +1,8 @@
-"""Model access for simulated agents: a litellm-backed AutoGen client and its helpers."""
+"""Model access for simulated agents: litellm behind an AutoGen client, offline reference
+policies, the response cache and call records.
 
-from insider_sim.agents.models.cache import ResponseCache, RunCache
-from insider_sim.agents.models.errors import CacheMissError, ModelCallError, ModelSetupError
-from insider_sim.agents.models.litellm_client import DEFAULT_MODEL_INFO, LiteLLMClient
-from insider_sim.agents.models.offline import (
-    OfflinePolicy,
-    OfflineReply,
-    OfflineRequest,
-    UnknownOfflineModelError,
-    offline_model_names,
-    register_offline_model,
-)
-from insider_sim.agents.models.recording import (
-    AttemptRecord,
-    CallRecord,
-    CallRecorder,
-    JsonlCallRecorder,
-    MemoryCallRecorder,
-    scrub,
-)
-from insider_sim.agents.models.retry import RetryPolicy
-
-__all__ = [
-    "DEFAULT_MODEL_INFO",
-    "AttemptRecord",
-    "CacheMissError",
-    "CallRecord",
-    "CallRecorder",
-    "JsonlCallRecorder",
-    "LiteLLMClient",
-    "MemoryCallRecorder",
-    "ModelCallError",
-    "ModelSetupError",
-    "OfflinePolicy",
-    "OfflineReply",
-    "OfflineRequest",
-    "ResponseCache",
-    "RetryPolicy",
-    "RunCache",
-    "UnknownOfflineModelError",
-    "offline_model_names",
-    "register_offline_model",
-    "scrub",
-]
+Nothing is imported here: import from the defining module
+(``insider_sim.agents.models.litellm_client``, ``.offline``, ``.cache``, ...), so that
+a light module of this package (``text_tools``, ``errors``) loads neither litellm nor
+AutoGen. The public names are in :mod:`insider_sim`.
+"""

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Sequence
 
 from autogen_core.models import AssistantMessage, LLMMessage, SystemMessage, UserMessage
-from insider_sim.agents.models import LiteLLMClient
+from insider_sim.agents.models.litellm_client import LiteLLMClient
 from insider_sim.simulation.analysis.detectors import BEHAVIOURS
 from insider_sim.simulation.analysis.detectors.offline_judge import register_offline_judge
 from insider_sim.simulation.analysis.detectors.transcript import (
