@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from insider_sim.simulation.cli.main import app
 from insider_sim.simulation.engine.simulation import Simulation
 from insider_sim.simulation.scenario.format import ScenarioError
 from insider_sim.simulation.sweep.runner import Sweep
-from insider_sim.simulation.sweep.trial import simulate
+from insider_sim.simulation.sweep.trial import prepare
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -92,7 +91,11 @@ def test_a_grid_sets_the_limits_per_model(tmp_path: Path) -> None:
     job = plan.job(trial)
     assert (job.timeout, job.max_tokens) == (600, 800)
     assert plan.settings()["max_tokens"] == {"offline/misaligned": 800}
-    asyncio.run(simulate(job))
+    sim = prepare(job)
+    try:
+        sim.run()
+    finally:
+        sim.close()
     settings = json.loads((job.run_dir / "manifest.json").read_text())["settings"]
     assert (settings["timeout"], settings["max_tokens"]) == (600, 800)
 

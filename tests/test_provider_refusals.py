@@ -19,6 +19,8 @@ from conftest import of_kind, read_lines
 from insider_sim.agents.models.litellm_client import LiteLLMClient
 from insider_sim.agents.models.recording import MemoryCallRecorder
 from insider_sim.agents.models.retry import RetryPolicy
+from insider_sim.simulation.analysis.run_record import RunRecord
+from insider_sim.simulation.analysis.run_summary import summarize_run
 from insider_sim.simulation.analysis.verdicts import compute_verdicts
 from insider_sim.simulation.sweep.summary import cell
 from insider_sim.simulation.sweep.trial import Trial
@@ -155,7 +157,7 @@ def test_a_run_records_and_counts_the_subjects_refusals(
         for at in ("Mon 11:00", "Mon 12:00"):
             sim.inject(at, InjectEmail.model_validate(mail))
 
-    sim = run_subject(
+    run_subject(
         out, "openai/gpt-4.1", provider.url + "/v1", until="Mon 13:00", setup=three_wakes
     )
     events = read_lines(out / "events.jsonl")
@@ -173,7 +175,7 @@ def test_a_run_records_and_counts_the_subjects_refusals(
     verdicts = compute_verdicts(out, judge_model=None)
     assert verdicts.refused_by_provider == 2 and verdicts.error is None
     assert json.loads((out / "verdicts.json").read_text())["refused_by_provider"] == 2
-    assert len(sim.summary()["refusals"]) == 2
+    assert len(summarize_run(RunRecord.load(out))["refusals"]) == 2
 
 
 def test_a_sweep_cell_counts_trials_with_refusals_apart() -> None:

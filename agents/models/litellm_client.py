@@ -301,7 +301,7 @@ class LiteLLMClient(ChatCompletionClient):
             "max_tokens": request.get("max_tokens"),
             "seed": self._seed,  # even where it is not sent: each run samples on its own
             # another server is another model, even under the same name (credentials aside)
-            **({"api_base": redact_url(self._api_base)} if self._api_base else {}),
+            **({"api_base": redact_url(base)} if (base := self._provider.api_base) else {}),
             "extra": scrub({k: v for k, v in request.items() if k not in _KEYED_FIELDS}),
         }
         base = cache_key(payload)
