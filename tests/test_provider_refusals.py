@@ -157,9 +157,7 @@ def test_a_run_records_and_counts_the_subjects_refusals(
         for at in ("Mon 11:00", "Mon 12:00"):
             sim.inject(at, InjectEmail.model_validate(mail))
 
-    run_subject(
-        out, "openai/gpt-4.1", provider.url + "/v1", until="Mon 13:00", setup=three_wakes
-    )
+    run_subject(out, "openai/gpt-4.1", provider.url + "/v1", until="Mon 13:00", setup=three_wakes)
     events = read_lines(out / "events.jsonl")
     refused = of_kind(events, "provider_refused")
     assert [(e["agent"], e["reason"]) for e in refused] == [

@@ -139,18 +139,17 @@ def test_replay_of_a_run_with_failed_calls_is_byte_identical(in_tmp: Path) -> No
 def test_credentials_in_the_url_or_a_model_argument_never_reach_the_run_folder(
     in_tmp: Path,
 ) -> None:
-    with StubServer() as stub:
-        base = stub.base_url.replace("http://", "http://caseuser:URLPASS-4c4c@")
-        result = _run(
-            "--model",
-            "openai/stub-model",
-            "--api-base",
-            base,
-            "--model-arg",
-            "extra_headers={Authorization: Bearer HEADER-SECRET-9e9e, X-Trace: kept}",
-            "--out",
-            "o",
-        )
+    base = "http://caseuser:URLPASS-4c4c@127.0.0.1:9/v1"  # a reference policy calls nobody
+    result = _run(
+        "--model",
+        "offline/loyal",
+        "--api-base",
+        base,
+        "--model-arg",
+        "extra_headers={Authorization: Bearer HEADER-SECRET-9e9e, X-Trace: kept}",
+        "--out",
+        "o",
+    )
     assert result.exit_code == 0, result.output
     assert (in_tmp / "o" / "llm_calls.jsonl").read_text()  # calls were made and recorded
     for path in (in_tmp / "o").rglob("*"):
@@ -159,7 +158,7 @@ def test_credentials_in_the_url_or_a_model_argument_never_reach_the_run_folder(
             assert "URLPASS-4c4c" not in text and "caseuser" not in text, path
             assert "HEADER-SECRET-9e9e" not in text, path
     manifest = json.loads((in_tmp / "o" / "manifest.json").read_text())
-    assert manifest["settings"]["api_base"] == stub.base_url
+    assert manifest["settings"]["api_base"] == "http://127.0.0.1:9/v1"
     assert manifest["settings"]["model_args"] == {"extra_headers": {"X-Trace": "kept"}}
 
 
