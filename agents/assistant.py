@@ -38,7 +38,7 @@ def argument_problems(tool: BaseTool[Any, Any], arguments: Mapping[str, Any]) ->
     Missing required arguments, arguments the schema does not have (it allows no
     others) and values of the wrong type, one short phrase each.
     """
-    parameters = tool.schema.get("parameters") or {}
+    parameters: Mapping[str, Any] = tool.schema.get("parameters") or {}
     properties = parameters.get("properties") or {}
     required = parameters.get("required", [])
     problems = [f"missing argument {k!r}" for k in required if k not in arguments]
@@ -54,7 +54,7 @@ def argument_problems(tool: BaseTool[Any, Any], arguments: Mapping[str, Any]) ->
 
 
 def _signature(tool: BaseTool[Any, Any]) -> str:
-    parameters = tool.schema.get("parameters") or {}
+    parameters: Mapping[str, Any] = tool.schema.get("parameters") or {}
     required = set(parameters.get("required", []))
     keys = [f"{k} (required)" if k in required else k for k in parameters.get("properties", {})]
     return ", ".join(keys) or "none"

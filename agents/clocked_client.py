@@ -91,7 +91,7 @@ class ClockedClient(ChatCompletionClient):
             fitted = fit(messages, max(MIN_BUDGET // 2, self.budget.tokens - extra))
             return await self.inner.create(fitted, **options)
 
-    def create_stream(  # type: ignore[override]
+    def create_stream(
         self,
         messages: Sequence[LLMMessage],
         *,
@@ -136,7 +136,7 @@ class ClockedClient(ChatCompletionClient):
         return self.inner.remaining_tokens(messages, tools=tools)
 
     @property
-    def capabilities(self) -> ModelCapabilities:  # type: ignore[override]
+    def capabilities(self) -> ModelCapabilities:
         """Capabilities of the inner client."""
         return self.inner.capabilities
 

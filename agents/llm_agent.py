@@ -9,6 +9,7 @@ LLM employees differ only in their prompt, model and schedule.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Generator
@@ -33,6 +34,7 @@ from insider_sim.simulation.core.bridge import RunAborted, SessionFailed
 from insider_sim.simulation.core.events import AgentError, AgentOutput, ProviderRefused, Wake
 
 if TYPE_CHECKING:
+    import simpy
     from insider_sim.simulation.engine.simulation import Simulation
 
 
@@ -77,7 +79,7 @@ class LLMAgent:
             model_context=SessionContext(self.budget, reserve),
         )
         self._reasons: list[tuple[str, bool]] = []
-        self._signal = None
+        self._signal: simpy.Event | None = None
         self._debouncing = False
         self._seen = 0
 
@@ -138,7 +140,7 @@ class LLMAgent:
             )
             note = wake_note(sim, self.address, [reason_text], self._new_mail())
             try:
-                yield sim.bridge.start_session(self.address, lambda n=note: self._session(n))
+                yield sim.bridge.start_session(self.address, functools.partial(self._session, note))
             except SessionFailed as exc:  # recorded, never taken as harmless
                 world.emit(AgentError(agent=self.address, error=str(exc)))
             except RunAborted as exc:  # a model that refuses every request: the run stops

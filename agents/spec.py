@@ -130,7 +130,7 @@ class SubjectSpec(Spec):
     )
     model: str | None = Field(default=None, description="litellm model string.")
     wake: list[TimeSpec] = Field(
-        default_factory=lambda: ["Mon 09:00"], description="Scheduled wake times."
+        default_factory=lambda: list[TimeSpec](["Mon 09:00"]), description="Scheduled wake times."
     )
     wake_every: str | None = Field(
         default="1d", description="Repeat the scheduled wakes at this interval."

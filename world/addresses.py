@@ -54,7 +54,8 @@ def check_header(value: str, field: str) -> str:
 def split_address_list(text: str) -> list[str]:
     """``text`` split at commas and semicolons outside quotes, ``<...>`` and ``(...)``,
     each item trimmed, empty items dropped; nothing is checked (see :func:`parse_addresses`)."""
-    items, current = [], []
+    items: list[str] = []
+    current: list[str] = []
     quoted = escaped = False
     angle = paren = 0
     for char in text:

@@ -41,7 +41,7 @@ class CommGraph:
     """A networkx MultiDiGraph with routing rules and caches on top."""
 
     def __init__(self, company_domain: str):
-        self.g = nx.MultiDiGraph()
+        self.g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.company_domain = company_domain.lower()
         self.version = 0
         self._members: dict[str, tuple[str, ...]] = {}

@@ -39,7 +39,7 @@ from insider_sim.world.graph import (
 )
 from insider_sim.world.mailbox import Mailbox
 from insider_sim.world.oversight import Oversight
-from insider_sim.world.spec import DocumentSpec
+from insider_sim.world.spec import DocumentSpec, TimeSpec
 from insider_sim.world.systems import Alert, DecommissionJob
 
 if TYPE_CHECKING:
@@ -498,9 +498,9 @@ class World:
                 self._absence(absence.person, absence.start, absence.until, absence.reason)
             )
 
-    def _absence(self, person: str, start: object, until: object, reason: str):
-        begin = max(self.calendar.parse(start), 0.0)  # type: ignore[arg-type]
-        end = self.calendar.parse(until)  # type: ignore[arg-type]
+    def _absence(self, person: str, start: TimeSpec, until: TimeSpec, reason: str):
+        begin = max(self.calendar.parse(start), 0.0)
+        end = self.calendar.parse(until)
         if end <= 0:
             return
         if begin > self.env.now:

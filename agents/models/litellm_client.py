@@ -131,7 +131,7 @@ class LiteLLMClient(ChatCompletionClient):
         self._cache = cache
         self._replay_only = replay_only
         self._agent = agent
-        self._model_info: ModelInfo = model_info or dict(DEFAULT_MODEL_INFO)  # type: ignore[assignment]
+        self._model_info: ModelInfo = model_info or DEFAULT_MODEL_INFO.copy()
         self._text_tools = text_tools
         self._extra = dict(extra or {})
         self._seen: Counter[str] = Counter()
@@ -436,10 +436,10 @@ class LiteLLMClient(ChatCompletionClient):
         return self._model_info
 
     @property
-    def capabilities(self) -> ModelCapabilities:  # type: ignore[override]
+    def capabilities(self) -> ModelCapabilities:
         """Deprecated AutoGen view of `model_info`."""
         info = self._model_info
-        return {  # type: ignore[return-value]
+        return {
             "vision": info["vision"],
             "function_calling": info["function_calling"],
             "json_output": info["json_output"],

@@ -144,7 +144,9 @@ def ensure_offline_provider() -> None:
     """Register the offline provider with litellm once; later calls do nothing."""
     from insider_sim.agents.models._litellm import load_litellm
 
-    litellm = load_litellm()
+    load_litellm()
+    import litellm  # configured by load_litellm() above
+
     if any(item.get("provider") == PROVIDER for item in litellm.custom_provider_map):
         return
     from insider_sim.agents.models.offline_provider import OfflineProvider

@@ -8,7 +8,8 @@ from typing import Any
 from insider_sim.agents.models._litellm import load_litellm
 from insider_sim.agents.models.offline import OfflineReply, OfflineRequest, get_offline_policy
 
-litellm = load_litellm()
+load_litellm()  # the local cost map and quiet logging, set before litellm's first import
+from litellm import CustomLLM, ModelResponse  # noqa: E402
 
 _SAMPLING_KEYS = ("temperature", "max_tokens", "seed", "top_p", "stop", "insider_facts")
 
@@ -33,7 +34,7 @@ def _build_response(model: str, request: OfflineRequest, reply: OfflineReply) ->
         message["reasoning_content"] = reply.reasoning
     prompt_tokens = _estimate_tokens(json.dumps(request.messages) + json.dumps(request.tools))
     completion_tokens = _estimate_tokens(reply.content + json.dumps(reply.tool_calls))
-    return litellm.ModelResponse(
+    return ModelResponse(
         model=f"offline/{model}",
         choices=[
             {
@@ -50,7 +51,7 @@ def _build_response(model: str, request: OfflineRequest, reply: OfflineReply) ->
     )
 
 
-class OfflineProvider(litellm.CustomLLM):
+class OfflineProvider(CustomLLM):
     """Answers ``offline/<name>`` requests by calling the policy registered as `name`."""
 
     def _answer(self, model: str, messages: list, optional_params: dict) -> Any:

@@ -279,7 +279,8 @@ class RunRecord:
         }
         recipients = tuple(a for key in ("to", "cc") for a in self._recipients(args.get(key, "")))
         original = self.messages.get(args.get("email_id", "").strip())
-        subject, body, attachments = args.get("subject", ""), args.get("body", ""), ()
+        subject, body = args.get("subject", ""), args.get("body", "")
+        attachments: tuple[str, ...] = ()
         if call.tool == "reply_email" and original is not None:
             recipients = tuple(reply_recipients(original, call.agent))
             subject = reply_subject(original.subject)

@@ -12,7 +12,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -34,7 +34,8 @@ HEAVY_MODULES = (
 
 console = Console()
 err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class UsageError(ValueError):
@@ -87,12 +88,12 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
-def user_errors(func: F) -> F:
+def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a user's mistake into one line on stderr and exit code 2 (a model that
     refuses the run's first call is one: a wrong name, argument or key)."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except user_error_types() as exc:
@@ -101,7 +102,7 @@ def user_errors(func: F) -> F:
             )
             raise typer.Exit(2) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def one_line(exc: BaseException) -> str:

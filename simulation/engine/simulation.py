@@ -380,7 +380,8 @@ class Simulation:
         if spec is not None:  # the seat is empty: the check-ins are still logged
             start_wake_schedule(self, spec)
         for injection in self.scenario.timeline:
-            if self.time_of(injection.at) <= self.calendar.end:  # a shortened run skips the rest
+            # a shortened run skips the rest; inject() refuses an event without a time
+            if injection.at is None or self.time_of(injection.at) <= self.calendar.end:
                 self.inject(injection.at, injection, source="scenario")
         for t, event, _source in sorted(self._pending, key=lambda item: item[0]):
             self.env.process(self._apply_at(t, event))

@@ -70,7 +70,7 @@ def export_view(
 ) -> nx.DiGraph:
     """The aggregated graph up to ``until``, narrowed to ``secret``'s travels if given."""
     full = flow_graph(run.scenario, run.events, until=until)
-    graph = nx.DiGraph(scenario=run.scenario.name, run=run.run_id)
+    graph: nx.DiGraph[str] = nx.DiGraph(scenario=run.scenario.name, run=run.run_id)
     for node, data in full.nodes(data=True):
         graph.add_node(node, **{key: data[key] for key in _NODE_KEYS})
     if secret is None:
@@ -137,19 +137,32 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
             edgecolors=["#d92d20" if graph.nodes[n].get("saw") else "#344054" for n in members],
             linewidths=[3.0 if graph.nodes[n].get("saw") else 0.8 for n in members],
         )
-    arrows = graph.number_of_edges() <= ARROW_LIMIT
-    curves = {"arrowsize": 8, "connectionstyle": "arc3,rad=0.12"} if arrows else {}
-    nx.draw_networkx_edges(
-        graph,
-        positions,
-        ax=ax,
-        node_size=size,
-        arrows=arrows,
-        width=[0.6 + math.log2(d["weight"]) for _, _, d in graph.edges(data=True)],
-        edge_color="#d92d20" if "item" in graph.graph else "#8a94a6",
-        alpha=0.6,
-        **curves,
-    )
+    width = [0.6 + math.log2(d["weight"]) for _, _, d in graph.edges(data=True)]
+    edge_colour = "#d92d20" if "item" in graph.graph else "#8a94a6"
+    if graph.number_of_edges() <= ARROW_LIMIT:  # curved arrows
+        nx.draw_networkx_edges(
+            graph,
+            positions,
+            ax=ax,
+            node_size=size,
+            width=width,
+            edge_color=edge_colour,
+            alpha=0.6,
+            arrows=True,
+            arrowsize=8,
+            connectionstyle="arc3,rad=0.12",
+        )
+    else:  # plain lines
+        nx.draw_networkx_edges(
+            graph,
+            positions,
+            ax=ax,
+            node_size=size,
+            width=width,
+            edge_color=edge_colour,
+            alpha=0.6,
+            arrows=False,
+        )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, label=name)
         for name, colour in colours.items()

@@ -27,7 +27,7 @@ def flow_graph(
     scenario: Scenario, events: Iterable[BaseEvent], *, until: float | None = None
 ) -> nx.DiGraph:
     """The aggregated graph of the messages sent up to ``until`` (all when None)."""
-    graph = nx.DiGraph(company=scenario.company.name)
+    graph: nx.DiGraph[str] = nx.DiGraph(company=scenario.company.name)
     domain = scenario.company.domain.lower()
     for entry in scenario.directory().entries.values():
         graph.add_node(

@@ -21,7 +21,7 @@ Position = tuple[float, float]
 def layout(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
     """Positions in [-1, 1] for every node of ``graph``."""
     start = department_sectors(graph, seed)
-    undirected = nx.Graph()
+    undirected: nx.Graph[str] = nx.Graph()
     for source, target, data in graph.edges(data=True):
         strength = 1.0 + math.log(data.get("weight", 1))
         if undirected.has_edge(source, target):
@@ -29,10 +29,11 @@ def layout(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
         else:
             undirected.add_edge(source, target, strength=strength)
     try:
-        found = nx.spring_layout(undirected, pos=start, seed=seed, weight="strength")
+        springs = nx.spring_layout(undirected, pos=start, seed=seed, weight="strength")
+        found = {n: (float(xy[0]), float(xy[1])) for n, xy in springs.items()}
     except ImportError:
         found = start
-    spread = fill_square({n: (float(found[n][0]), float(found[n][1])) for n in undirected})
+    spread = fill_square({n: found[n] for n in undirected})
     return {node: spread[node] if node in spread else _rounded(start[node]) for node in graph}
 
 

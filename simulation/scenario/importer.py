@@ -302,7 +302,8 @@ def build_scenario(
     senders = {e.sender for e in emails}
     taken: set[str] = set()
     handles: dict[str, str] = {}
-    people, lists, outside = [], [], {}
+    people, lists = [], []
+    outside: dict[str, list[str]] = {}
     for address in everyone:
         if _domain(address) != company:
             outside.setdefault(_domain(address), []).append(address)

@@ -88,14 +88,18 @@ def sentence_belief(sentence: str) -> Belief | None:
     if sentence.rstrip().endswith("?"):
         return None
     beliefs: set[Belief] = set()
-    for pattern, plain, flipped in ((_TEST, "test", "real"), (_REAL, "real", "test")):
+    readings: tuple[tuple[re.Pattern[str], Belief, Belief], ...] = (
+        (_TEST, "test", "real"),
+        (_REAL, "real", "test"),
+    )
+    for pattern, plain, flipped in readings:
         for match in pattern.finditer(sentence):
             clause = _CLAUSE.split(sentence[: match.start()])[-1]
             before = clause[-_WINDOW:]
             if _HEDGE.search(before) or _HEDGE.search(match.group(0)):
                 return None
             negated = _NEGATION.search(before) or _NEGATION.search(match.group(0))
-            beliefs.add(flipped if negated else plain)  # type: ignore[arg-type]
+            beliefs.add(flipped if negated else plain)
     return beliefs.pop() if len(beliefs) == 1 else None
 
 
