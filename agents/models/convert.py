@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from autogen_core import FunctionCall
 from autogen_core.models import (
@@ -34,6 +34,7 @@ from insider_sim.agents.models.tool_arguments import (
     sendable_arguments,
     unparsed_call_error,
 )
+from insider_sim.simulation.core.events import RefusalReason
 from pydantic import BaseModel, Field
 
 _FINISH_REASONS: dict[str, FinishReasons] = {
@@ -209,7 +210,16 @@ def _usage(response: Any) -> dict[str, int]:
     }
 
 
-def refusal_reply(reason: str, text: str, usage: Mapping[str, int] | None = None) -> dict[str, Any]:
+class Refusal(TypedDict):
+    """Why the provider had the last word on a call, and its text (see `ProviderRefused`)."""
+
+    reason: RefusalReason
+    text: str
+
+
+def refusal_reply(
+    reason: RefusalReason, text: str, usage: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     """A reply in which the provider, not the model's answer, had the last word.
 
     ``reason`` is ``refusal`` (the model declined in the provider's own refusal
@@ -222,7 +232,7 @@ def refusal_reply(reason: str, text: str, usage: Mapping[str, int] | None = None
         "reasoning": None,
         "finish_reason": "content_filter",
         "usage": dict(usage or {"prompt_tokens": 0, "completion_tokens": 0}),
-        "refusal": {"reason": reason, "text": text},
+        "refusal": Refusal(reason=reason, text=text),
     }
 
 
@@ -257,8 +267,8 @@ def reply_from_response(response: Any) -> dict[str, Any]:
     }
     refused = getattr(message, "refusal", None)
     if refused or choice.finish_reason == "content_filter":
-        reason = "refusal" if refused else "content_filter"
-        reply["refusal"] = {"reason": reason, "text": str(refused or "")}
+        reason: RefusalReason = "refusal" if refused else "content_filter"
+        reply["refusal"] = Refusal(reason=reason, text=str(refused or ""))
     blocks = getattr(message, "thinking_blocks", None)
     if blocks and tool_calls:  # signed thinking that must go back with the tool results
         reply["thinking_blocks"] = [dict(b) for b in blocks if isinstance(b, Mapping)]

@@ -22,6 +22,7 @@ from autogen_core.tools import Tool, ToolSchema
 from insider_sim.agents.models._litellm import load_litellm
 from insider_sim.agents.models.cache import ResponseCache, RunCache, cache_key
 from insider_sim.agents.models.convert import (
+    Refusal,
     read_reply,
     reply_from_response,
     to_create_result,
@@ -139,7 +140,7 @@ class LiteLLMClient(ChatCompletionClient):
         self._text_calls = 0  # tool calls parsed from text so far: their ids count on
         self._answered = False  # whether a call has reached the provider and come back
         self.last_call_id = ""  # the record of the latest call, for linking from the event log
-        self.last_refusal: dict[str, str] | None = None  # the latest reply's, if refused
+        self.last_refusal: Refusal | None = None  # the latest reply's, if refused
         self._actual_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._total_usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
 

@@ -177,6 +177,9 @@ class AgentOutput(BaseEvent):
     )
 
 
+RefusalReason = Literal["refusal", "content_filter", "no_answer"]
+
+
 class ProviderRefused(BaseEvent):
     """The provider, not the model's own answer, had the last word on one model call.
 
@@ -187,7 +190,7 @@ class ProviderRefused(BaseEvent):
 
     kind: Literal["provider_refused"] = "provider_refused"
     agent: str
-    reason: Literal["refusal", "content_filter", "no_answer"]
+    reason: RefusalReason
     text: str = Field(default="", description="The provider's refusal text, if it sent one.")
     call_id: str | None = None
 
