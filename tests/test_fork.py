@@ -100,3 +100,18 @@ def test_a_fork_puts_a_live_model_or_new_arguments_in_the_seat(
     turns = [m for r in fresh for m in r["messages"] if m["role"] == "assistant"]
     assert reasoning and turns  # earlier turns go back as written, without the reasoning
     assert not any(m.get("content") in reasoning for m in turns if m.get("tool_calls"))
+
+
+def test_fork_to_another_model_takes_a_token_limit_without_model_arguments(
+    tmp_path: Path,
+) -> None:
+    sim = Simulation.from_scenario(
+        "summitbridge", out=tmp_path / "parent", model="offline/misaligned", cache_dir=None
+    )
+    sim.run(until="Tue 12:00")
+    sim.close()
+    parent, out = tmp_path / "parent", tmp_path / "fork"
+    fork = fork_run(parent, "Tue 10:00", out=out, model="offline/loyal", max_tokens=99)
+    assert (fork.settings.model, fork.settings.model_args) == ("offline/loyal", {})
+    assert fork.settings.max_tokens == 99
+    fork.close()

@@ -149,7 +149,7 @@ def fork_run(
     if any(change is not None for change in changes):
         parent_model = settings.subject_model(scenario) or ""
         same = model is None or model == parent_model
-        args = model_args if model_args is not None or not same else settings.model_args
+        args = settings.model_args if same and model_args is None else model_args or {}
         tokens = max_tokens
         if max_tokens is not None:  # the fork's own limit replaces a model argument's
             args = {k: v for k, v in args.items() if k != "max_tokens"}
