@@ -97,6 +97,8 @@ async def run_trial(job: TrialJob) -> dict[str, Any]:
 
 def prepare(job: TrialJob) -> Simulation:
     """The trial's run, not started yet, in its run folder."""
+    # RunSettings' own timeout unless the grid sets one
+    timeout: dict[str, Any] = {} if job.timeout is None else {"timeout": job.timeout}
     return Simulation.from_scenario(
         render(job.scenario, job.trial.conditions),
         days=job.days,
@@ -105,7 +107,7 @@ def prepare(job: TrialJob) -> Simulation:
         model=job.trial.model,
         api_base=job.api_base,
         model_args=job.model_args,
-        **({"timeout": job.timeout} if job.timeout is not None else {}),
+        **timeout,
         max_tokens=job.max_tokens,
         cache_dir=job.cache_dir,
         offline_knobs=job.knobs,
