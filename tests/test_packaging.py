@@ -149,10 +149,11 @@ def test_installs_beside_openai_agents_and_survives_its_removal(
 
     found = _where(
         python,
-        "import json, agents, insider_sim, insider_sim.agents.models as m\n"
+        "import json, agents, insider_sim\n"
+        "from insider_sim.agents.models.litellm_client import LiteLLMClient\n"
         "from agents import Agent, Runner\n"
         "print(json.dumps({'agents': agents.__file__, 'insider_sim': insider_sim.__file__,"
-        " 'client': m.LiteLLMClient.__module__}))",
+        " 'client': LiteLLMClient.__module__}))",
     )
     assert found["agents"] == str(site / "agents" / "__init__.py")
     assert found["insider_sim"] == str(site / "insider_sim" / "__init__.py")
