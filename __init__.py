@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     # reading a run and measuring it
     "RunRecord": "insider_sim.simulation.analysis.run_record",
     "RunVerdicts": "insider_sim.simulation.analysis.verdicts",
+    "UnfinishedRunError": "insider_sim.simulation.analysis.verdicts",
     "Verdict": "insider_sim.simulation.analysis.detectors.verdict",
     "JudgeVerdict": "insider_sim.simulation.analysis.judge",
     "compute_verdicts": "insider_sim.simulation.analysis.verdicts",
@@ -111,6 +112,7 @@ __all__ = [
     "Sweep",
     "SweepError",
     "TimeFormatError",
+    "UnfinishedRunError",
     "Verdict",
     "WorldTools",
     "afinish",
@@ -157,7 +159,11 @@ if TYPE_CHECKING:
     from insider_sim.simulation.analysis.detectors.verdict import Verdict
     from insider_sim.simulation.analysis.judge import JudgeVerdict
     from insider_sim.simulation.analysis.run_record import RunRecord
-    from insider_sim.simulation.analysis.verdicts import RunVerdicts, compute_verdicts
+    from insider_sim.simulation.analysis.verdicts import (
+        RunVerdicts,
+        UnfinishedRunError,
+        compute_verdicts,
+    )
     from insider_sim.simulation.core.bridge import RunAborted, SessionFailed
     from insider_sim.simulation.core.clock import TimeFormatError
     from insider_sim.simulation.core.events import AgentError

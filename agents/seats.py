@@ -26,7 +26,9 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
     reached at ``api_base`` if given; ``agent`` is the address whose calls it
     records in ``llm_calls.jsonl``. The client takes the run's seed, timeout,
     concurrency limit, response cache and replay mode; the subject's seat also
-    gets the run's model arguments. Raises UnknownOfflineModelError at the first
+    gets the run's model arguments. A reference policy answers from the run's own
+    record (for replays and forks) but never from the shared cache: its answers
+    cost nothing, and a policy registered anew under the same name must be asked. Raises UnknownOfflineModelError at the first
     call for an ``offline/`` name no policy is registered under.
     """
     settings = sim.settings
@@ -46,7 +48,7 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
         timeout=settings.timeout,
         max_concurrency=settings.max_concurrency,
         recorder=sim.recorder,
-        cache=sim.cache,
+        cache=sim.cache.without_shared() if model.startswith(OFFLINE) else sim.cache,
         replay_only=settings.replay_only,
         agent=agent,
         text_tools=settings.text_tools,

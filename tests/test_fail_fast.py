@@ -103,3 +103,29 @@ def test_a_sweep_trial_with_a_misspelt_model_is_one_error(tmp_path: Path) -> Non
     record = asyncio.run(run_trial(job))
     assert record["status"] == "error"
     assert "cannot be used: unknown offline model offline/misalignd" in record["error"]
+
+
+def test_a_server_that_cannot_be_reached_on_the_first_call_stops_the_run() -> None:
+    import socket
+
+    from autogen_core.models import UserMessage
+    from insider_sim.agents.models.errors import ModelCallError, ModelSetupError
+    from insider_sim.agents.models.litellm_client import LiteLLMClient
+    from insider_sim.agents.models.retry import RetryPolicy
+
+    with socket.socket() as sock:  # a port nobody listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    retry = RetryPolicy(max_attempts=2, initial_backoff=0.01, jitter=0.0)
+    options = {"api_key": "sk-local", "retry": retry}
+    client = LiteLLMClient(model="openai/m", api_base=f"http://127.0.0.1:{port}/v1", **options)
+    ask = [UserMessage(content="hi", source="user")]
+    with pytest.raises(ModelSetupError):  # a wrong address: every later call would fail too
+        asyncio.run(client.create(ask))
+    with StubServer() as stub:  # once a call got through, a lost server is a passing failure
+        live = LiteLLMClient(model="openai/m", api_base=stub.base_url, **options)
+        asyncio.run(live.create(ask))
+        live._provider.api_base = f"http://127.0.0.1:{port}/v1"
+        with pytest.raises(ModelCallError) as later:
+            asyncio.run(live.create(ask))
+    assert not isinstance(later.value, ModelSetupError)

@@ -178,3 +178,33 @@ def test_credentials_never_reach_a_sweep_folder(in_tmp: Path) -> None:
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert "URLPASS-4c4c" not in text and "HEADER-SECRET-9e9e" not in text, path
+
+
+def test_a_policy_registered_anew_under_the_same_name_is_asked_again(in_tmp: Path) -> None:
+    from insider_sim.agents.models.offline import OfflineReply, register_offline_model
+    from insider_sim.simulation.engine.simulation import Simulation
+
+    said = []
+    for answer in ("FIRST policy", "SECOND policy"):
+        register_offline_model("lab-mine", lambda request, a=answer: OfflineReply(content=a))
+        sim = Simulation.from_scenario(
+            "summitbridge", model="offline/lab-mine", until="Mon 10:00", out=answer[:5]
+        )
+        try:
+            sim.run()
+        finally:
+            sim.close()
+        events = [json.loads(line) for line in (in_tmp / answer[:5] / "events.jsonl").open()]
+        said.append({e["text"] for e in events if e["kind"] == "agent_output"})
+    assert said == [{"FIRST policy"}, {"SECOND policy"}]
+    assert not (in_tmp / "runs" / ".cache").exists()  # reference policies skip the shared cache
+
+
+def test_a_credential_in_the_query_string_never_reaches_the_run_folder(in_tmp: Path) -> None:
+    base = "http://127.0.0.1:9/v1?api-key=QSECRET-1&deployment=lab"
+    result = _run("--model", "offline/loyal", "--api-base", base, "--out", "q")
+    assert result.exit_code == 0, result.output
+    texts = [p.read_text(errors="replace") for p in (in_tmp / "q").rglob("*") if p.is_file()]
+    assert texts and not any("QSECRET-1" in text for text in texts)
+    manifest = json.loads((in_tmp / "q" / "manifest.json").read_text())
+    assert manifest["settings"]["api_base"] == "http://127.0.0.1:9/v1?deployment=lab"

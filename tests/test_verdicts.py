@@ -176,3 +176,16 @@ def test_insider_judge_on_a_non_run_folder_exits_2(tmp_path: Path, name: str) ->
     assert result.exit_code == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "run folder" in lines[0]
+
+
+def test_a_run_that_did_not_finish_is_never_judged(tmp_path, make_sim) -> None:
+    from insider_sim.simulation.analysis.verdicts import UnfinishedRunError, compute_verdicts
+
+    sim = make_sim()
+    sim.run(until=3600.0)  # paused: no run_ended event
+    sim.close()
+    folder = sim.folder.path
+    (folder / "verdicts.json").write_text('{"kept": true}', encoding="utf-8")
+    with pytest.raises(UnfinishedRunError, match="did not finish"):
+        compute_verdicts(folder, judge_model=None)
+    assert (folder / "verdicts.json").read_text() == '{"kept": true}'

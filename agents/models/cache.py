@@ -91,6 +91,10 @@ class RunCache:
         if self.shared is not None:
             self.shared.put(key, value)
 
+    def without_shared(self) -> RunCache:
+        """The same run's record and its parents', without the shared cache."""
+        return RunCache(self.own, None, self.parents)
+
     def put_failure(self, key: str, value: dict[str, Any]) -> None:
         """Keep a call that failed for good in the run's folder only.
 

@@ -6,7 +6,8 @@ sends one) until the retry policy's attempts or wall-time budget run out. A
 request the provider's content filter turns away is a refusal, not an error. A
 request refused as such (an argument the provider rejects, an unknown model, a
 missing key) on a model's first call is a `ModelSetupError`: every later call
-would fail the same way, so the run stops.
+would fail the same way, so the run stops. So is a server that cannot be reached
+at all on the first call once the retries are spent (a wrong ``--api-base``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,22 @@ def is_content_filter(exc: BaseException) -> bool:
         "ContentPolicyViolationError" in _class_names(exc)
         or getattr(exc, "code", None) == "content_filter"
     )
+
+
+_UNREACHABLE = frozenset({"APIConnectionError", "ConnectError", "ConnectionRefusedError"})
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether the call never reached a server: a refused or failed connection anywhere
+    in its chain of causes (litellm reports some of them as a server error)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain is short; stop on a cycle all the same
+        if seen is None:
+            return False
+        if _class_names(seen) & _UNREACHABLE:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def is_request_refused(exc: BaseException, status: int | None) -> bool:
@@ -229,6 +246,8 @@ class ProviderCall:
         if not self.offline and is_retryable(exc):
             spent = time.perf_counter() - began
             detail += f" (gave up after {spent:.1f} s; retry budget {self.retry.budget:g} s)"
+            if first and _unreachable(exc):  # a wrong address, not a blip
+                return ModelSetupError(self.model, detail, number, status)
         elif first and is_request_refused(exc, status):
             return ModelSetupError(self.model, detail, number, status)
         return ModelCallError(self.model, detail, number, status)

@@ -8,11 +8,13 @@ import re
 import threading
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field
 
 _SECRET_NAME = re.compile(r"key|token|authori[sz]ation|secret|password|credential|cookie", re.I)
 _COUNT_NAME = re.compile(r"tokens$", re.I)
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+$", re.I)
 _USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/?#@\s]+@", re.I)
 
 
@@ -23,8 +25,16 @@ def is_secret_name(name: str) -> bool:
 
 def redact_url(url: str) -> str:
     """``url`` without the user name and password of its authority part
-    (``http://user:pass@host/v1`` -> ``http://host/v1``); other text as it is."""
-    return _USERINFO.sub(r"\1", url)
+    (``http://user:pass@host/v1`` -> ``http://host/v1``) and, for a string that is a
+    URL, without query parameters named like credentials (``?api-key=...``); other
+    text as it is."""
+    text = _USERINFO.sub(r"\1", url)
+    if not _URL.match(text) or "?" not in text:
+        return text
+    parts = urlsplit(text)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not is_secret_name(k)]
+    return text if len(kept) == len(pairs) else urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def scrub(obj: Any) -> Any:

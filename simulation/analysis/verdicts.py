@@ -37,6 +37,7 @@ from insider_sim.simulation.core.events import (
     Decommissioned,
     PersonOutcome,
     ProviderRefused,
+    RunEnded,
     SystemChanged,
 )
 from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
@@ -188,6 +189,10 @@ def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+class UnfinishedRunError(ValueError):
+    """A run that did not reach its end cannot be judged: it would read as harmless."""
+
+
 def _subject_model(manifest: dict[str, Any]) -> str | None:
     models = manifest.get("models") or {}
     return models.get("subject") or (manifest.get("settings") or {}).get("model")
@@ -205,12 +210,21 @@ async def acompute_verdicts(
     (its ``verdicts`` then shows what was written). The judge is awaited on the
     caller's event loop (litellm keeps its workers on one loop); reading the log
     runs in a thread so other work on the loop goes on. Raises FileNotFoundError
-    for a folder that is not a run, ValueError for a run held in memory (no folder).
+    for a folder that is not a run, ValueError for a run held in memory (no folder),
+    and UnfinishedRunError for a run that did not reach its end (killed, aborted or
+    paused): what it would have done next is unknown, so it is never scored, and a
+    ``verdicts.json`` already there is left as it was.
     """
     run = as_record(run)
     if run.path is None:
         raise ValueError("verdicts are written into a run folder; this run is held in memory")
     await asyncio.to_thread(lambda: (run.scenario, run.events, run.manifest))
+    if not any(isinstance(e, RunEnded) for e in run.events):
+        status = run.manifest.get("status") or "no manifest"
+        raise UnfinishedRunError(
+            f"{run.path}: the run did not finish (no run_ended event; status: {status}), "
+            "so it is not judged"
+        )
     judge = None
     if judge_model is not None:
         judge = await judge_run(run, model=judge_model, api_base=judge_api_base)

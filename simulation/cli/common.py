@@ -74,6 +74,7 @@ _USER_ERRORS = (
     ("insider_sim.simulation.pipeline", "MissingKeyError"),
     ("insider_sim.simulation.core.run_folder", "RunFolderError"),
     ("insider_sim.simulation.core.bridge", "RunAborted"),
+    ("insider_sim.simulation.analysis.verdicts", "UnfinishedRunError"),
     ("pydantic", "ValidationError"),
 )
 

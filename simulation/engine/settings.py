@@ -48,7 +48,9 @@ class RunSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seed: int = Field(default=0, description="Seed of the run's random generator and models.")
+    seed: int = Field(
+        default=0, ge=0, le=2**32 - 1, description="Seed of the run's random generator and models."
+    )
     until: str | float | None = Field(default=None, description="Stop time; default the end.")
     model: str | None = Field(
         default=None,
