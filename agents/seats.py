@@ -28,8 +28,9 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
     concurrency limit, response cache and replay mode; the subject's seat also
     gets the run's model arguments. A reference policy answers from the run's own
     record (for replays and forks) but never from the shared cache: its answers
-    cost nothing, and a policy registered anew under the same name must be asked. Raises UnknownOfflineModelError at the first
-    call for an ``offline/`` name no policy is registered under.
+    cost nothing, and a policy registered anew under the same name must be asked.
+    Raises UnknownOfflineModelError at the first call for an ``offline/`` name no
+    policy is registered under.
     """
     settings = sim.settings
     subject = agent == sim.subject_address
