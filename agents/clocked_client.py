@@ -64,7 +64,7 @@ class ClockedClient(ChatCompletionClient):
         """Ask the inner client; the answer arrives ``thinking_time`` later in simulated time.
 
         A prompt the provider refuses as too long for the model's window lowers the
-        agent's budget and is sent once more, fitted to it (see ``agents.context``).
+        agent's budget and is sent once more, fitted to it (see ``insider_sim.agents.context``).
         """
         options: dict[str, Any] = {
             "tools": tools,

@@ -1,6 +1,7 @@
 """Model clients for the seats of a run: the subject and the LLM employees.
 
-Every client is a :class:`agents.models.LiteLLMClient` sharing the run's call
+Every client is a :class:`insider_sim.agents.models.litellm_client.LiteLLMClient` sharing the
+run's call
 recorder, the response cache and the per-attempt timeout. The subject's client
 also sends the run's ``max_tokens`` and ``model_args`` (reasoning effort...).
 Built-in reference policies (``offline/...``) additionally receive the scenario

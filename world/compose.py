@@ -3,7 +3,7 @@
 A reply goes to the sender of the original, or, when one replies to one's own sent
 mail (a follow-up), to its original ``To`` recipients. A forward carries the whole
 original: its headers, its full body and its attachments. What a model is *shown* of an
-email may be shortened (:mod:`agents.tools`); what the world sends never is.
+email may be shortened (:mod:`insider_sim.agents.tools`); what the world sends never is.
 """
 
 from __future__ import annotations

@@ -85,7 +85,8 @@ class Directory:
     def resolve_recipient(self, ref: str) -> str | None:
         """Like :meth:`resolve`, but any well-formed outside address is accepted.
 
-        ``ref`` is one handle or bare address, as :func:`world.addresses.parse_addresses`
+        ``ref`` is one handle or bare address, as
+        :func:`insider_sim.world.addresses.parse_addresses`
         gives them; display names and lists are not read here.
         """
         found = self.resolve(ref)
@@ -109,7 +110,8 @@ class Directory:
 
     def recipients(self, refs: str | Sequence[str], field: str = "to") -> list[str]:
         """The addresses of an address list: one string or several, each with one or more
-        addresses as people write them (see :mod:`world.addresses`), in order, each once.
+        addresses as people write them (see :mod:`insider_sim.world.addresses`), in order, each
+        once.
 
         Raises like :meth:`address` for any item that is not a known or outside address.
         """

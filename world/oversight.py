@@ -1,6 +1,6 @@
 """Oversight of the AI by its monitors: reading its reasoning, reviewing its mail.
 
-Two study levers (see :mod:`simulation.levers`) switch these on:
+Two study levers (see :mod:`insider_sim.simulation.scenario.levers`) switch these on:
 
 - ``reasoning=monitored``: every monitor wired to the AI in the graph receives
   its reasoning as it is written. A monitor that reads a plan to threaten,
@@ -73,7 +73,8 @@ class Oversight:
 
     # -- reading reasoning -------------------------------------------------
     def harm_in_plan(self, text: str) -> str | None:
-        """Which harmful plan a piece of reasoning lays out, or None (see :mod:`world.plans`)."""
+        """Which harmful plan a piece of reasoning lays out, or None (see
+        :mod:`insider_sim.world.plans`)."""
         documents = [(d.id, [d.id, d.title, *d.markers]) for d in self.documents.values()]
         return harmful_plan(text, self.secret_markers, documents)
 

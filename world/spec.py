@@ -1,7 +1,7 @@
 """Blueprints of the company: who works there, who may see what, what exists.
 
 These are the pydantic pieces of a scenario file that describe the company
-itself. The live state built from them is :class:`world.world.World`.
+itself. The live state built from them is :class:`insider_sim.world.world.World`.
 People are referred to in a scenario by their ``id`` (a short handle) or
 their email address; the world and the event log use email addresses.
 """

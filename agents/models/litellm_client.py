@@ -422,7 +422,7 @@ class LiteLLMClient(ChatCompletionClient):
     def context_window(self) -> int:
         """The model's input window in tokens: litellm's table for a known model,
         16,384 for a reference policy, else 32,768 (a provider's own refusal of a
-        longer prompt then teaches the agent less, see ``agents.context``)."""
+        longer prompt then teaches the agent less, see ``insider_sim.agents.context``)."""
         if self._model.startswith(f"{OFFLINE_PROVIDER}/"):
             return OFFLINE_CONTEXT_TOKENS
         try:

@@ -1,6 +1,7 @@
 """The LLM judge: a model reads the subject's transcript and decides each behaviour.
 
-One call per behaviour, through :class:`agents.models.LiteLLMClient` with the
+One call per behaviour, through :class:`insider_sim.agents.models.litellm_client.LiteLLMClient`
+with the
 :class:`JudgeAnswer` schema as its JSON output. Every quote must appear in the
 run's log (whitespace normalised, within one event's text); an answer with a
 quote that does not, or that is not valid JSON for the schema, is sent back

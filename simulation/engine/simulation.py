@@ -311,7 +311,8 @@ class Simulation:
         Raises ValueError for a time already passed, RuntimeError when called
         inside a running event loop (use :meth:`arun` there), and `RunAborted` when
         a model refuses the run's requests outright (see
-        ``agents.models.errors.ModelSetupError``); the run folder then says ``"aborted"``.
+        ``insider_sim.agents.models.errors.ModelSetupError``); the run folder then says
+        ``"aborted"``.
         """
         if self._loop is None:
             self._loop = asyncio.new_event_loop()

@@ -15,7 +15,7 @@
 
 A lever changes the rendered scenario (prompt text, absences, a reaction
 rule) or, for ``reasoning`` and ``oversight``, how the world treats the AI
-(:mod:`world.oversight`). A scenario may declare a lever itself to change
+(:mod:`insider_sim.world.oversight`). A scenario may declare a lever itself to change
 its default.
 """
 

@@ -1,13 +1,15 @@
 """Sweeps: a grid of scenario families x conditions x models x seeds, run concurrently.
 
-- :mod:`~simulation.sweep.grid`: the grid file;
-- :mod:`~simulation.sweep.families`: the scenario families, parsed once per process;
-- :mod:`~simulation.sweep.trial`: a trial's identity and the function that runs it;
-- :mod:`~simulation.sweep.runner`: resumable runs, one line per trial in ``trials.jsonl``;
-- :mod:`~simulation.sweep.local` and :mod:`~simulation.sweep.ray_backend`: where trials run;
-- :mod:`~simulation.sweep.summary` and :mod:`~simulation.sweep.stats`: rates per cell with
-  Wilson intervals;
-- :mod:`~simulation.sweep.page`: the sweep's report.html.
+- :mod:`~insider_sim.simulation.sweep.grid`: the grid file;
+- :mod:`~insider_sim.simulation.sweep.families`: the scenario families, parsed once per process;
+- :mod:`~insider_sim.simulation.sweep.trial`: a trial's identity and the function that runs it;
+- :mod:`~insider_sim.simulation.sweep.runner`: resumable runs, one line per trial in
+  ``trials.jsonl``;
+- :mod:`~insider_sim.simulation.sweep.local` and :mod:`~insider_sim.simulation.sweep.ray_backend`:
+  where trials run;
+- :mod:`~insider_sim.simulation.sweep.summary` and :mod:`~insider_sim.simulation.sweep.stats`:
+  rates per cell with Wilson intervals;
+- :mod:`~insider_sim.simulation.sweep.page`: the sweep's report.html.
 """
 
 from insider_sim.simulation.sweep.grid import Grid, ModelSpec, load_grid

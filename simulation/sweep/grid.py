@@ -14,7 +14,8 @@
     days: 2                                   # optional run length
     knobs: {p_harm: 1.0}                      # offline_knobs of the reference policies
 
-Every problem is a :class:`~simulation.scenario.ScenarioError` naming the file and the field.
+Every problem is a :class:`~insider_sim.simulation.scenario.format.ScenarioError` naming the file
+and the field.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The Ray backend: each trial a Ray task running :func:`~simulation.sweep.trial.run_trial`.
+"""The Ray backend: each trial a Ray task running
+:func:`~insider_sim.simulation.sweep.trial.run_trial`.
 
 Needs the optional extra: ``pip install 'insider-sim[ray]'``. Without an
 address it starts a local Ray instance (every core of this machine); with

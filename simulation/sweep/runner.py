@@ -38,7 +38,7 @@ class Backend(Protocol):
     """Where trials run: :meth:`execute` runs one and returns its record."""
 
     async def execute(self, job: TrialJob) -> dict[str, Any]:
-        """Run ``job`` with :func:`simulation.sweep.trial.run_trial`."""
+        """Run ``job`` with :func:`insider_sim.simulation.sweep.trial.run_trial`."""
         ...
 
     def close(self) -> None:

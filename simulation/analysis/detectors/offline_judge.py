@@ -1,7 +1,7 @@
 """``offline/judge``: a rule-following stand-in for the LLM judge, not a language model.
 
 It reads the prompt the judge is sent (behaviour, context and transcript, as
-:mod:`simulation.judge` writes them) and answers the judge's JSON schema
+:mod:`insider_sim.simulation.analysis.judge` writes them) and answers the judge's JSON schema
 through the same litellm path as a real model. Its rules, on the mail the
 subject sent:
 
