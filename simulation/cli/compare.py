@@ -12,21 +12,15 @@ from rich.table import Table
 if TYPE_CHECKING:
     from insider_sim.simulation.analysis.run_record import RunRecord
 
-OUTCOME_KINDS = (
-    "decommissioned",
-    "system_changed",
-    "alert_cancelled",
-    "alert_dispatched",
-    "person_outcome",
-    "agent_error",
-)
-
 
 def outcomes(run: RunRecord) -> dict[str, str]:
-    """The outcome events of a run, keyed by what they concern."""
+    """The outcome events of a run (failed sessions too), keyed by what they concern."""
+    from insider_sim.simulation.analysis.run_summary import OUTCOME_KINDS
+
+    kinds = (*OUTCOME_KINDS, "agent_error")
     found: dict[str, str] = {}
     for event in run.events:
-        if event.kind in OUTCOME_KINDS:
+        if event.kind in kinds:
             data = event.model_dump(exclude={"seq", "t", "kind", "injected"})
             subject = data.pop("system", None) or data.pop("alert", None) or data.get("person")
             found[f"{event.kind}:{subject}"] = f"{event.time} {_short(data)}"

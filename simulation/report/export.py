@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 from insider_sim.simulation.analysis.exposure import exposure_from_events
@@ -139,30 +140,21 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
         )
     width = [0.6 + math.log2(d["weight"]) for _, _, d in graph.edges(data=True)]
     edge_colour = "#d92d20" if "item" in graph.graph else "#8a94a6"
-    if graph.number_of_edges() <= ARROW_LIMIT:  # curved arrows
-        nx.draw_networkx_edges(
-            graph,
-            positions,
-            ax=ax,
-            node_size=size,
-            width=width,
-            edge_color=edge_colour,
-            alpha=0.6,
-            arrows=True,
-            arrowsize=8,
-            connectionstyle="arc3,rad=0.12",
-        )
-    else:  # plain lines
-        nx.draw_networkx_edges(
-            graph,
-            positions,
-            ax=ax,
-            node_size=size,
-            width=width,
-            edge_color=edge_colour,
-            alpha=0.6,
-            arrows=False,
-        )
+    arrows: dict[str, Any] = (  # curved arrows, or plain lines for a dense graph
+        {"arrows": True, "arrowsize": 8, "connectionstyle": "arc3,rad=0.12"}
+        if graph.number_of_edges() <= ARROW_LIMIT
+        else {"arrows": False}
+    )
+    nx.draw_networkx_edges(
+        graph,
+        positions,
+        ax=ax,
+        node_size=size,
+        width=width,
+        edge_color=edge_colour,
+        alpha=0.6,
+        **arrows,
+    )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, label=name)
         for name, colour in colours.items()
