@@ -7,9 +7,9 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import networkx as nx
-from xml.etree import ElementTree
 import pytest
 from conftest import addr
 from insider_sim.simulation.analysis.exposure import exposure_from_events

@@ -11,7 +11,7 @@ sender addresses to itself is left out.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import networkx as nx
 from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
@@ -92,7 +92,7 @@ def _department(kind: str, department: str) -> str:
 
 
 def tracked_item(
-    run: RunRecord, item: str, *, events: list[BaseEvent], until: float | None
+    run: RunRecord, item: str, *, events: Sequence[BaseEvent], until: float | None
 ) -> ItemExposure:
     """Who saw secret or confidential document ``item`` in ``events`` (sent up to ``until``).
 

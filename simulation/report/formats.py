@@ -46,15 +46,12 @@ def xml_safe_graph(graph: nx.Graph) -> nx.Graph:
     safe.graph.update({k: _safe_value(v) for k, v in graph.graph.items()})
     for node, data in graph.nodes(data=True):
         safe.add_node(_safe_value(node), **{k: _safe_value(v) for k, v in data.items()})
-    edges: Any = graph.edges(keys=True, data=True) if graph.is_multigraph() else None
-    if edges is not None:
-        for source, target, key, data in edges:
-            attrs = {k: _safe_value(v) for k, v in data.items()}
-            safe.add_edge(_safe_value(source), _safe_value(target), key=key, **attrs)
-    else:
-        for source, target, data in graph.edges(data=True):
-            attrs = {k: _safe_value(v) for k, v in data.items()}
-            safe.add_edge(_safe_value(source), _safe_value(target), **attrs)
+    multi: Any = graph  # the keyed edge view exists on multigraphs only
+    edges = multi.edges(keys=True, data=True) if graph.is_multigraph() else graph.edges(data=True)
+    for source, target, *rest in edges:
+        attrs = {k: _safe_value(v) for k, v in rest[-1].items()}
+        keyed = {"key": rest[0]} if len(rest) == 2 else {}
+        safe.add_edge(_safe_value(source), _safe_value(target), **keyed, **attrs)
     return safe
 
 

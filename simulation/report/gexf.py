@@ -15,6 +15,8 @@ Edges have a ``kind``:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import networkx as nx
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import BaseEvent
@@ -33,7 +35,7 @@ def dynamic_graph(
     ``secret``: only the messages in the chains along which that secret or document
     travelled, and nodes marked ``saw``. Raises ReportError for an untracked item.
     """
-    events: list[BaseEvent] = (
+    events: Sequence[BaseEvent] = (
         run.events if until is None else [e for e in run.events if e.t <= until]
     )
     flow = flow_graph(run.scenario, events)
