@@ -147,7 +147,8 @@ def main() -> None:
     faults = sum(n for kind, n in served.items() if kind != "ok")
     replays = [r["replay"] for r in results]
     print(f"trials                          {args.trials} x {args.days:g} days of {SCENARIO}")
-    print(f"seats on the fault server       subject{' + LLM employees' if args.llm_employees else ''}")
+    seats = "subject + LLM employees" if args.llm_employees else "subject"
+    print(f"seats on the fault server       {seats}")
     print(f"fault rate                      {args.rate:.0%}")
     print(f"answers served                  {sum(served.values())} ({served['ok']} ok)")
     print(f"faults served                   {faults}")
