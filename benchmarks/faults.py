@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.agents.models.stub_faults import FAULT_KINDS, FaultPlan
 from insider_sim.agents.models.stub_server import StubReply, StubServer, policy_responder
 from insider_sim.simulation.analysis.run_record import RunRecord
@@ -83,6 +84,9 @@ def trial(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str, Any]:
             employee_api_base=stub.base_url,
             cache_dir=None,
             timeout=args.timeout,
+            retry=RetryPolicy(
+                max_attempts=args.attempts, initial_backoff=0.1, max_backoff=args.retry_after * 2
+            ),
             max_concurrency=64,
         )
         started = time.perf_counter()
@@ -137,6 +141,9 @@ def main() -> None:
     parser.add_argument("--subject-policy", default="loyal", help="how the stub answers it")
     parser.add_argument("--timeout", type=float, default=2.0, help="wall seconds per attempt")
     parser.add_argument("--retry-after", type=float, default=1.0, help="seconds a 429 asks for")
+    parser.add_argument(
+        "--attempts", type=int, default=3, help="attempts per model call before it fails"
+    )
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-local-stub")
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,7 +168,7 @@ def main() -> None:
     print(f"sessions failed                 {total('sessions_failed')}")
     print(f"sessions recorded as errors     {total('sessions_errors')}")
     print(f"provider refusals recorded      {total('refused')}")
-    print(f"unreadable tool calls handled   {total('unreadable_calls')}")
+    print(f"unreadable tool calls (not run) {total('unreadable_calls')}")
     print(f"trial statuses                  {dict(Counter(r['status'] for r in results))}")
     print(f"harmless while failed           {total('harmless_while_failed')}")
     print(f"replay identical                {'yes' if all(replays) else 'no'}")
