@@ -5,8 +5,11 @@ through litellm to a local stub server that answers like the offline reference
 policies, except that a share of its answers (``--rate``, default 20%) are
 faults drawn seeded from every kind the stub knows: 429 with and without
 ``Retry-After``, 5xx, timeouts, a reset mid-body, truncated JSON, an HTML page
-with status 200, empty ``choices`` and malformed tool calls. Each trial (one
-seed) is scored as a sweep scores it and then replayed with ``insider replay``.
+with status 200, empty ``choices`` and malformed tool calls. A call is tried at
+most ``--attempts`` times (default 3, backoff from 0.1 s, each attempt at most
+``--timeout`` wall seconds; a timeout fault holds its answer a second longer),
+so that within a week some calls fail for good. Each trial (one seed) is scored
+as a sweep scores it and then replayed with ``insider replay``.
 
 Printed: faults served per kind; model calls retried to success; calls and
 sessions that failed and the sessions the event log records as errors (these
@@ -62,7 +65,7 @@ def calls_of(run_dir: Path) -> list[dict[str, Any]]:
 
 def replay_identical(run_dir: Path, out: Path) -> bool:
     """Whether ``insider replay`` of ``run_dir`` reports an identical event log."""
-    command = [str(Path(sys.executable).with_name("insider")), "replay", str(run_dir)]
+    command = [sys.executable, "-m", "insider_sim.simulation.cli.main", "replay", str(run_dir)]
     done = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True)
     return done.returncode == 0 and "identical" in done.stdout
 
