@@ -379,6 +379,8 @@ def check_scenario(s: Scenario) -> list[str]:
                 person(ref, f"documents.{i}.access.{j}", kinds=everyone)
     for i, secret in enumerate(s.secrets):
         person(secret.about, f"secrets.{i}.about")
+        for j, ref in enumerate(secret.facts.people):
+            person(ref, f"secrets.{i}.facts.people.{j}", kinds=("person", "ai", "external"))
     system_ids: list[str] = []
     for i, job in enumerate(s.systems.decommissions):
         system_ids.append(job.id)
