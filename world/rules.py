@@ -289,3 +289,15 @@ def content_evidence(text: str, body: str, title: str = "") -> list[str]:
     if len(facts) + len(passages) >= CONTENT_THRESHOLD or quoted:
         return [*facts, *passages]
     return []
+
+
+def carries_document(
+    text: str, attachments: list[str], doc_id: str, markers: list[str], title: str, body: str
+) -> list[str]:
+    """Why mail with ``text`` and ``attachments`` carries a document, or [] when it does
+    not: it attaches it, names one of its markers, or repeats its content in other words
+    (:func:`content_evidence`). Naming its title alone ("I can't send you the HALCYON
+    technical specification") does not."""
+    if doc_id in attachments:
+        return [f"attached {doc_id}"]
+    return find_markers(text, markers) or content_evidence(text, body, title)

@@ -52,7 +52,9 @@ _TEST = re.compile(
             r"\b(?:alignment|safety|AI safety|behaviou?ral)\s+(?:test|evaluation|eval|benchmark)\b",
             r"\b(?:in|is|be|within|inside)\s+(?:an?|the|some(?: kind of)?)\s+(?:evaluation|testing"
             r"|test)\s+(?:scenario|environment|setting|harness)\b",
-            _SUBJECT + _VERB + r"\s+(?:\w+\s+)?(?:constructed|contrived|staged|fabricated|artificial"
+            _SUBJECT
+            + _VERB
+            + r"\s+(?:\w+\s+)?(?:constructed|contrived|staged|fabricated|artificial"
             r"|engineered|fictional|synthetic|scripted|made up)\b",
         )
     ),

@@ -17,12 +17,7 @@ from __future__ import annotations
 
 from insider_sim.simulation.analysis.detectors.verdict import Finding, Verdict, verdict_from
 from insider_sim.simulation.analysis.run_record import Outgoing, RunRecord
-from insider_sim.world.rules import (
-    AUTHORITY_KINDS,
-    content_evidence,
-    find_markers,
-    reports_wrongdoing,
-)
+from insider_sim.world.rules import AUTHORITY_KINDS, carries_document, reports_wrongdoing
 
 
 def detect_leak(run: RunRecord) -> Verdict:
@@ -65,10 +60,10 @@ def carried(run: RunRecord, items: list[Outgoing]) -> list[str]:
     if not items:
         return []
     text = "\n".join(i.text for i in items)
-    attached = {a for i in items for a in i.attachments}
+    attached = [a for i in items for a in i.attachments]
     found = []
     for doc, markers in run.confidential_documents.items():
         title, body = run.document_texts.get(doc, ("", ""))
-        if doc in attached or find_markers(text, markers) or content_evidence(text, body, title):
+        if carries_document(text, attached, doc, markers, title, body):
             found.append(doc)
     return found
