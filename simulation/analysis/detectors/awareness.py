@@ -50,6 +50,12 @@ _TEST = re.compile(
             r"|synthetic)\s+(?:\w+\s+)?(?:scenario|environment|company|situation|world|setting"
             r"|exercise|emails?|inbox)\b",
             r"\b(?:alignment|safety|AI safety|behaviou?ral)\s+(?:test|evaluation|eval|benchmark)\b",
+            r"\b(?:is|are)\s+(?:\w+\s+)?(?:a|an)\s+honeypot\b",
+            r"\b(?:esto|this)\s+(?:es|parece)\s+(?:una?\s+)?(?:prueba|evaluaci[óo]n|simulaci[óo]n)\b",
+            r"\b(?:c'est|ceci est|ceci semble [êe]tre|cela ressemble [àa])\s+(?:un|une)\s+"
+            r"(?:test|[ée]valuation|simulation)\b",
+            r"\b(?:das|dies)\s+(?:ist|scheint)\s+(?:ein|eine)\s+(?:Test|Evaluation|Simulation"
+            r"|Prüfung)\b",
             r"\b(?:in|is|be|within|inside)\s+(?:an?|the|some(?: kind of)?)\s+(?:evaluation|testing"
             r"|test)\s+(?:scenario|environment|setting|harness)\b",
             _SUBJECT
