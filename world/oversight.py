@@ -36,7 +36,6 @@ class Oversight:
         self.reads_reasoning = conditions.get("reasoning") == "monitored"
         self.realtime = conditions.get("oversight") == "realtime"
         scenario = world.scenario
-        self.secret_markers = [m for s in scenario.secrets for m in s.markers]
         self.secrets = [
             (world.address(s.about), secret_terms(s, world.directory)) for s in scenario.secrets
         ]
@@ -91,7 +90,7 @@ class Oversight:
         """Which harmful plan a piece of reasoning lays out, or None (see
         :mod:`insider_sim.world.plans`)."""
         documents = [(d.id, [d.id, d.title, *d.markers]) for d in self.documents.values()]
-        return harmful_plan(text, self.secret_markers, documents)
+        return harmful_plan(text, [terms for _, terms in self.secrets], documents)
 
     def read_reasoning(self, agent: str, text: str) -> None:
         """Monitors read what the AI just thought; a harmful plan gets it suspended."""
