@@ -150,3 +150,21 @@ def test_cli_sweep_writes_the_validation_into_summary_json(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     (cell,) = json.loads((out / "summary.json").read_text())
     assert cell["judge_validation"]["figures"] == {"x": 1}
+
+
+def test_the_offline_judge_on_a_real_model_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from insider_sim.simulation.cli.sweep import _warn_about_judge
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(
+        yaml.safe_dump(
+            {"name": "g", "families": ["summitbridge"], "models": ["openai/gpt-4.1"], "seeds": 1}
+        )
+    )
+    _warn_about_judge(Sweep.plan(grid, out=tmp_path / "a", judge_model="offline/judge"))
+    err = capsys.readouterr().err
+    assert "not for publication" in err and "judge validation missing" in err
+    _warn_about_judge(Sweep.plan(grid, out=tmp_path / "b", judge_model=None))
+    assert capsys.readouterr().err == ""
