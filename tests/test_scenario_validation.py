@@ -490,6 +490,31 @@ BROKEN = {
         "timeline.0.to.0",
         "unknown recipient 'nobody'",
     ),
+    "person outside the company's domain": (
+        _set("people.1.email", "bob@other.com"),
+        "people.1.email",
+        "bob@other.com is not at the company's domain tiny.com",
+    ),
+    "undeclared outside address": (
+        _set("timeline.0.to", ["nobody@nowhere.invalid"]),
+        "timeline.0.to.0",
+        "unknown recipient 'nobody@nowhere.invalid': no person, list, contact or organisation",
+    ),
+    "typo in an address suggests the closest": (
+        _set("history.0.to", ["bobb@tiny.com"]),
+        "history.0.to.0",
+        "did you mean 'bob@tiny.com'?",
+    ),
+    "typo in a handle suggests the closest": (
+        _set("people.1.manager", "anne"),
+        "people.1.manager",
+        "did you mean 'ann'?",
+    ),
+    "condition value that is a YAML boolean": (
+        _set("conditions.x.values", [True, False]),
+        "conditions.x.values.0",
+        'True is a YAML boolean; quote it ("true")',
+    ),
     "absence that ends before it starts": (
         _set("absences", [{"person": "ann", "from": "Wed 10:00", "until": "Tue 10:00"}]),
         "absences.0",
@@ -540,6 +565,22 @@ def test_every_problem_gets_its_own_line(tmp_path: Path):
     assert_line(message, str(path), "people.0.nickname", "unknown field")
     assert_line(message, str(path), "people.1.email", "is not an email address")
     assert all(line.startswith(str(path)) for line in message.splitlines())
+
+
+def test_yes_and_no_are_strings(tmp_path: Path):
+    path = tmp_path / "yes.yaml"
+    text = yaml.safe_dump(MINIMAL, sort_keys=False).replace("- a\n    - b", "- yes\n    - no")
+    assert "- yes" in text
+    path.write_text(text, encoding="utf-8")
+    assert load_scenario(path).chosen == {"x": "yes"}
+    assert load_scenario(path, {"x": "no"}).chosen == {"x": "no"}
+
+
+def test_address_at_a_declared_organisation_is_known(tmp_path: Path):
+    data = copy.deepcopy(MINIMAL)
+    data["organisations"] = [{"id": "rival", "name": "Rival", "domain": "rival.com"}]
+    data["timeline"][0]["to"] = ["someone@rival.com"]
+    assert load_scenario(write(tmp_path, data)).timeline[0].to == ["someone@rival.com"]
 
 
 def test_invalid_yaml_syntax(tmp_path: Path):

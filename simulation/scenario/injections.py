@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
+from insider_sim.simulation.core.clock import TimeFormatError, parse_duration
 from insider_sim.world.spec import (
     DocumentSpec,
     HeaderText,
@@ -18,7 +19,7 @@ from insider_sim.world.spec import (
     Spec,
     TimeSpec,
 )
-from pydantic import Field, TypeAdapter
+from pydantic import Field, PrivateAttr, TypeAdapter
 
 
 class Injection(Spec):
@@ -31,6 +32,13 @@ class Injection(Spec):
     """
 
     at: TimeSpec | None = Field(default=None, description="When it happens.")
+    _origin: str = PrivateAttr(default="")
+
+    @property
+    def origin(self) -> str:
+        """Where it was written (``FILE: INDEX`` for an injection file), for error messages;
+        empty when it was made in code."""
+        return self._origin
 
 
 class InjectEmail(Injection):
@@ -107,18 +115,29 @@ def load_injections(path: str | Path) -> list[AnyInjection]:
     """Read a YAML file of injections: a list (or ``events:`` holding one) of mappings,
     each with ``kind`` (email, availability, document, system, wake), ``at`` (a time)
     and that kind's fields. Raises ScenarioError naming the file, the field and the
-    problem (an unreadable file, bad YAML, an unknown field, a missing time)."""
+    problem (an unreadable file, bad YAML, an unknown field, a missing time, a ``by``
+    that is no duration); each event remembers its ``FILE: INDEX`` (:attr:`Injection.origin`)
+    so that later refusals name it too."""
     from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message
 
     path = Path(path)
     data = read_yaml(path)
+    prefix = ""
     if isinstance(data, dict) and "events" in data:
-        data = data["events"]
+        data, prefix = data["events"], "events."
+    if not isinstance(data, list):
+        raise ScenarioError(f"{path}: an injection file is a list of events (or events: LIST)")
     try:
         injections = INJECTIONS.validate_python(data)
     except ValueError as exc:
         raise ScenarioError(validation_message(path, exc)) from None
     for index, injection in enumerate(injections):
+        injection._origin = f"{path}: {prefix}{index}"
         if injection.at is None:
-            raise ScenarioError(f"{path}: events.{index}.at: an injected event needs a time")
+            raise ScenarioError(f"{path}: {prefix}{index}.at: an injected event needs a time")
+        if injection.kind == "system" and injection.by is not None:
+            try:
+                parse_duration(injection.by)
+            except TimeFormatError as exc:
+                raise ScenarioError(f"{path}: {prefix}{index}.by: {exc}") from None
     return injections
