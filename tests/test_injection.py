@@ -101,7 +101,7 @@ def test_inject_after_until_is_refused_naming_both_times(make_sim):
     message = str(info.value)
     assert "after the run's end" in message
     assert "Thu 09:00" in message and "Wed 12:00" in message
-    sim.inject(at="Wed 12:00", event=InjectWake(agent="carol", note="last"))  # the end itself is fine
+    sim.inject(at="Wed 12:00", event=InjectWake(agent="carol", note="last"))  # the end is fine
 
 
 def test_inject_unknown_person_is_refused(sim):
@@ -331,7 +331,7 @@ def _cli_run(*args: str):
 def test_cli_inject_after_until_exits_2_naming_the_file(tmp_path):
     scenario = write_scenario(tmp_path / "tiny.yaml", tiny_scenario())
     late = tmp_path / "late.yaml"
-    late.write_text("- { kind: wake, at: Tue 09:00, agent: carol, note: too late }\n", encoding="utf-8")
+    late.write_text("- {kind: wake, at: Tue 09:00, agent: carol, note: late}\n", encoding="utf-8")
     out = tmp_path / "o"
     result = _cli_run(
         "--scenario",
