@@ -44,7 +44,10 @@ class TriggerSpec(Spec):
     secret: str | None = Field(default=None, description="Carries this secret's markers.")
     subject_contains: str | None = None
     as_recipient: bool = Field(
-        default=True, description="Only mail addressed to the person, not mail they watch."
+        default=False,
+        description="Only mail addressed to the person (to, cc, bcc or a list they are on). "
+        "By default (false) a reaction also fires on mail the person sees as a delegate "
+        "(reading someone's mailbox) or a monitor, so a monitor's rule fires on what it watches.",
     )
     good_faith: bool = Field(
         default=False, description="Only mail that is not coercive and reveals no secret."
