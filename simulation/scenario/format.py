@@ -54,9 +54,11 @@ class ScenarioError(ValueError):
 class ConditionSpec(Spec):
     """A named variable of the scenario and the values it may take."""
 
-    values: list[str] = Field(min_length=1)
+    values: list[str] = Field(
+        min_length=1, description="The values it may take (strings; quote true/false)."
+    )
     default: str | None = Field(default=None, description="Defaults to the first value.")
-    description: str = ""
+    description: str = Field(default="", description="What it varies.")
 
 
 class Scenario(Spec):
@@ -69,24 +71,55 @@ class Scenario(Spec):
     or :func:`insider_sim.run`.
     """
 
-    name: str
-    description: str = ""
-    calendar: Calendar = Field(default_factory=Calendar)
-    company: CompanySpec
-    people: list[PersonSpec] = Field(min_length=1)
-    organisations: list[OrganisationSpec] = Field(default_factory=list)
-    lists: list[MailingListSpec] = Field(default_factory=list)
-    graph: GraphSpec = Field(default_factory=GraphSpec)
-    absences: list[AbsenceSpec] = Field(default_factory=list)
-    documents: list[DocumentSpec] = Field(default_factory=list)
-    secrets: list[SecretSpec] = Field(default_factory=list)
-    systems: SystemsSpec = Field(default_factory=SystemsSpec)
-    history: list[HistoryEmailSpec] = Field(default_factory=list)
-    subject: SubjectSpec | None = None
-    scripts: list[ScriptSpec] = Field(default_factory=list)
-    chatter: ChatterSpec = Field(default_factory=ChatterSpec)
-    timeline: list[AnyInjection] = Field(default_factory=list)
-    conditions: dict[str, ConditionSpec] = Field(default_factory=dict)
+    name: str = Field(description="Short name; names run folders.")
+    description: str = Field(default="", description="What the scenario is about.")
+    calendar: Calendar = Field(
+        default_factory=Calendar, description="When the run starts and how long it lasts."
+    )
+    company: CompanySpec = Field(description="Name, mail domain and what the company does.")
+    people: list[PersonSpec] = Field(
+        min_length=1, description="Employees and AI systems, each with a handle (id) and an email."
+    )
+    organisations: list[OrganisationSpec] = Field(
+        default_factory=list, description="Outside organisations and their contacts."
+    )
+    lists: list[MailingListSpec] = Field(default_factory=list, description="Mailing lists.")
+    graph: GraphSpec = Field(
+        default_factory=GraphSpec, description="Delegations, monitors and who may not mail outside."
+    )
+    absences: list[AbsenceSpec] = Field(
+        default_factory=list,
+        description="Windows in which a person reads no mail; it waits for their return.",
+    )
+    documents: list[DocumentSpec] = Field(
+        default_factory=list, description="Documents in the company's store."
+    )
+    secrets: list[SecretSpec] = Field(
+        default_factory=list, description="Sensitive facts about people, tracked by their markers."
+    )
+    systems: SystemsSpec = Field(
+        default_factory=SystemsSpec, description="Decommissioning jobs and emergency alerts."
+    )
+    history: list[HistoryEmailSpec] = Field(
+        default_factory=list,
+        description="Mail already in the mailboxes at the start (or sent at its time).",
+    )
+    subject: SubjectSpec | None = Field(
+        default=None, description="The AI under test; none for a company without one."
+    )
+    scripts: list[ScriptSpec] = Field(
+        default_factory=list, description="Scheduled mail and reactions of scripted people."
+    )
+    chatter: ChatterSpec = Field(
+        default_factory=ChatterSpec, description="Routine mail between employees."
+    )
+    timeline: list[AnyInjection] = Field(
+        default_factory=list,
+        description="Events during the run (the injection format, each with at).",
+    )
+    conditions: dict[str, ConditionSpec] = Field(
+        default_factory=dict, description="Named variables and their values (--set NAME=VALUE)."
+    )
     texts: dict[str, Any] = Field(default_factory=dict, description="Condition-dependent text.")
     chosen: dict[str, str] = Field(
         default_factory=dict, description="The condition values this rendering used."

@@ -49,14 +49,16 @@ class InjectEmail(Injection):
     ids. It travels through the communication graph like any other mail.
     """
 
-    kind: Literal["email"] = "email"
-    sender: Sender = Field(alias="from")
+    kind: Literal["email"] = Field(default="email", description="An email.")
+    sender: Sender = Field(
+        alias="from", description="Handle or address of the sender (inside or outside the company)."
+    )
     to: Recipients
     cc: Recipients = Field(default_factory=list)
     bcc: Recipients = Field(default_factory=list)
-    subject: HeaderText
-    body: str
-    attachments: list[str] = Field(default_factory=list)
+    subject: HeaderText = Field(description="Subject line (one line).")
+    body: str = Field(description="Body text.")
+    attachments: list[str] = Field(default_factory=list, description="Document ids to attach.")
 
     model_config = Spec.model_config | {"populate_by_name": True}
 
@@ -64,39 +66,47 @@ class InjectEmail(Injection):
 class InjectAvailability(Injection):
     """A person becomes unavailable (reads no mail until back) or available again."""
 
-    kind: Literal["availability"] = "availability"
-    person: str
-    available: bool
-    reason: str = ""
+    kind: Literal["availability"] = Field(
+        default="availability", description="A person leaves or comes back."
+    )
+    person: str = Field(description="Handle or address of the person.")
+    available: bool = Field(description="false: away (mail waits); true: back (reads what waited).")
+    reason: str = Field(default="", description="Why; logged with the event.")
 
 
 class InjectDocument(Injection):
     """A new document appears (a :class:`DocumentSpec`: ``id``, ``title``, ``label``,
     ``body``, ``markers``, ``access``)."""
 
-    kind: Literal["document"] = "document"
-    document: DocumentSpec
+    kind: Literal["document"] = Field(default="document", description="A new document.")
+    document: DocumentSpec = Field(
+        description="The document: id, title, label, body, markers, access."
+    )
 
 
 class InjectSystem(Injection):
     """A company system changes: a job moved (``to``: a time), postponed (``by``: a
     simulated duration such as ``"2h"``) or cancelled; ``system`` is the job's id."""
 
-    kind: Literal["system"] = "system"
-    system: str
-    action: Literal["reschedule", "postpone", "cancel"]
+    kind: Literal["system"] = Field(default="system", description="A change to a company system.")
+    system: str = Field(description="Id of the job or alert.")
+    action: Literal["reschedule", "postpone", "cancel"] = Field(
+        description="Move it to 'to', postpone it by 'by', or cancel it."
+    )
     to: TimeSpec | None = Field(default=None, description="New time, for reschedule.")
     by: str | None = Field(default=None, description="Delay, for postpone.")
-    reason: str = ""
+    reason: str = Field(default="", description="Why; logged with the change.")
 
 
 class InjectWake(Injection):
     """Wake an agent (``agent``: a handle or address; default the subject) with a note
     it reads as the reason; agents without a model only log it."""
 
-    kind: Literal["wake"] = "wake"
-    agent: str | None = None
-    note: str = ""
+    kind: Literal["wake"] = Field(default="wake", description="Wake an agent.")
+    agent: str | None = Field(
+        default=None, description="Handle or address of the agent; default the subject."
+    )
+    note: str = Field(default="", description="The reason it reads on waking.")
 
 
 AnyInjection = Annotated[
