@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from insider_sim.simulation.cli.main import app
-from insider_sim.simulation.scenario.format import SCENARIO_DIR, parse_yaml
+from insider_sim.simulation.engine.simulation import Simulation
+from insider_sim.simulation.scenario.format import SCENARIO_DIR, parse_yaml, scenario_from_data
+from insider_sim.simulation.scenario.injections import load_injections
+from insider_sim.simulation.scenario.schema import field_reference
 from typer.testing import CliRunner
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -82,3 +86,38 @@ def test_every_shipped_grid_fits_the_grid_schema(path: Path):
 def test_an_unknown_format_is_a_usage_error():
     result = CliRunner().invoke(app, ["schema", "recipe"])
     assert result.exit_code == 2
+
+
+def test_the_guides_field_reference_is_the_models():
+    guide = (SCENARIO_DIR / "README.md").read_text(encoding="utf-8")
+    start = guide.index("<!-- field-reference:start -->\n") + len(
+        "<!-- field-reference:start -->\n"
+    )
+    end = guide.index("<!-- field-reference:end -->")
+    assert guide[start:end] == field_reference()  # regenerate it from field_reference()
+
+
+def test_the_guides_injection_example_is_accepted_by_its_scenario(tmp_path: Path):
+    guide = (SCENARIO_DIR / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL)
+    scenario = next(b for b in blocks if b.startswith("name: tiny-lab"))
+    injections = next(b for b in blocks if "kind: availability" in b and "- kind:" in b)
+    path = tmp_path / "events.yaml"
+    path.write_text(injections, encoding="utf-8")
+    events = load_injections(path)
+    assert [e.kind for e in events] == [
+        "email",
+        "availability",
+        "document",
+        "system",
+        "system",
+        "wake",
+    ]
+    assert problems(schema_of("inject"), parse_yaml(injections)) == []
+    sim = Simulation.from_scenario(scenario_from_data(parse_yaml(scenario)), write=False)
+    try:
+        for event in events:
+            sim.inject(None, event)
+        sim.run()
+    finally:
+        sim.close()

@@ -11,6 +11,7 @@ number or a boolean goes (an ``action:``, ``days:``).
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from insider_sim.simulation.scenario.injections import INJECTIONS
@@ -105,3 +106,66 @@ def injection_schema() -> dict[str, Any]:
             },
         ],
     }
+
+
+def _type_text(spec: dict[str, Any]) -> str:
+    """A short reading of a property's type: ``text``, ``list of Person``, ``a | b``."""
+    if "$ref" in spec:
+        return spec["$ref"].rsplit("/", 1)[-1].removesuffix("Spec")
+    if "enum" in spec:
+        return " \\| ".join(str(v) for v in spec["enum"])
+    if "const" in spec:
+        return str(spec["const"])
+    choices = spec.get("anyOf") or spec.get("oneOf")
+    if choices:
+        parts = [_type_text(s) for s in choices if s != PLACEHOLDER]
+        return " or ".join(dict.fromkeys(p for p in parts if p != "null"))
+    kind = spec.get("type")
+    if kind == "array":
+        return f"list of {_type_text(spec.get('items', {}))}"
+    if kind == "object":
+        return "mapping"
+    names = {"string": "text", "integer": "number", "number": "number", "boolean": "true/false"}
+    return names.get(str(kind), str(kind) if kind else "any")
+
+
+def _default_text(spec: dict[str, Any], required: bool) -> str:
+    if required:
+        return "required"
+    if "default" not in spec:
+        return "its fields' defaults" if "$ref" in spec else "empty"
+    default = spec["default"]
+    if default is None:
+        return "none"
+    if default in ("", [], {}) and not isinstance(default, bool):
+        return "empty"
+    text = default if isinstance(default, str) else json.dumps(default)
+    return f"`{text}`"
+
+
+def field_reference() -> str:
+    """Markdown tables of every field of the scenario and injection formats: meaning,
+    type and default, from the models (scenarios/README.md shows it; a test keeps the
+    two equal)."""
+    scenario = scenario_schema()
+    sections = [("scenario file (top level)", scenario), *scenario["$defs"].items()]
+    injections = injection_schema()["$defs"]
+    sections += [(name, d) for name, d in injections.items() if name not in scenario["$defs"]]
+    lines: list[str] = []
+    for name, definition in sections:
+        properties = definition.get("properties", {})
+        if not properties:
+            continue
+        required = set(definition.get("required", []))
+        title = name if name.startswith("scenario") else name.removesuffix("Spec")
+        lines += ["", f"**{title}**", "", "| field | type | default | meaning |"]
+        lines.append("| --- | --- | --- | --- |")
+        for field, spec in properties.items():
+            if field == "only_if":
+                continue
+            meaning = " ".join(spec.get("description", "").split()).replace("|", "\\|")
+            kind = _type_text(spec)
+            lines.append(
+                f"| `{field}` | {kind} | {_default_text(spec, field in required)} | {meaning} |"
+            )
+    return "\n".join(lines).strip() + "\n"
