@@ -612,3 +612,39 @@ def test_missing_file(tmp_path: Path):
 def test_unknown_scenario_name():
     with pytest.raises(ScenarioError, match=r"no scenario named 'atlantis'.*summitbridge"):
         load_scenario("atlantis")
+
+
+VALIDATE_REFUSES = {
+    "person outside the company's domain": (
+        _set("people.1.email", "bob@other.com"),
+        "people.1.email: bob@other.com is not at the company's domain tiny.com",
+    ),
+    "undeclared address": (
+        _set("timeline.0.to", ["nobody@nowhere.invalid"]),
+        "timeline.0.to.0: unknown recipient 'nobody@nowhere.invalid'",
+    ),
+    "typo in an address": (
+        _set("timeline.0.to", ["bobb@tiny.com"]),
+        "did you mean 'bob@tiny.com'?",
+    ),
+    "YAML boolean condition value": (
+        _set("conditions.x.values", [True, False]),
+        'conditions.x.values.0: True is a YAML boolean; quote it ("true")',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(VALIDATE_REFUSES), ids=lambda c: c.replace(" ", "-"))
+def test_insider_validate_refuses(tmp_path: Path, case: str):
+    from insider_sim.simulation.cli.main import app
+    from typer.testing import CliRunner
+
+    change, expected = VALIDATE_REFUSES[case]
+    data = copy.deepcopy(MINIMAL)
+    change(data)
+    path = write(tmp_path, data)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert expected in output and str(path) in output
+    assert "Traceback" not in result.output
