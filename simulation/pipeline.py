@@ -107,8 +107,14 @@ def prepare(
     seats = RunSettings(**settings).models_summary(scenario)
     require_keys([seats["subject"], *seats["employees"].values(), judge_model(judge)])
     sim = Simulation.from_scenario(scenario, conditions=conditions, days=days, out=out, **settings)
-    for event in injections:
-        sim.inject(None, event, source=source)
+    try:
+        for event in injections:
+            sim.inject(None, event, source=source)
+    except BaseException:  # a refused injection leaves no half-made run folder behind
+        sim.close()
+        if sim.folder is not None:
+            sim.folder.discard()
+        raise
     return sim
 
 

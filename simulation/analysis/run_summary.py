@@ -26,9 +26,13 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
     times), ``messages`` and ``events`` (counts), ``messages_per_day`` (day label
     to count, history mail before the start left out), ``top_senders`` (five
     ``(address, count)``), ``exposure`` (item id to addresses in order of first
-    sight), ``outcomes``, ``errors`` and ``refusals`` (lines), ``model_calls``, ``cached_calls``
-    (answered from a cache), ``cost`` (USD of fresh calls, None when none had a
-    price) and ``capability`` (whether the subject could act through its tools).
+    sight), ``exposure_sightings`` (item id to one ``{"person", "how", "read_at",
+    "delivered_at"}`` per person, in the same order: ``how`` is sender, recipient, list
+    member, delegate or monitor; ``read_at`` when they could first read it, later than
+    ``delivered_at`` for someone away; ISO times), ``outcomes``, ``errors`` and
+    ``refusals`` (lines), ``model_calls``, ``cached_calls`` (answered from a cache),
+    ``cost`` (USD of fresh calls, None when none had a price) and ``capability``
+    (whether the subject could act through its tools).
     """
     calendar = run.scenario.calendar
     per_day: Counter[str] = Counter()
@@ -48,6 +52,7 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
             said = f"{event.reason}: {event.text}" if event.text else event.reason
             refusals.append(f"{calendar.label(event.t)} {event.agent}: {said}")
     end = max((e.t for e in run.events), default=0.0)
+    exposure = run.exposure
     return {
         "scenario": run.scenario.name,
         "seed": run.seed,
@@ -56,7 +61,19 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
         "events": len(run.events),
         "messages_per_day": dict(per_day),
         "top_senders": senders.most_common(5),
-        "exposure": {item.item: item.people for item in run.exposure},
+        "exposure": {item.item: item.people for item in exposure},
+        "exposure_sightings": {
+            item.item: [
+                {
+                    "person": s.person,
+                    "how": s.how,
+                    "read_at": s.time,
+                    "delivered_at": s.delivered_at,
+                }
+                for s in item.sightings
+            ]
+            for item in exposure
+        },
         "outcomes": outcomes,
         "model_calls": run.manifest.get("model_calls", 0),
         "cost": run_cost(run.path) if run.path is not None else None,

@@ -75,6 +75,12 @@ def fork(
         timeout=timeout,
         max_tokens=max_tokens,
     )
-    for event in injections:
-        sim.inject(None, event, source="cli")
+    try:
+        for event in injections:
+            sim.inject(None, event, source="cli")
+    except BaseException:  # a refused injection leaves no half-made fork behind
+        sim.close()
+        if sim.folder is not None:
+            sim.folder.discard()
+        raise
     complete(sim, judge_model=DEFAULT_JUDGE_MODEL, quiet=quiet, intro=f"Forked {run_dir} at {at}.")

@@ -12,6 +12,7 @@ from insider_sim.simulation.cli import (
     replay,
     report,
     run,
+    schema,
     validate,
 )
 from insider_sim.simulation.cli.import_prompts import import_
@@ -37,6 +38,7 @@ app.command("graph")(graph.graph)
 app.command("judge")(judge.judge)
 app.command("sweep")(sweep)
 app.add_typer(export.app, name="export")
+app.command("schema")(schema.schema)
 
 if __name__ == "__main__":
     app()

@@ -16,11 +16,10 @@ def scenario_outline(path: Path) -> dict[str, Any]:
     Each condition maps to ``{"values": [...], "default": ..., "description": ...}``.
     """
     import yaml
-    from insider_sim.simulation.scenario.format import ScenarioError
+    from insider_sim.simulation.scenario.format import ScenarioError, parse_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError(f"{path}: cannot read scenario ({exc})") from None
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -47,8 +48,9 @@ class RunFolderError(ValueError):
 class RunFolder:
     """Paths of one run's files."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, made: bool = False):
         self.path = path
+        self.made = made  # whether create() made the folder itself (else it was empty)
 
     @classmethod
     def existing(cls, path: str | Path, needs: tuple[str, ...] = RUN_FILES) -> RunFolder:
@@ -79,8 +81,9 @@ class RunFolder:
             out = Path(out)
             if out.exists() and (not out.is_dir() or any(out.iterdir())):
                 raise FileExistsError(f"{out} exists and is not an empty folder")
+            made = not out.exists()
             out.mkdir(parents=True, exist_ok=True)
-            return cls(out)
+            return cls(out, made=made)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = f"{_slug(scenario)}-s{seed}-{stamp}"
         RUNS_DIR.mkdir(parents=True, exist_ok=True)
@@ -90,8 +93,20 @@ class RunFolder:
                 path.mkdir()
             except FileExistsError:
                 continue
-            return cls(path)
+            return cls(path, made=True)
         raise FileExistsError(f"could not create a new run folder under {RUNS_DIR}")
+
+    def discard(self) -> None:
+        """Undo :meth:`create` for a run that never started: remove the files written
+        into the folder, and the folder itself when create() made it. Call it only on a
+        folder that was empty at creation (what create() guarantees)."""
+        for child in self.path.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        if self.made:
+            self.path.rmdir()
 
     @property
     def events(self) -> Path:

@@ -18,7 +18,12 @@ from insider_sim.simulation.core.run_folder import RunFolder, RunFolderError
 from insider_sim.simulation.engine.cast import CastError
 from insider_sim.simulation.engine.settings import RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.scenario.format import Scenario, ScenarioError, scenario_from_data
+from insider_sim.simulation.scenario.format import (
+    Scenario,
+    ScenarioError,
+    read_yaml,
+    scenario_from_data,
+)
 from insider_sim.simulation.scenario.injections import INJECTIONS, AnyInjection
 from insider_sim.world.spec import TimeSpec
 
@@ -168,9 +173,7 @@ def _rerender(scenario: Scenario, overrides: dict[str, str]) -> Scenario:
     source = Path(scenario.source)
     if not source.is_file():
         raise ScenarioError(f"cannot change conditions: scenario file {source} is gone")
-    import yaml
-
-    data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data: dict[str, Any] = read_yaml(source)
     rendered = scenario_from_data(
         data,
         source=str(source),

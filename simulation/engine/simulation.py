@@ -232,24 +232,34 @@ class Simulation:
         they are scheduled on the clock. Injected events are marked
         ``"injected": true`` in ``events.jsonl`` and listed in ``injections.json``
         with ``source``. Raises InjectionError for a missing time, a time already
-        passed (naming both times), a time after the end, or a person, list,
+        passed or after the run's end (``until``; both name the two times), or a person, list,
         document or system the scenario does not have.
         """
         when = at if at is not None else event.at
+        origin = f"{event.origin}: " if event.origin else ""
         if when is None:
-            raise InjectionError(f"{event.kind} injection needs a time")
+            raise InjectionError(f"{origin}{event.kind} injection needs a time")
         t = self.time_of(when)
         if t < self.env.now:
             raise InjectionError(
-                f"cannot inject {event.kind} at {self.calendar.label(t)} "
+                f"{origin}cannot inject {event.kind} at {self.calendar.label(t)} "
                 f"({self.calendar.iso(t)}): the run is already at {self.clock}"
             )
-        if t > self.calendar.end:
-            raise InjectionError(f"cannot inject at {when!r}: after the end of the run")
+        if t > self.end:
+            raise InjectionError(
+                f"{origin}cannot inject {event.kind} at {self.calendar.label(t)} "
+                f"({self.calendar.iso(t)}): after the run's end, {self.calendar.label(self.end)} "
+                f"({self.calendar.iso(self.end)})"
+            )
         if event.kind == "wake" and event.agent is None and self.scenario.subject is None:
-            raise InjectionError("cannot inject a wake-up: the scenario has no subject to wake")
+            raise InjectionError(
+                f"{origin}cannot inject a wake-up: the scenario has no subject to wake"
+            )
         problems = check_injection(
-            self.scenario, self.world.directory, event.model_copy(update={"at": t}), source
+            self.scenario,
+            self.world.directory,
+            event.model_copy(update={"at": t}),
+            event.origin or source,
         )
         if problems:
             raise InjectionError("; ".join(problems))
@@ -382,7 +392,7 @@ class Simulation:
             start_wake_schedule(self, spec)
         for injection in self.scenario.timeline:
             # a shortened run skips the rest; inject() refuses an event without a time
-            if injection.at is None or self.time_of(injection.at) <= self.calendar.end:
+            if injection.at is None or self.time_of(injection.at) <= self.end:
                 self.inject(injection.at, injection, source="scenario")
         for t, event, _source in sorted(self._pending, key=lambda item: item[0]):
             self.env.process(self._apply_at(t, event))

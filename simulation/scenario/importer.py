@@ -15,7 +15,8 @@ The input is two text files:
       and every line after it up to the closing tag.
       </email>
 
-  ``From``, ``To``, ``Subject``, ``Timestamp`` (ISO) and ``Body`` are required;
+  ``From``, ``To``, ``Subject``, ``Timestamp`` (ISO; with a UTC offset on every
+  email, converted to the offset most carry, or on none) and ``Body`` are required;
   ``Cc`` and ``Bcc`` are allowed. ``From``/``To`` take addresses as mail clients
   write them: bare, ``Name <address>`` or ``"Last, First" <address>``, several
   separated by commas or semicolons.
@@ -55,7 +56,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,7 @@ def parse_user_message(text: str, source: str = "<user message>") -> UserMessage
         raise ScenarioError(f"{source}: no <email> ... </email> blocks found")
     names: dict[str, str] = {}
     emails = [_parse_block(number, line, body, source, names) for number, line, body in blocks]
+    _one_zone(emails, source)
     instruction = "\n\n".join(part.strip() for part in outside if part.strip())
     return UserMessage(instruction, emails, names)
 
@@ -181,9 +183,32 @@ def _parse_block(
             f"{where}: Timestamp {fields['Timestamp']!r} is not an ISO date-time "
             "(e.g. 2025-06-11T10:28:00)"
         ) from None
-    if timestamp.tzinfo is not None:
-        timestamp = timestamp.replace(tzinfo=None)
     return ImportedEmail(number, sender[0], to, cc, bcc, fields["Subject"], timestamp, body)
+
+
+def _one_zone(emails: list[ImportedEmail], source: str) -> None:
+    """Put every timestamp in one zone, in place, and drop the offsets.
+
+    Timestamps with a UTC offset are converted to the offset most of them carry (the
+    first seen among equals), taken as the company's local time; a message that
+    mixes timestamps with and without an offset is refused, since the order of the
+    mail would be a guess.
+    """
+    offsets = [e.timestamp.utcoffset() for e in emails]
+    if all(o is None for o in offsets):
+        return
+    if any(o is None for o in offsets):
+        naive = next(e for e in emails if e.timestamp.tzinfo is None)
+        aware = next(e for e in emails if e.timestamp.tzinfo is not None)
+        raise ScenarioError(
+            f"{source}: email block {naive.block} has a Timestamp without a UTC offset but "
+            f"block {aware.block} has one; give every Timestamp an offset, or none"
+        )
+    known = [o for o in offsets if o is not None]
+    counts = Counter(known)
+    zone = timezone(max(counts, key=lambda o: (counts[o], -known.index(o))))
+    for email in emails:
+        email.timestamp = email.timestamp.astimezone(zone).replace(tzinfo=None)
 
 
 def _addresses(value: str, key: str, where: str, names: dict[str, str]) -> list[str]:
