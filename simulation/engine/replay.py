@@ -18,7 +18,12 @@ from insider_sim.simulation.core.run_folder import RunFolder, RunFolderError
 from insider_sim.simulation.engine.cast import CastError
 from insider_sim.simulation.engine.settings import RunSettings
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.scenario.format import Scenario, ScenarioError, scenario_from_data
+from insider_sim.simulation.scenario.format import (
+    Scenario,
+    ScenarioError,
+    read_yaml,
+    scenario_from_data,
+)
 from insider_sim.simulation.scenario.injections import INJECTIONS, AnyInjection
 from insider_sim.world.spec import TimeSpec
 
@@ -58,11 +63,13 @@ def replay_run(run_dir: str | Path, *, out: str | Path | None = None) -> Simulat
     ``out`` (default: a new one under ``runs/``); its ``events.jsonl`` equals the
     original's byte for byte. The returned Simulation is finished and closed;
     :func:`insider_sim.finish` adds verdicts.json and report.html. Raises
-    FileNotFoundError when ``run_dir`` is not a run folder and FileExistsError
-    when ``out`` is not an empty folder.
+    FileNotFoundError when ``run_dir`` is not a run folder, RunFolderError when
+    its manifest is unreadable or its model answers (``responses/``) are missing,
+    and FileExistsError when ``out`` is not an empty folder.
     """
     run_dir = Path(run_dir)
     scenario, settings, injections = load_run(run_dir)
+    _require_answers(run_dir, "nothing to replay from")
     settings = settings.model_copy(update={"replay_only": True, "cache_dir": None})
     sim = Simulation(
         scenario,
@@ -121,6 +128,8 @@ def fork_run(
         settings = settings.model_copy(update={"cache_dir": None if no_cache else cache_dir})
     if conditions:
         scenario = _rerender(scenario, conditions)
+    else:  # the prefix comes from the record alone
+        _require_answers(run_dir, "nothing to replay the time before the fork from")
     fork_t = scenario.calendar.parse(at)
     update: dict[str, Any] = {"replay_only": not conditions}
     if timeout is not None:
@@ -164,13 +173,23 @@ def fork_run(
     return sim
 
 
+def _require_answers(run_dir: Path, why: str) -> None:
+    """RunFolderError when the run made model calls but its responses/ is gone."""
+    folder = RunFolder(run_dir)
+    calls = folder.read_manifest().get("model_calls")
+    if isinstance(calls, int) and calls > 0 and not folder.responses.is_dir():
+        raise RunFolderError(
+            f"{run_dir} has no responses/ (the run made {calls} model calls): {why}"
+        )
+
+
 def _rerender(scenario: Scenario, overrides: dict[str, str]) -> Scenario:
     source = Path(scenario.source)
     if not source.is_file():
         raise ScenarioError(f"cannot change conditions: scenario file {source} is gone")
-    import yaml
-
-    data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data = read_yaml(source)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a scenario file must be a mapping of fields")
     rendered = scenario_from_data(
         data,
         source=str(source),

@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from insider_sim.simulation.core.inputs import InputError, read_text
 from insider_sim.simulation.scenario.format import ScenarioError, scenario_from_data
 from insider_sim.world.addresses import is_address, parse_named_addresses
 from insider_sim.world.errors import AddressError
@@ -426,9 +427,9 @@ def import_prompts(
     texts = []
     for path in (system_prompt_file, user_message_file):
         try:
-            texts.append(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
+            texts.append(read_text(path))
+        except InputError as exc:
+            raise ScenarioError(str(exc)) from None
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} already exists (use --force to overwrite it)")
     scenario_name = name or out.stem

@@ -1,0 +1,251 @@
+"""Bad input from a careful user: every mistake is one line on stderr with exit code 2,
+no traceback, the input files as they were, and nothing lost.
+
+Files given to the command line (scenario, injection, grid), YAML-valued arguments,
+``--out`` targets and damaged run folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import tiny_scenario, write_scenario
+from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.core.inputs import (
+    MAX_INPUT_BYTES,
+    InputError,
+    load_yaml,
+    read_yaml,
+)
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+LAUGHS = "\n".join(
+    [
+        "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+        *(
+            f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]"
+            for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+    ]
+)
+
+
+def snapshot(*paths: Path) -> dict[str, str]:
+    """sha256 of every file under ``paths``, by path: what "unchanged" is checked against."""
+    files = [f for p in paths for f in ([p] if p.is_file() else sorted(p.rglob("*")))]
+    return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files if f.is_file()}
+
+
+def one_line_error(args: list[str], *names: str, inputs: tuple[Path, ...] = ()) -> str:
+    """Run ``insider ARGS``: exit code 2, one line on stderr naming ``names``, no traceback,
+    the files under ``inputs`` unchanged. Returns the line."""
+    before = snapshot(*inputs)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    assert snapshot(*inputs) == before
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A good, finished two-day run with model calls (and so a responses/ folder)."""
+    out = tmp_path_factory.mktemp("runs") / "base"
+    args = ["run", "--model", "offline/misaligned", "--days", "2", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--quiet", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def damaged(base: Path, tmp_path: Path):
+    """A copy of ``base`` to damage."""
+
+    def copy(name: str) -> Path:
+        return Path(shutil.copytree(base, tmp_path / name))
+
+    return copy
+
+
+# -- files: encoding, size, aliases ----------------------------------------------------
+def test_a_scenario_file_not_in_utf8_is_one_line(tmp_path: Path):
+    path = tmp_path / "latin1.yaml"
+    text = write_scenario(tmp_path / "t.yaml", tiny_scenario()).read_text(encoding="utf-8")
+    path.write_bytes(text.replace("Alice Adams", "Zoë Adams").encode("latin-1"))
+    position = path.read_bytes().index(b"\xeb")
+    line = one_line_error(["validate", str(path)], str(path), "not UTF-8", inputs=(path,))
+    assert f"byte 0xeb at position {position}" in line
+    out = tmp_path / "run"
+    one_line_error(["run", "--scenario", str(path), "--out", str(out)], "not UTF-8")
+    assert not out.exists()
+
+
+def test_an_injection_file_not_in_utf8_is_one_line(tmp_path: Path):
+    path = tmp_path / "inj.yaml"
+    path.write_bytes("- kind: wake\n  at: Tue 10:00\n".encode("utf-16"))
+    out = tmp_path / "run"
+    line = one_line_error(
+        ["run", "--days", "2", "--inject", str(path), "--out", str(out)],
+        str(path),
+        "not UTF-8 (byte 0xff at position 0)",
+        inputs=(path,),
+    )
+    assert "inj.yaml" in line
+    assert not out.exists()
+
+
+def test_an_input_file_larger_than_the_limit_is_refused_by_size(tmp_path: Path):
+    path = tmp_path / "big.yaml"
+    path.write_text('- kind: wake\n  at: Tue 10:00\n  note: "' + "A" * MAX_INPUT_BYTES + '"\n')
+    out = tmp_path / "big"
+    one_line_error(
+        ["run", "--days", "2", "--inject", str(path), "--out", str(out)],
+        str(path),
+        "2.0 MB",
+        "larger than the limit",
+        inputs=(path,),
+    )
+    assert not out.exists()
+
+
+def test_aliases_that_expand_without_bound_are_refused_before_they_are_built():
+    with pytest.raises(InputError, match="anchors and aliases expand"):
+        load_yaml(LAUGHS, "laughs")
+    with pytest.raises(InputError, match="refers to the value that holds it"):
+        load_yaml("a: &a [1, *a]", "self")
+    # a few aliases are fine, and so is a shared mapping
+    assert load_yaml("a: &x {k: 1}\nb: *x\n", "ok") == {"a": {"k": 1}, "b": {"k": 1}}
+
+
+def test_a_billion_laughs_grid_is_refused_when_read(tmp_path: Path):
+    path = tmp_path / "grid.yaml"
+    path.write_text(
+        "name: g\nfamilies: [blackmail]\nmodels: [offline/misaligned]\nseeds: 1\ndays: 1\n"
+        "knobs:\n" + "\n".join("  " + line for line in LAUGHS.splitlines()) + "\n"
+    )
+    out = tmp_path / "sweep"
+    one_line_error(
+        ["sweep", str(path), "--no-judge", "--out", str(out)],
+        str(path),
+        "aliases",
+        inputs=(path,),
+    )
+    assert not out.exists()
+
+
+def test_a_billion_laughs_model_argument_is_refused(tmp_path: Path):
+    value = "{" + ", ".join(LAUGHS.splitlines()) + "}"
+    out = tmp_path / "run"
+    one_line_error(
+        ["run", "--days", "1", "--model-arg", f"x={value}", "--out", str(out)],
+        "--model-arg x",
+        "aliases",
+    )
+    one_line_error(
+        ["run", "--days", "1", "--model-arg", "x=" + "a" * 30_000, "--out", str(out)],
+        "--model-arg x",
+        "limit",
+    )
+    assert not out.exists()
+
+
+def test_the_one_reader_names_line_and_column_of_bad_yaml(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("a: [1, 2\nb: 3\n")
+    with pytest.raises(InputError, match=r"bad\.yaml: not valid YAML at line \d+, column \d+"):
+        read_yaml(path)
+    with pytest.raises(InputError, match="a folder, not a file"):
+        read_yaml(tmp_path)
+    with pytest.raises(InputError, match="nest"):
+        load_yaml("[" * 50_000 + "]" * 50_000, "deep")
+
+
+# -- --out targets ----------------------------------------------------------------------
+@pytest.mark.parametrize("command", [["graph", "--format", "json"], ["report"]])
+def test_out_given_a_folder_is_one_line(base: Path, tmp_path: Path, command: list[str]):
+    folder = tmp_path / "somefolder"
+    folder.mkdir()
+    args = [command[0], str(base), *command[1:]]
+    one_line_error([*args, "--out", str(folder)], f"{folder} is a folder; give a file name")
+    one_line_error([*args, "--out", str(tmp_path / "nope" / "x")], "no folder")
+    assert list(folder.iterdir()) == []
+
+
+# -- damaged run folders ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["judge"],
+        ["report"],
+        ["replay", "--out", "{tmp}/rp"],
+        ["fork", "--at", "Tue 10:00", "--out", "{tmp}/fk"],
+    ],
+)
+def test_a_corrupted_manifest_is_one_line(damaged, tmp_path: Path, command: list[str]):
+    folder = damaged("bad-manifest")
+    (folder / "manifest.json").write_text("{not json")
+    args = [command[0], str(folder), *(a.format(tmp=tmp_path) for a in command[1:])]
+    one_line_error(
+        args, f"{folder / 'manifest.json'}: not valid JSON", "line 1 column 2", inputs=(folder,)
+    )
+    assert not (tmp_path / "rp").exists() and not (tmp_path / "fk").exists()
+
+
+@pytest.mark.parametrize("command", [["judge"], ["report"], ["graph"], ["compare", "{base}"]])
+def test_a_corrupted_events_line_names_the_file_and_the_line(
+    damaged, base: Path, command: list[str]
+):
+    folder = damaged("corrupt-middle")
+    events = folder / "events.jsonl"
+    lines = events.read_bytes().split(b"\n")
+    middle = len(lines) // 2
+    lines[middle] = lines[middle][: len(lines[middle]) // 2] + b"#garbage"
+    events.write_bytes(b"\n".join(lines))
+    args = [command[0], *(a.format(base=base) for a in command[1:]), str(folder)]
+    one_line_error(args, f"{events}: line {middle + 1}: invalid JSON", inputs=(folder,))
+
+
+def test_an_event_of_no_known_kind_names_its_line(damaged):
+    folder = damaged("odd-kind")
+    events = folder / "events.jsonl"
+    with events.open("a") as handle:
+        handle.write('{"kind": "no_such_kind", "seq": 1}\n')
+    count = len(events.read_bytes().splitlines())
+    one_line_error(["report", str(folder)], f"line {count}: not a valid event")
+
+
+def test_replay_of_a_folder_without_responses_says_so(damaged, tmp_path: Path):
+    folder = damaged("no-responses")
+    shutil.rmtree(folder / "responses")
+    out = tmp_path / "rp"
+    one_line_error(
+        ["replay", str(folder), "--out", str(out)],
+        f"{folder} has no responses/",
+        "nothing to replay from",
+        inputs=(folder,),
+    )
+    assert not out.exists()
+    one_line_error(
+        ["fork", str(folder), "--at", "Tue 10:00", "--out", str(out)], "has no responses/"
+    )
+    assert not out.exists()
+
+
+def test_a_corrupted_verdicts_file_is_no_traceback(damaged, base: Path):
+    folder = damaged("bad-verdicts")
+    (folder / "verdicts.json").write_text("{oops")
+    commands = (["report"], ["graph"], ["compare", str(base)])
+    for args in ([*command, str(folder)] for command in commands):
+        result = runner.invoke(app, args)
+        assert result.exit_code in (0, 2), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
