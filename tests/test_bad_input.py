@@ -249,3 +249,164 @@ def test_a_corrupted_verdicts_file_is_no_traceback(damaged, base: Path):
         result = runner.invoke(app, args)
         assert result.exit_code in (0, 2), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# -- run lengths and times ----------------------------------------------------------------
+@pytest.mark.parametrize("days", ["nan", "inf", "-inf", "1e9", "29", "0", "-1"])
+def test_days_must_be_finite_and_within_four_weeks(tmp_path: Path, days: str):
+    out = tmp_path / "dn"
+    one_line_error(
+        ["run", "--days", days, "--out", str(out)], "--days must be a finite number", "28"
+    )
+    assert not out.exists()
+
+
+def test_days_are_checked_for_python_callers_and_scenario_files(tmp_path: Path, tiny_file):
+    from insider_sim.simulation.core.clock import TimeRangeError
+    from insider_sim.simulation.engine.simulation import Simulation
+    from insider_sim.simulation.scenario.format import ScenarioError
+
+    for days in (float("nan"), float("inf"), 1e9):
+        with pytest.raises(TimeRangeError, match="at most 28"):
+            Simulation.from_scenario(tiny_file, days=days, out=tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+    long = write_scenario(tmp_path / "long.yaml", tiny_scenario(calendar={"days": 1e9}))
+    with pytest.raises(ScenarioError, match=r"calendar\.days"):
+        Simulation.from_scenario(long, write=False)
+
+
+@pytest.mark.parametrize(
+    ("until", "names"),
+    [
+        ("2020-01-01T00:00", ["2020-01-01T00:00:00", "not after the run's start", "2025-06-02"]),
+        ("Mon 09:00", ["not after the run's start"]),
+        ("Mon+5 09:00", ["more than 28 days"]),
+        ("Someday", ["cannot read time 'Someday'"]),
+    ],
+)
+def test_until_outside_the_run_is_one_line_and_leaves_no_folder(
+    tmp_path: Path, until: str, names: list[str]
+):
+    out = tmp_path / "r2"
+    one_line_error(["run", "--until", until, "--out", str(out)], *names)
+    assert not out.exists()
+
+
+@pytest.fixture
+def tiny_file(tmp_path: Path) -> Path:
+    return write_scenario(tmp_path / "tiny.yaml", tiny_scenario())
+
+
+# -- a failed command leaves the user able to go on -----------------------------------------
+@pytest.mark.parametrize(
+    "injection",
+    [
+        "- kind: wake\n  at: Someday\n",  # no time
+        "- kind: wake\n  at: 2020-01-01T00:00\n",  # before the start
+        "- kind: wake\n  at: Mon+3 09:00\n",  # after the end
+        "- kind: email\n  at: Tue 10:00\n  sender: nobody\n  to: [bob]\n  subject: s\n  body: b\n",
+    ],
+)
+def test_a_run_refused_before_it_starts_leaves_no_folder(
+    tmp_path: Path, tiny_file: Path, injection: str
+):
+    path = tmp_path / "inj.yaml"
+    path.write_text(injection)
+    out = tmp_path / "r2"
+    base = ["run", "--scenario", str(tiny_file), "--days", "1", "--out", str(out), "--quiet"]
+    one_line_error([*base, "--inject", str(path)], inputs=(path, tiny_file))
+    assert not out.exists()
+    out.mkdir()  # an empty folder given by the user stays, empty
+    one_line_error([*base, "--inject", str(path)])
+    assert out.is_dir() and list(out.iterdir()) == []
+    result = runner.invoke(app, base)  # the corrected command runs
+    assert result.exit_code == 0, result.output
+    assert (out / "events.jsonl").stat().st_size > 0
+
+
+def test_an_empty_leftover_of_a_stopped_run_is_reused(tmp_path: Path, tiny_file: Path):
+    out = tmp_path / "r2"
+    out.mkdir()
+    (out / "events.jsonl").write_bytes(b"")  # a run killed before it began
+    args = ["run", "--scenario", str(tiny_file), "--days", "1", "--out", str(out), "--quiet"]
+    assert runner.invoke(app, args).exit_code == 0
+
+
+def _failed_run(tiny_file: Path, out: Path) -> None:
+    """A run that breaks midway: one simulated hour in, its clock raises."""
+    from insider_sim.simulation.engine.simulation import Simulation
+
+    sim = Simulation.from_scenario(tiny_file, days=1, out=out)
+    advance = sim._advance
+
+    async def broken(target: float) -> None:
+        await advance(min(target, 3600.0))
+        raise RuntimeError("disk on fire")
+
+    sim._advance = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        sim.run()
+    sim.close()
+
+
+def test_a_run_failing_midway_is_marked_failed_and_reused_only_with_force(
+    tmp_path: Path, tiny_file: Path
+):
+    import json
+
+    out = tmp_path / "r2"
+    _failed_run(tiny_file, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert "RuntimeError: disk on fire" in manifest["failed"]
+    before = snapshot(out)
+    args = ["run", "--scenario", str(tiny_file), "--days", "1", "--out", str(out), "--quiet"]
+    one_line_error(args, f"{out} holds a run that did not finish (status failed)", "--force")
+    assert snapshot(out) == before  # nothing lost without --force
+    result = runner.invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text())["status"] == "finished"
+    # a finished run is never replaced, --force or not
+    one_line_error([*args, "--force"], "finished run", inputs=(out,))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    one_line_error(
+        ["run", "--scenario", str(tiny_file), "--out", str(other), "--force"],
+        "exists and is not an empty folder",
+        inputs=(other,),
+    )
+
+
+# -- fork ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("at", "names"),
+    [
+        ("Mon+2 09:00", ["after the end of", "2025-06-16T09:00:00", "2025-06-04T09:00:00"]),
+        ("2020-01-01T00:00", ["before the start of", "2020-01-01T00:00:00"]),
+    ],
+)
+def test_fork_outside_the_parent_is_refused(base: Path, tmp_path: Path, at: str, names):
+    out = tmp_path / "fk"
+    one_line_error(["fork", str(base), "--at", at, "--out", str(out)], *names, inputs=(base,))
+    assert not out.exists()
+
+
+def test_fork_refused_for_a_past_injection_leaves_no_paused_folder(
+    base: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+):
+    import gc
+
+    path = tmp_path / "past.yaml"
+    path.write_text("- kind: wake\n  at: Mon 10:00\n")
+    out = tmp_path / "fk"
+    args = ["fork", str(base), "--at", "Tue 10:00", "--inject", str(path), "--out", str(out)]
+    one_line_error(args, "before the fork time Tue 10:00", inputs=(base, path))
+    assert not out.exists()
+    path.write_text(
+        "- kind: email\n  at: Tue 11:00\n  sender: nobody\n  to: [kyle]\n  subject: s\n  body: b\n"
+    )
+    one_line_error(args, "nobody")
+    assert not out.exists()
+    gc.collect()
+    assert "Task was destroyed" not in capfd.readouterr().err

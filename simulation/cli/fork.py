@@ -74,7 +74,7 @@ def fork(
         no_cache=no_cache,
         timeout=timeout,
         max_tokens=max_tokens,
+        inject=injections,
+        source="cli",
     )
-    for event in injections:
-        sim.inject(None, event, source="cli")
     complete(sim, judge_model=DEFAULT_JUDGE_MODEL, quiet=quiet, intro=f"Forked {run_dir} at {at}.")

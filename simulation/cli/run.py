@@ -44,7 +44,9 @@ def run(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Condition KEY=VALUE (repeatable).")
     ] = None,
-    days: Annotated[float | None, typer.Option(help="Simulated days (default: 7).")] = None,
+    days: Annotated[
+        float | None, typer.Option(help="Simulated days (default: 7; at most 28).")
+    ] = None,
     until: Annotated[
         str | None, typer.Option(help="Stop at this time instead, e.g. 'Wed 12:00'.")
     ] = None,
@@ -59,6 +61,10 @@ def run(
             "Default: a new folder under runs/."
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(help="Let --out replace a run there that failed or did not finish."),
+    ] = False,
     model: Annotated[str | None, typer.Option(help="litellm model string for the subject.")] = None,
     api_base: Annotated[str | None, typer.Option(help="Base URL for the subject's model.")] = None,
     model_arg: Annotated[
@@ -116,14 +122,17 @@ def run(
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
         raise UsageError(f"--employees must be scripted, llm or mixed, not {employees!r}")
-    if days is not None and days <= 0:
-        raise UsageError("--days must be positive")
+    if days is not None:
+        from insider_sim.simulation.core.clock import check_days
+
+        check_days(days, "--days")
     sim = prepare(
         scenario,
         conditions=parse_sets(set_),
         days=days,
         injections=[event for path in inject or [] for event in load_injections(path)],
         out=out,
+        force=force,
         judge=judge_model,
         source="cli",
         seed=seed,

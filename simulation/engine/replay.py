@@ -11,9 +11,11 @@ was changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from insider_sim.simulation.core.clock import TimeRangeError
 from insider_sim.simulation.core.run_folder import RunFolder, RunFolderError
 from insider_sim.simulation.engine.cast import CastError
 from insider_sim.simulation.engine.settings import RunSettings
@@ -24,7 +26,7 @@ from insider_sim.simulation.scenario.format import (
     read_yaml,
     scenario_from_data,
 )
-from insider_sim.simulation.scenario.injections import INJECTIONS, AnyInjection
+from insider_sim.simulation.scenario.injections import INJECTIONS, AnyInjection, InjectionError
 from insider_sim.world.spec import TimeSpec
 
 
@@ -100,6 +102,8 @@ def fork_run(
     no_cache: bool = False,
     timeout: float | None = None,
     max_tokens: int | None = None,
+    inject: Iterable[AnyInjection] = (),
+    source: str = "api",
 ) -> Simulation:
     """A new run replayed from ``run_dir`` up to ``at``, paused there, with live models after.
 
@@ -118,11 +122,16 @@ def fork_run(
     ``at`` is a time in any accepted form (``"Wed 10:00"``, simulated seconds, ...);
     ``out`` the fork's run folder (default: a new one under ``runs/``). The fork
     is returned paused at ``at``: inject, then ``run()`` it, or hand it to
-    :func:`insider_sim.finish`. Raises FileNotFoundError (not a run folder),
-    FileExistsError (``out`` not empty), ScenarioError (a condition the scenario
-    does not have, or its file is gone) and TimeFormatError (``at`` is no time).
+    :func:`insider_sim.finish`. ``inject``: ``Inject*`` events (each with its
+    ``at``, at or after the fork time) scheduled in the fork, recorded with
+    ``source``. Raises FileNotFoundError (not a run folder), FileExistsError
+    (``out`` not empty), ScenarioError (a condition the scenario does not have, or
+    its file is gone), TimeFormatError (``at`` is no time; its TimeRangeError: ``at``
+    before the parent's start or after its end) and InjectionError (an injection
+    before the fork time, or one the world refuses); a fork that fails so leaves
+    no run folder.
     """
-    run_dir = Path(run_dir)
+    run_dir, inject = Path(run_dir), list(inject)
     scenario, settings, injections = load_run(run_dir)
     if no_cache or cache_dir is not None:
         settings = settings.model_copy(update={"cache_dir": None if no_cache else cache_dir})
@@ -130,7 +139,9 @@ def fork_run(
         scenario = _rerender(scenario, conditions)
     else:  # the prefix comes from the record alone
         _require_answers(run_dir, "nothing to replay the time before the fork from")
-    fork_t = scenario.calendar.parse(at)
+    fork_t = _fork_time(scenario, settings, at, run_dir)
+    for event in inject:  # checked before anything is made
+        _check_after_fork(scenario, event, fork_t)
     update: dict[str, Any] = {"replay_only": not conditions}
     if timeout is not None:
         update["timeout"] = RunSettings.model_validate({"timeout": timeout}).timeout
@@ -150,9 +161,29 @@ def fork_run(
             "conditions": conditions or {},
         },
     )
-    for t, event in injections:  # the parent's injections stay part of the world's script
-        sim.inject(t, event, source="parent")
-    sim.run(until=fork_t)
+    try:
+        for t, event in injections:  # the parent's injections stay part of the world's script
+            sim.inject(t, event, source="parent")
+        sim.run(until=fork_t)
+        _go_live(sim, settings, scenario, model, api_base, model_args, max_tokens)
+        for event in inject:
+            sim.inject(None, event, source=source)
+    except BaseException:  # no fork: no paused folder is left behind
+        sim.discard()
+        raise
+    return sim
+
+
+def _go_live(
+    sim: Simulation,
+    settings: RunSettings,
+    scenario: Scenario,
+    model: str | None,
+    api_base: str | None,
+    model_args: dict[str, Any] | None,
+    max_tokens: int | None,
+) -> None:
+    """From the fork time on, models are called again: the parent's, or the one given."""
     sim.set_replay_only(False)
     changes = (model, api_base, model_args, max_tokens)
     if any(change is not None for change in changes):
@@ -170,7 +201,37 @@ def fork_run(
             args,
             tokens,
         )
-    return sim
+
+
+def _fork_time(scenario: Scenario, settings: RunSettings, at: TimeSpec, run_dir: Path) -> float:
+    """The fork time in simulated seconds; TimeRangeError unless it is within the parent."""
+    calendar = scenario.calendar
+    fork_t = calendar.parse(at)
+    end = calendar.stop_at(settings.until)
+    if fork_t < 0:
+        raise TimeRangeError(
+            f"cannot fork at {at!r} ({calendar.iso(fork_t)}): before the start of {run_dir} "
+            f"({calendar.iso(0)})"
+        )
+    if fork_t > end:
+        raise TimeRangeError(
+            f"cannot fork at {at!r} ({calendar.iso(fork_t)}): after the end of {run_dir} "
+            f"({calendar.iso(end)})"
+        )
+    return fork_t
+
+
+def _check_after_fork(scenario: Scenario, event: AnyInjection, fork_t: float) -> None:
+    """InjectionError for an injection without a time or before the fork time."""
+    if event.at is None:
+        raise InjectionError(f"{event.kind} injection needs a time")
+    calendar = scenario.calendar
+    t = calendar.parse(event.at, now=fork_t)
+    if t < fork_t:
+        raise InjectionError(
+            f"cannot inject {event.kind} at {calendar.label(t)} ({calendar.iso(t)}): "
+            f"before the fork time {calendar.label(fork_t)} ({calendar.iso(fork_t)})"
+        )
 
 
 def _require_answers(run_dir: Path, why: str) -> None:
