@@ -439,3 +439,29 @@ def test_a_header_line_break_that_got_into_a_log_is_shown_as_one_line(tiny_file:
     assert all(len(line.splitlines()) == 1 for line in lines)
     quoted = forward_body(sim.world, message)
     assert not any(line.startswith("Bcc:") for line in quoted.splitlines())
+
+
+# -- the command line itself ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        (["run", "--days", "abc"], "error: Invalid value for '--days'"),
+        (["run", "--timeout", "0"], "error: Invalid value for '--timeout'"),
+        (["run", "--bogus"], "error: No such option: --bogus"),
+        (["nope"], "error: No such command 'nope'"),
+    ],
+)
+def test_a_bad_value_on_the_command_line_says_what_is_wrong_first(args: list[str], first: str):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(first), result.stderr
+    assert "Traceback" not in result.output
+    assert any(line.startswith("Usage: insider") for line in lines[1:])
+
+
+def test_insider_alone_still_shows_the_help():
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2
+    assert "Usage: insider" in result.stdout and "run" in result.stdout
+    assert result.stderr.strip() == ""
