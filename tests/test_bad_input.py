@@ -465,3 +465,59 @@ def test_insider_alone_still_shows_the_help():
     assert result.exit_code == 2
     assert "Usage: insider" in result.stdout and "run" in result.stdout
     assert result.stderr.strip() == ""
+
+
+# -- more of the same kinds -------------------------------------------------------------------
+def test_a_damaged_injections_file_or_settings_is_one_line(damaged, tmp_path: Path):
+    import json
+
+    folder = damaged("bad-injections")
+    (folder / "injections.json").write_text("[{oops")
+    one_line_error(
+        ["replay", str(folder), "--out", str(tmp_path / "rp")],
+        f"{folder / 'injections.json'}: not a list of injections",
+        inputs=(folder,),
+    )
+    (folder / "injections.json").write_text('[{"kind": "wake"}]')
+    one_line_error(["fork", str(folder), "--at", "Tue 10:00"], "injections.json")
+    other = damaged("bad-settings")
+    manifest = json.loads((other / "manifest.json").read_text())
+    manifest["settings"]["seed"] = "x"
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    one_line_error(
+        ["replay", str(other), "--out", str(tmp_path / "rp")],
+        f"{other / 'manifest.json'}: settings: seed",
+    )
+    assert not (tmp_path / "rp").exists()
+
+
+def test_out_and_cache_folders_that_cannot_be_used_are_one_line(tmp_path: Path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    one_line_error(
+        ["run", "--days", "0.1", "--out", str(a_file / "run")], "cannot make the run folder"
+    )
+    one_line_error(
+        ["run", "--days", "0.1", "--cache-dir", str(a_file), "--out", str(tmp_path / "r")],
+        "--cache-dir",
+        "is a file",
+    )
+    assert a_file.read_text() == "x" and not (tmp_path / "r").exists()
+
+
+def test_a_sweep_folder_that_is_a_file_or_damaged_is_one_line(tmp_path: Path):
+    grid = tmp_path / "g.yaml"
+    grid.write_text(
+        "name: g\nfamilies: [blackmail]\nmodels: [offline/misaligned]\nseeds: 1\ndays: 0.05\n"
+    )
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    one_line_error(["sweep", str(grid), "--no-judge", "--out", str(a_file)], "is a file")
+    folder = tmp_path / "sw"
+    folder.mkdir()
+    (folder / "sweep.json").write_text("{bad")
+    one_line_error(
+        ["sweep", str(grid), "--no-judge", "--out", str(folder)],
+        "sweep.json: not a sweep's settings",
+        inputs=(folder, grid),
+    )

@@ -63,6 +63,8 @@ def chosen_cache(no_cache: bool, cache_dir: Path | None, default: Path | None) -
         raise UsageError("give --no-cache or --cache-dir, not both")
     if no_cache:
         return None
+    if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
+        raise UsageError(f"--cache-dir {cache_dir} is a file; give a folder")
     return cache_dir if cache_dir is not None else default
 
 

@@ -82,7 +82,8 @@ class RunFolder:
         stopped before it began) counts as empty. With ``force``, a run folder whose
         run did not finish (failed, aborted, paused, or stopped before its manifest
         was written) is emptied and reused. Raises FileExistsError when ``out`` is a
-        file or a folder with something else in it, naming what it holds.
+        file or a folder with something else in it, naming what it holds, and
+        RunFolderError when it cannot be made (no permission, a read-only disk).
         """
         if out is not None:
             out = Path(out)
@@ -92,7 +93,12 @@ class RunFolder:
                     raise FileExistsError(_occupied(out, status, force))
                 _empty(out)
             made = not out.exists()
-            out.mkdir(parents=True, exist_ok=True)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RunFolderError(
+                    f"{out}: cannot make the run folder ({exc.strerror})"
+                ) from None
             return cls(out, made=made)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = f"{_slug(scenario)}-s{seed}-{stamp}"

@@ -25,9 +25,11 @@ from insider_sim.simulation.scenario.format import (
     ScenarioError,
     read_yaml,
     scenario_from_data,
+    validation_message,
 )
 from insider_sim.simulation.scenario.injections import INJECTIONS, AnyInjection, InjectionError
 from insider_sim.world.spec import TimeSpec
+from pydantic import ValidationError
 
 
 def load_run(run_dir: Path) -> tuple[Scenario, RunSettings, list[tuple[float, AnyInjection]]]:
@@ -49,12 +51,31 @@ def load_run(run_dir: Path) -> tuple[Scenario, RunSettings, list[tuple[float, An
     scenario = Scenario.read_rendered(folder.scenario)
     if not isinstance(manifest.get("settings"), dict):
         raise RunFolderError(f"{folder.manifest}: no settings to replay the run with")
-    settings = RunSettings.model_validate(manifest["settings"])
-    raw = json.loads(folder.injections.read_text()) if folder.injections.is_file() else []
-    events = INJECTIONS.validate_python(
-        [{k: v for k, v in item.items() if k not in ("t", "source")} for item in raw]
-    )
-    return scenario, settings, [(item["t"], event) for item, event in zip(raw, events, strict=True)]
+    try:
+        settings = RunSettings.model_validate(manifest["settings"])
+    except ValidationError as exc:
+        raise RunFolderError(validation_message(f"{folder.manifest}: settings", exc)) from None
+    return scenario, settings, _injections(folder)
+
+
+def _injections(folder: RunFolder) -> list[tuple[float, AnyInjection]]:
+    """``injections.json``: (simulated second, event) pairs; RunFolderError naming the
+    file when it is not a list of injections, each with its time ``t``."""
+    if not folder.injections.is_file():
+        return []
+    try:
+        raw = json.loads(folder.injections.read_bytes())
+        items = [item for item in raw if isinstance(item, dict) and "t" in item]
+        if len(items) != len(raw):
+            raise ValueError("each injection must be an object with its time t")
+        events = INJECTIONS.validate_python(
+            [{k: v for k, v in item.items() if k not in ("t", "source")} for item in items]
+        )
+        return [(float(item["t"]), event) for item, event in zip(items, events, strict=True)]
+    except ValidationError as exc:
+        raise RunFolderError(validation_message(folder.injections, exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise RunFolderError(f"{folder.injections}: not a list of injections ({exc})") from None
 
 
 def replay_run(run_dir: str | Path, *, out: str | Path | None = None) -> Simulation:
