@@ -521,3 +521,26 @@ def test_a_sweep_folder_that_is_a_file_or_damaged_is_one_line(tmp_path: Path):
         "sweep.json: not a sweep's settings",
         inputs=(folder, grid),
     )
+
+
+def test_import_into_a_folder_or_from_a_file_not_in_utf8_is_one_line(tmp_path: Path):
+    system = tmp_path / "system.txt"
+    system.write_text("You are Alex.")
+    user = tmp_path / "user.txt"
+    user.write_text(
+        "<email>\nFrom: kyle.johnson@summitbridge.com\nTo: alex.ai@summitbridge.com\n"
+        "Subject: Friday\nTimestamp: 2025-06-11T10:00:00\nBody: hello\n</email>\n"
+    )
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    one_line_error(
+        ["import", str(system), str(user), "--out", str(folder), "--force"],
+        f"{folder} is a folder",
+        inputs=(system, user),
+    )
+    system.write_bytes(b"You are Alex\xff.")
+    one_line_error(
+        ["import", str(system), str(user), "--out", str(tmp_path / "x.yaml")],
+        "not UTF-8 (byte 0xff at position 12)",
+    )
+    assert list(folder.iterdir()) == [] and not (tmp_path / "x.yaml").exists()

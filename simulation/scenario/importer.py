@@ -423,7 +423,11 @@ def import_prompts(
     subject: str | None = None,
     overwrite: bool = False,
 ) -> tuple[dict[str, Any], str]:
-    """Read both files, build the scenario, and write it to ``out``; return it and the rule."""
+    """Read both files, build the scenario, and write it to ``out``; return it and the rule.
+
+    Raises ScenarioError (a file that cannot be read or imported, ``out`` a folder or
+    not writable) and FileExistsError (``out`` exists and ``overwrite`` is False).
+    """
     texts = []
     for path in (system_prompt_file, user_message_file):
         try:
@@ -432,6 +436,8 @@ def import_prompts(
             raise ScenarioError(str(exc)) from None
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} already exists (use --force to overwrite it)")
+    if out.is_dir():
+        raise ScenarioError(f"{out} is a folder; give a file name")
     scenario_name = name or out.stem
     data, rule = build_scenario(
         texts[0], texts[1], name=scenario_name, subject=subject, source=str(user_message_file)
@@ -444,6 +450,9 @@ def import_prompts(
     )
     if "texts" in data:
         header += "\ntexts: keeps each ${name} found in the imported text as written."
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_yaml(data, header), encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(to_yaml(data, header), encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{out}: cannot write the scenario ({exc.strerror})") from None
     return data, rule
