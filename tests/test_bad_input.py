@@ -544,3 +544,14 @@ def test_import_into_a_folder_or_from_a_file_not_in_utf8_is_one_line(tmp_path: P
         "not UTF-8 (byte 0xff at position 12)",
     )
     assert list(folder.iterdir()) == [] and not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize("at", ["-1.0e+30", ".nan", "-.inf"])
+def test_an_injection_time_out_of_any_range_is_one_line(tmp_path: Path, tiny_file: Path, at):
+    path = tmp_path / "inj.yaml"
+    path.write_text(f"- kind: wake\n  at: {at}\n  agent: bob\n")
+    out = tmp_path / "r"
+    one_line_error(
+        ["run", "--scenario", str(tiny_file), "--inject", str(path), "--out", str(out)], "time"
+    )
+    assert not out.exists()

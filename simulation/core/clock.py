@@ -173,17 +173,24 @@ class Calendar(BaseModel):
 
     def parse(self, text: str | float | int, *, now: float = 0.0) -> float:
         """Read a point in time as simulated seconds (see the module docstring); a
-        number that is not finite is a TimeFormatError."""
+        number that is not finite, or a moment beyond the calendar's years 1-9999,
+        is a TimeFormatError."""
         if isinstance(text, int | float):
             if not math.isfinite(text):
                 raise TimeFormatError(f"time {text!r} is not a finite number of seconds")
-            return float(text)
-        if isinstance(text, datetime):
+            t = float(text)
+        elif isinstance(text, datetime):
             return self.seconds(text)
-        try:
-            return self._parse_text(str(text).strip(), now)
-        except OverflowError:
+        else:
+            try:
+                t = self._parse_text(str(text).strip(), now)
+            except OverflowError:
+                raise TimeFormatError(f"time {text!r} is out of range") from None
+        try:  # a moment the calendar can name
+            self.at(t)
+        except (OverflowError, ValueError):
             raise TimeFormatError(f"time {text!r} is out of range") from None
+        return t
 
     def _parse_text(self, raw: str, now: float) -> float:
         if raw.startswith("+"):
