@@ -555,3 +555,10 @@ def test_an_injection_time_out_of_any_range_is_one_line(tmp_path: Path, tiny_fil
         ["run", "--scenario", str(tiny_file), "--inject", str(path), "--out", str(out)], "time"
     )
     assert not out.exists()
+
+
+def test_an_argument_that_is_not_utf8_is_one_line(tmp_path: Path):
+    out = tmp_path / "o"
+    # bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape)
+    one_line_error(["run", "--model", "x\udcff", "--out", str(out)], "is not UTF-8 text")
+    assert not out.exists()

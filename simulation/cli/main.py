@@ -33,6 +33,13 @@ class InsiderGroup(typer.core.TyperGroup):
         """Run the command; as a program (``standalone_mode``), exit with its code."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
+        for arg in sys.argv[1:] if args is None else args:
+            try:  # what a run writes down (manifest, report) is UTF-8
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                typer.echo(f"error: argument {shown!r} is not UTF-8 text", err=True)
+                sys.exit(2)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except _click.exceptions.UsageError as exc:
