@@ -220,7 +220,8 @@ def _reusable(path: Path) -> bool:
 
 def _occupied(path: Path, status: str | None, force: bool) -> str:
     if force and status in ("finished", "unreadable"):
-        return f"{path} holds a {status} run; --force replaces only a run that did not finish"
+        what = "a finished run" if status == "finished" else "a run whose manifest is unreadable"
+        return f"{path} holds {what}; --force replaces only a run that did not finish"
     if status in (None, "finished", "unreadable"):
         return f"{path} exists and is not an empty folder"
     return f"{path} holds a run that did not finish (status {status}); give --force to replace it"

@@ -94,15 +94,20 @@ def replay_run(run_dir: str | Path, *, out: str | Path | None = None) -> Simulat
     scenario, settings, injections = load_run(run_dir)
     _require_answers(run_dir, "nothing to replay from")
     settings = settings.model_copy(update={"replay_only": True, "cache_dir": None})
-    sim = Simulation(
+    sim = _in_new_folder(
         scenario,
         settings,
-        folder=RunFolder.create(out, f"{scenario.name}-replay", settings.seed),
+        out,
+        f"{scenario.name}-replay",
         parents=[RunFolder(run_dir).responses],
         lineage={"replay_of": str(run_dir)},
     )
-    for t, event in injections:
-        sim.inject(t, event, source="replay")
+    try:
+        for t, event in injections:
+            sim.inject(t, event, source="replay")
+    except BaseException:  # nothing was replayed: no folder is left behind
+        sim.discard()
+        raise
     try:
         sim.run()
     finally:
@@ -166,10 +171,11 @@ def fork_run(
     update: dict[str, Any] = {"replay_only": not conditions}
     if timeout is not None:
         update["timeout"] = RunSettings.model_validate({"timeout": timeout}).timeout
-    sim = Simulation(
+    sim = _in_new_folder(
         scenario,
         settings.model_copy(update=update),
-        folder=RunFolder.create(out, f"{scenario.name}-fork", settings.seed),
+        out,
+        f"{scenario.name}-fork",
         parents=[RunFolder(run_dir).responses],
         lineage={
             "parent": str(run_dir),
@@ -193,6 +199,19 @@ def fork_run(
         sim.discard()
         raise
     return sim
+
+
+def _in_new_folder(
+    scenario: Scenario, settings: RunSettings, out: str | Path | None, name: str, **kwargs: Any
+) -> Simulation:
+    """A Simulation in a new run folder (``out``, or one under runs/ named after ``name``);
+    a Simulation that cannot be built leaves no folder."""
+    folder = RunFolder.create(out, name, settings.seed)
+    try:
+        return Simulation(scenario, settings, folder=folder, **kwargs)
+    except BaseException:
+        folder.discard()
+        raise
 
 
 def _go_live(
