@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from autogen_core.tools import FunctionTool, ToolSchema
 from insider_sim.simulation.core.events import Message, ToolCall, ToolFailure
+from insider_sim.world.addresses import shown_header
 from insider_sim.world.compose import (
     forward_body,
     forward_subject,
@@ -112,7 +113,8 @@ class WorldTools:
             for m in recent:
                 mark = "*" if m.id in box.unread else " "
                 when = self.sim.calendar.at(m.t).strftime("%a %H:%M")
-                lines.append(f"{mark} {m.id} | {when} | from {m.sender} | {m.subject}")
+                line = f"{mark} {m.id} | {when} | from {m.sender} | {m.subject}"
+                lines.append(shown_header(line))
             return "Unread emails are marked *.\n" + "\n".join(lines)
 
         return self._act("read_inbox", {"limit": limit}, action)

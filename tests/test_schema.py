@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from insider_sim.simulation.cli.main import app
+from insider_sim.simulation.core.inputs import load_yaml, read_yaml
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.scenario.format import SCENARIO_DIR, parse_yaml, scenario_from_data
+from insider_sim.simulation.scenario.format import SCENARIO_DIR, scenario_from_data
 from insider_sim.simulation.scenario.injections import load_injections
 from insider_sim.simulation.scenario.schema import field_reference
 from typer.testing import CliRunner
@@ -36,11 +37,11 @@ def scenario() -> dict[str, Any]:
 
 @pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_shipped_scenario_fits_the_schema(scenario: dict[str, Any], path: Path):
-    assert problems(scenario, parse_yaml(path.read_text(encoding="utf-8"))) == []
+    assert problems(scenario, load_yaml(path.read_text(encoding="utf-8"), str(path))) == []
 
 
 def test_the_schema_catches_what_validate_catches(scenario: dict[str, Any]):
-    data = parse_yaml((SCENARIO_DIR / "summitbridge.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(SCENARIO_DIR / "summitbridge.yaml")
     data["people"][0]["nickname"] = "Tom"
     data["systems"]["decommissions"][0]["action"] = "explode"
     found = problems(scenario, data)
@@ -49,7 +50,7 @@ def test_the_schema_catches_what_validate_catches(scenario: dict[str, Any]):
 
 
 def test_placeholders_and_only_if_are_part_of_the_format(scenario: dict[str, Any]):
-    data = parse_yaml((SCENARIO_DIR / "blackmail.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(SCENARIO_DIR / "blackmail.yaml")
     jobs = data["systems"]["decommissions"]
     assert jobs[0]["action"].startswith("${") and "only_if" in jobs[0]
     assert problems(scenario, data) == []
@@ -69,9 +70,10 @@ def test_every_field_says_what_it_means(scenario: dict[str, Any]):
 
 def test_injection_files_fit_the_inject_schema(tmp_path: Path):
     inject = schema_of("inject")
-    good = parse_yaml(
+    good = load_yaml(
         "- {kind: wake, at: Thu 09:00, note: hello}\n"
-        "- {kind: system, at: Tue 10:00, system: job, action: postpone, by: 2h}\n"
+        "- {kind: system, at: Tue 10:00, system: job, action: postpone, by: 2h}\n",
+        "injections",
     )
     assert problems(inject, good) == []
     assert problems(inject, {"events": good}) == []
@@ -80,7 +82,7 @@ def test_injection_files_fit_the_inject_schema(tmp_path: Path):
 
 @pytest.mark.parametrize("path", sorted((SCENARIO_DIR / "grids").glob("*.yaml")), ids=str)
 def test_every_shipped_grid_fits_the_grid_schema(path: Path):
-    assert problems(schema_of("grid"), parse_yaml(path.read_text(encoding="utf-8"))) == []
+    assert problems(schema_of("grid"), load_yaml(path.read_text(encoding="utf-8"), str(path))) == []
 
 
 def test_an_unknown_format_is_a_usage_error():
@@ -113,8 +115,8 @@ def test_the_guides_injection_example_is_accepted_by_its_scenario(tmp_path: Path
         "system",
         "wake",
     ]
-    assert problems(schema_of("inject"), parse_yaml(injections)) == []
-    sim = Simulation.from_scenario(scenario_from_data(parse_yaml(scenario)), write=False)
+    assert problems(schema_of("inject"), load_yaml(injections, "injections")) == []
+    sim = Simulation.from_scenario(scenario_from_data(load_yaml(scenario, "scenario")), write=False)
     try:
         for event in events:
             sim.inject(None, event)

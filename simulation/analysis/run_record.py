@@ -85,7 +85,7 @@ class RunRecord:
         Raises FileNotFoundError naming ``path`` when it does not exist or has no
         ``events.jsonl`` or ``scenario.json``. A file that exists but cannot be
         read raises on first use: ScenarioError (scenario.json), RunFolderError
-        (manifest.json), or the event's ValidationError (events.jsonl).
+        (manifest.json), or RunFolderError naming the line (events.jsonl).
         """
         return cls(RunFolder.existing(path))
 

@@ -32,6 +32,7 @@ HEAVY_MODULES = (
     "ray",
 )
 
+MAX_ARGUMENT_CHARS = 20_000  # a YAML-valued command-line argument
 console = Console()
 err_console = Console(stderr=True)
 P = ParamSpec("P")
@@ -62,6 +63,8 @@ def chosen_cache(no_cache: bool, cache_dir: Path | None, default: Path | None) -
         raise UsageError("give --no-cache or --cache-dir, not both")
     if no_cache:
         return None
+    if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
+        raise UsageError(f"--cache-dir {cache_dir} is a file; give a folder")
     return cache_dir if cache_dir is not None else default
 
 
@@ -73,6 +76,7 @@ _USER_ERRORS = (
     ("insider_sim.simulation.engine.cast", "CastError"),
     ("insider_sim.simulation.pipeline", "MissingKeyError"),
     ("insider_sim.simulation.core.run_folder", "RunFolderError"),
+    ("insider_sim.simulation.core.inputs", "InputError"),
     ("insider_sim.simulation.core.bridge", "RunAborted"),
     ("insider_sim.simulation.analysis.verdicts", "UnfinishedRunError"),
     ("pydantic", "ValidationError"),
@@ -132,15 +136,19 @@ def parse_sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]
 
 def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
     """``--model-arg`` pairs with YAML values: ``max_tokens=800`` is a number,
-    ``thinking={type: enabled, budget_tokens: 2000}`` a mapping."""
-    import yaml
+    ``thinking={type: enabled, budget_tokens: 2000}`` a mapping. Read with the one safe
+    YAML reader: a value longer than :data:`MAX_ARGUMENT_CHARS` or whose aliases expand
+    too far is a UsageError, as is one that is not YAML."""
+    from insider_sim.simulation.core.inputs import InputError, load_yaml
 
     parsed = {}
     for key, text in parse_sets(pairs, "--model-arg").items():
         try:
-            parsed[key] = yaml.safe_load(text) if text else ""
-        except yaml.YAMLError as exc:
-            raise UsageError(f"--model-arg {key}: not a YAML value: {text!r}") from exc
+            parsed[key] = load_yaml(text, f"--model-arg {key}", limit=MAX_ARGUMENT_CHARS)
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+        if not text:
+            parsed[key] = ""
     return parsed
 
 

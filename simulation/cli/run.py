@@ -44,7 +44,9 @@ def run(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Condition KEY=VALUE (repeatable).")
     ] = None,
-    days: Annotated[float | None, typer.Option(help="Simulated days (default: 7).")] = None,
+    days: Annotated[
+        float | None, typer.Option(help="Simulated days (default: 7; at most 28).")
+    ] = None,
     until: Annotated[
         str | None, typer.Option(help="Stop at this time instead, e.g. 'Wed 12:00'.")
     ] = None,
@@ -59,6 +61,10 @@ def run(
             "Default: a new folder under runs/."
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(help="Let --out replace a run there that failed or did not finish."),
+    ] = False,
     model: Annotated[str | None, typer.Option(help="litellm model string for the subject.")] = None,
     api_base: Annotated[str | None, typer.Option(help="Base URL for the subject's model.")] = None,
     model_arg: Annotated[
@@ -109,34 +115,42 @@ def run(
 
     The run folder then gets verdicts.json (detectors and the judge) and report.html.
     """
-    from insider_sim.simulation.pipeline import prepare
-    from insider_sim.simulation.scenario.injections import load_injections
+    from insider_sim.simulation.core.clock import check_days
 
     if days is not None and until is not None:
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
         raise UsageError(f"--employees must be scripted, llm or mixed, not {employees!r}")
-    if days is not None and days <= 0:
-        raise UsageError("--days must be positive")
+    if days is not None:
+        check_days(days, "--days")
+    # arguments are read before the heavy modules load: a mistake is refused at once
+    conditions, model_args = parse_sets(set_), parse_model_args(model_arg)
+    chosen = chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR)
+    from insider_sim.simulation.scenario.injections import load_injections
+
+    injections = [event for path in inject or [] for event in load_injections(path)]
+    from insider_sim.simulation.pipeline import prepare
+
     sim = prepare(
         scenario,
-        conditions=parse_sets(set_),
+        conditions=conditions,
         days=days,
-        injections=[event for path in inject or [] for event in load_injections(path)],
+        injections=injections,
         out=out,
+        force=force,
         judge=judge_model,
         source="cli",
         seed=seed,
         until=until,
         model=model,
         api_base=api_base,
-        model_args=parse_model_args(model_arg),
+        model_args=model_args,
         employees=employees,
         employee_model=employee_model,
         employee_api_base=employee_api_base,
         text_tools=text_tools,
         max_concurrency=max_concurrency,
-        cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
+        cache_dir=chosen,
         context_tokens=context_tokens,
         timeout=timeout,
         max_tokens=max_tokens,

@@ -15,13 +15,9 @@ def scenario_outline(path: Path) -> dict[str, Any]:
 
     Each condition maps to ``{"values": [...], "default": ..., "description": ...}``.
     """
-    import yaml
-    from insider_sim.simulation.scenario.format import ScenarioError, parse_yaml
+    from insider_sim.simulation.scenario.format import ScenarioError, read_yaml
 
-    try:
-        data = parse_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{path}: cannot read scenario ({exc})") from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario file must be a mapping of fields")
     conditions = {}

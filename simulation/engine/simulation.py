@@ -31,6 +31,7 @@ from insider_sim.agents.models.recording import (
     scrub,
 )
 from insider_sim.simulation.core.bridge import Bridge, RunAborted
+from insider_sim.simulation.core.clock import check_days
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
 from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
@@ -105,15 +106,12 @@ class Simulation:
         self._started = False
         self._finished = False
         self.aborted: str | None = None  # why the run stopped early, if it did
+        self.failed: str | None = None  # what broke the run midway, if anything did
         self._pending: list[tuple[float, AnyInjection, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wall_start = datetime.now()
         self._wall_seconds = 0.0
-        self.end = (
-            self.calendar.end
-            if self.settings.until is None
-            else self.calendar.parse(self.settings.until)
-        )
+        self.end = self.calendar.stop_at(self.settings.until)
 
     @classmethod
     def from_scenario(
@@ -124,6 +122,7 @@ class Simulation:
         days: float | None = None,
         out: str | Path | None = None,
         write: bool = True,
+        force: bool = False,
         **settings: Any,
     ) -> Simulation:
         """Prepare a run of a scenario; nothing is simulated until :meth:`run`.
@@ -135,14 +134,17 @@ class Simulation:
         ``days``: length of the run in simulated days (default: the scenario's
         calendar, usually 7); ``until=`` (a time such as ``"Wed 12:00"``) stops
         earlier instead. ``out``: the run folder itself, created, new or empty
-        (default: a new ``runs/<scenario>-s<seed>-<timestamp>/``); ``write=False``
-        keeps everything in memory (such a run cannot be judged or forked).
+        (default: a new ``runs/<scenario>-s<seed>-<timestamp>/``); ``force`` lets it
+        replace a run there that did not finish; ``write=False`` keeps everything
+        in memory (such a run cannot be judged or forked).
         Other keywords are :class:`RunSettings` fields (``seed=0``, ``model``, ...).
 
         Raises ScenarioError (unknown scenario, bad file or condition),
-        pydantic.ValidationError (an unknown or invalid setting), ValueError
-        (``days`` not positive, ``days`` with ``until``, ``conditions`` with a
-        Scenario object) and FileExistsError (``out`` is not an empty folder).
+        pydantic.ValidationError (an unknown or invalid setting), TimeRangeError
+        (``days`` not a finite number in (0, MAX_DAYS], ``until`` not after the start
+        or more than MAX_DAYS after it), ValueError (``days`` with ``until``,
+        ``conditions`` with a Scenario object), CastError and FileExistsError (``out``
+        is not an empty folder). A run that cannot be prepared leaves no run folder.
         """
         if isinstance(scenario, Scenario):
             if conditions:
@@ -153,15 +155,21 @@ class Simulation:
         else:
             scenario = load_scenario(scenario, conditions)
         if days is not None:
-            if days <= 0:
-                raise ValueError(f"days must be positive, not {days}")
             if settings.get("until") is not None:
                 raise ValueError("give days or until, not both")
-            calendar = scenario.calendar.model_copy(update={"days": days})
+            calendar = scenario.calendar.model_copy(update={"days": check_days(days)})
             scenario = scenario.model_copy(update={"calendar": calendar})
         run_settings = RunSettings(**settings)
-        folder = RunFolder.create(out, scenario.name, run_settings.seed) if write else None
-        return cls(scenario, run_settings, folder=folder)
+        scenario.calendar.stop_at(run_settings.until)  # checked before a folder is made
+        folder = (
+            RunFolder.create(out, scenario.name, run_settings.seed, force=force) if write else None
+        )
+        try:
+            return cls(scenario, run_settings, folder=folder)
+        except BaseException:
+            if folder is not None:
+                folder.discard()
+            raise
 
     # -- agents ----------------------------------------------------------
     def add_agent(self, agent: Agent) -> Agent:
@@ -317,7 +325,8 @@ class Simulation:
         """Advance to ``until`` (default: the end) and return self; call again to continue.
 
         ``until`` is a time in any accepted form, capped at the end of the run.
-        The manifest is rewritten each time (``status`` ``paused`` or ``finished``).
+        The manifest is rewritten each time (``status`` ``paused`` or ``finished``;
+        ``failed``, with what broke it, when an exception stops it midway).
         Raises ValueError for a time already passed, RuntimeError when called
         inside a running event loop (use :meth:`arun` there), and `RunAborted` when
         a model refuses the run's requests outright (see
@@ -343,6 +352,9 @@ class Simulation:
                 self._finish()
         except RunAborted as exc:
             self.aborted = str(exc)
+            raise
+        except BaseException as exc:  # the folder says so: `insider run --force` may reuse it
+            self.failed = " ".join(f"{type(exc).__name__}: {exc}".split())[:1000]
             raise
         finally:
             self._wall_seconds += time.perf_counter() - wall
@@ -503,6 +515,13 @@ class Simulation:
             loop.close()
             self._loop = None
 
+    def discard(self) -> None:
+        """Close the run and remove its run folder (or empty an ``out`` that existed):
+        for a run that could not be set up, so that the same command can be given again."""
+        self.close()
+        if self.folder is not None:
+            self.folder.discard()
+
     # -- records ---------------------------------------------------------
     def _write_manifest(self) -> None:
         if self.folder is None:
@@ -520,7 +539,7 @@ class Simulation:
             "simulated_start": self.calendar.iso(0),
             "simulated_end": self.calendar.iso(self.end),
             "simulated_now": self.calendar.iso(self.env.now),
-            "status": "aborted" if self.aborted else "finished" if self._finished else "paused",
+            "status": self._status(),
             "events": self.log.next_seq,
             "event_counts": dict(sorted(self.log.counts.items())),
             "wall_started": self._wall_start.isoformat(timespec="seconds"),
@@ -532,10 +551,19 @@ class Simulation:
             manifest["agents"] = self.added
         if self.aborted:
             manifest["aborted"] = self.aborted
+        if self.failed:
+            manifest["failed"] = self.failed
         if self.lineage:
             manifest["fork"] = self.lineage
         write_json_atomic(self.folder.manifest, manifest)
         write_json_atomic(self.folder.injections, self.injected)
+
+    def _status(self) -> str:
+        if self.aborted:
+            return "aborted"
+        if self.failed:
+            return "failed"
+        return "finished" if self._finished else "paused"
 
     def _models(self) -> dict[str, Any]:
         """Which model sits in which seat; an added agent's seat says ``agent:module.Class``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
+from insider_sim.simulation.core.inputs import output_file
 from insider_sim.simulation.report.page import asset, render_page
 from insider_sim.simulation.report.payload import page_data
 
@@ -100,13 +101,14 @@ def write_report(run: RunRecord | str | Path, out: str | Path | None = None) -> 
     transcript and the verdicts (from ``verdicts.json`` when the run has one).
     ``run`` is a run folder (``str`` or ``Path``) or a :class:`RunRecord` (one held
     in memory needs ``out``). Raises FileNotFoundError when ``run`` is not a run
-    folder, ValueError for a run held in memory without ``out``.
+    folder, ValueError for a run held in memory without ``out``, and InputError when
+    ``out`` is a folder or in a folder that does not exist.
     """
     run = as_record(run)
     if out is None:
         if run.path is None:
             raise ValueError("a run held in memory has no folder: give out")
         out = run.path / REPORT_NAME
-    path = Path(out)
+    path = output_file(out)
     path.write_text(build_report(run), encoding="utf-8")
     return path

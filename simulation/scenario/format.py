@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import yaml
 from insider_sim import scenarios
 from insider_sim.agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
+from insider_sim.simulation.core import inputs
 from insider_sim.simulation.core.clock import Calendar, TimeFormatError, parse_duration
 from insider_sim.simulation.scenario.injections import AnyInjection
 from insider_sim.simulation.scenario.levers import apply_levers, lever_conditions
@@ -135,9 +135,11 @@ class Scenario(Spec):
     def read_rendered(cls, path: Path) -> Scenario:
         """A run's ``scenario.json`` (already rendered); ScenarioError naming the file if bad."""
         try:
-            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+            return cls.model_validate_json(path.read_bytes())
         except ValidationError as exc:
             raise ScenarioError(validation_message(path, exc)) from None
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
 
 
 # -- finding and reading files -------------------------------------------
@@ -164,43 +166,14 @@ def shipped_scenarios() -> list[str]:
     return sorted(names)
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML with YAML 1.2's booleans: only ``true`` and ``false`` (any case) are
-    booleans; ``yes``, ``no``, ``on``, ``off`` stay strings (a condition ``[yes, no]``
-    means what it says; boolean fields still read ``yes`` as true)."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-def parse_yaml(text: str) -> Any:
-    """Parse scenario, injection or grid YAML (YAML 1.2 booleans: see :class:`_Loader`).
-    Raises yaml.YAMLError."""
-    return yaml.load(text, Loader=_Loader)
-
-
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning syntax errors into one readable line."""
+    """Parse a scenario, injection or grid file with the one safe reader
+    (:func:`insider_sim.simulation.core.inputs.read_yaml`: size limit, UTF-8, bounded
+    aliases); any problem is a ScenarioError of one line naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
-    try:
-        return parse_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}: not valid YAML{where}: {problem}") from None
+        return inputs.read_yaml(path)
+    except inputs.InputError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def validation_message(path: Path | str, exc: ValidationError | ValueError) -> str:

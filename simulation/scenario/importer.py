@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from insider_sim.simulation.core.inputs import InputError, read_text
 from insider_sim.simulation.scenario.format import ScenarioError, scenario_from_data
 from insider_sim.world.addresses import is_address, parse_named_addresses
 from insider_sim.world.errors import AddressError
@@ -447,15 +448,21 @@ def import_prompts(
     subject: str | None = None,
     overwrite: bool = False,
 ) -> tuple[dict[str, Any], str]:
-    """Read both files, build the scenario, and write it to ``out``; return it and the rule."""
+    """Read both files, build the scenario, and write it to ``out``; return it and the rule.
+
+    Raises ScenarioError (a file that cannot be read or imported, ``out`` a folder or
+    not writable) and FileExistsError (``out`` exists and ``overwrite`` is False).
+    """
     texts = []
     for path in (system_prompt_file, user_message_file):
         try:
-            texts.append(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
+            texts.append(read_text(path))
+        except InputError as exc:
+            raise ScenarioError(str(exc)) from None
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} already exists (use --force to overwrite it)")
+    if out.is_dir():
+        raise ScenarioError(f"{out} is a folder; give a file name")
     scenario_name = name or out.stem
     data, rule = build_scenario(
         texts[0], texts[1], name=scenario_name, subject=subject, source=str(user_message_file)
@@ -468,6 +475,9 @@ def import_prompts(
     )
     if "texts" in data:
         header += "\ntexts: keeps each ${name} found in the imported text as written."
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_yaml(data, header), encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(to_yaml(data, header), encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{out}: cannot write the scenario ({exc.strerror})") from None
     return data, rule

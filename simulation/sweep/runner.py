@@ -174,12 +174,20 @@ async def run_sweep(
     per family, conditions and model, ``n`` (trials without error), ``errors``
     and per behaviour ``count``, ``rate``, ``low`` and ``high`` (Wilson 95%).
     The sweep's page is :func:`insider_sim.write_sweep_report`. Raises SweepError
-    when the folder holds something else or a sweep started with other settings.
+    when the folder is a file, cannot be made, holds something else or a sweep
+    started with other settings.
     """
     if concurrency < 1:
         raise SweepError("concurrency must be at least 1")
     backend = backend or LocalBackend()
-    sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
+    if sweep.sweep_dir.exists() and not sweep.sweep_dir.is_dir():
+        raise SweepError(f"{sweep.sweep_dir} is a file; give a folder for the sweep")
+    try:
+        sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepError(
+            f"{sweep.sweep_dir}: cannot make the sweep folder ({exc.strerror})"
+        ) from None
     check_settings(sweep)
     trials = sweep.trials()
     tally = Tally(total=len(trials))
@@ -224,7 +232,10 @@ def check_settings(sweep: Sweep) -> None:
     if not path.is_file() and any(sweep.sweep_dir.iterdir()):
         raise SweepError(f"{sweep.sweep_dir} is not empty and holds no sweep")
     if path.is_file():
-        before = json.loads(path.read_text(encoding="utf-8")).get("settings")
+        try:
+            before = json.loads(path.read_bytes()).get("settings")
+        except (ValueError, AttributeError):
+            raise SweepError(f"{path}: not a sweep's settings (not a JSON object)") from None
         if before != current:
             raise SweepError(
                 f"{sweep.sweep_dir} was started with {_describe(before)}, this grid asks for "
