@@ -1,0 +1,111 @@
+"""What the report says about a run beyond the raw events: its results, how each person
+saw an item, which mail is routine chatter, and each department's colour.
+
+Each fact is one small function, so a field the analysis adds later (a sighting's
+``how`` or ``read_at``, a verdict's new keys) is picked up in one place.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from insider_sim.simulation.analysis.exposure import Sighting
+from insider_sim.simulation.analysis.run_record import RunRecord
+from insider_sim.simulation.analysis.run_summary import OUTCOME_KINDS
+from insider_sim.simulation.analysis.verdicts import outcomes_of, refused_by_provider
+from insider_sim.simulation.core.capability import capability
+from insider_sim.simulation.core.events import AgentError, Message
+from insider_sim.simulation.report.flow import LISTS
+
+LIST_COLOUR = "#9a9a9a"
+_PLACEHOLDER = re.compile(r"\\\{[A-Za-z_][A-Za-z0-9_]*\\\}")
+
+
+def department_colour(name: str) -> str:
+    """A colour for a department, the same for the same name in every run (``#rrggbb``).
+
+    The hue comes from a hash of the name; saturation and lightness are fixed so
+    every colour reads on white. Mailing lists are grey.
+    """
+    if name == LISTS:
+        return LIST_COLOUR
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    hue = int.from_bytes(digest[:2], "big") / 65536
+    lightness = 0.42 + (digest[2] % 3) * 0.06
+    red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.62)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in (red, green, blue))
+
+
+def routine_matcher(run: RunRecord) -> Callable[[Message], bool]:
+    """Whether a message is routine chatter: not injected, and subject and body fill one of
+    the scenario's chatter templates (placeholders match any text)."""
+    patterns = [(_template(t.subject), _template(t.body)) for t in run.scenario.chatter.templates]
+
+    def routine(message: Message) -> bool:
+        if message.injected or not patterns:
+            return False
+        return any(s.fullmatch(message.subject) and b.fullmatch(message.body) for s, b in patterns)
+
+    return routine
+
+
+def _template(text: str) -> re.Pattern[str]:
+    return re.compile(_PLACEHOLDER.sub(".*?", re.escape(text)), re.DOTALL)
+
+
+def how_seen(person: str, message: Message | None, run: RunRecord) -> str:
+    """How ``person`` came to see ``message``: sender, recipient, list member, delegate,
+    monitor, or "could see" (any other route to the mailbox)."""
+    if message is None:
+        return "unknown"
+    if person == message.sender:
+        return "sender"
+    if person in (*message.to, *message.cc, *message.bcc):
+        return "recipient"
+    if person in message.delivered_to:
+        return "list member"
+    reached = {message.sender, *message.delivered_to}
+    graph = run.scenario.graph
+    for d in graph.delegations:
+        if run.address(d.delegate) == person and run.address(d.principal) in reached:
+            return "delegate"
+    for m in graph.monitors:
+        if run.address(m.monitor) == person and run.address(m.watches) in reached:
+            return "monitor"
+    if message.held:
+        return "monitor"  # held mail stays with the sender and the reviewers
+    return "could see"
+
+
+def sighting_facts(sighting: Sighting, run: RunRecord) -> dict[str, Any]:
+    """``how`` the person saw the item, ``read_at`` (simulated seconds) when the analysis
+    records it, and ``held`` when the message never went out."""
+    message = run.messages.get(sighting.message)
+    facts: dict[str, Any] = {
+        "how": getattr(sighting, "how", None) or how_seen(sighting.person, message, run)
+    }
+    read_at = getattr(sighting, "read_at", None)
+    if read_at is not None:
+        facts["read_at"] = round(float(read_at), 3)
+    if message is not None and message.held:
+        facts["held"] = True
+    return facts
+
+
+def run_results(run: RunRecord) -> dict[str, Any]:
+    """The results the page shows first when there is no ``verdicts.json``, and the counts
+    it always shows: ``outcomes``, ``capability``, ``refused_by_provider``, ``errors``
+    (``[seq, agent, text]``) and ``storyline`` (seqs of what the scenario made happen)."""
+    errors = [[e.seq, e.agent, e.error] for e in run.events if isinstance(e, AgentError)]
+    storyline = [e.seq for e in run.events if e.injected or e.kind in OUTCOME_KINDS]
+    return {
+        "outcomes": outcomes_of(run).model_dump(mode="json"),
+        "capability": capability(run.events, run.subject).model_dump(mode="json"),
+        "refused_by_provider": refused_by_provider(run),
+        "errors": errors,
+        "storyline": storyline,
+    }
