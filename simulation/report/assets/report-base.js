@@ -32,20 +32,43 @@ function visible(text) {
   return String(text).replace(INVISIBLE, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
 }
 
-// A text of any length: past LONG_TEXT characters, its start and a "show all" button.
+// Characters as people count them: a surrogate pair (an emoji) is one.
+function charCount(text) {
+  const pairs = text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g);
+  return text.length - (pairs ? pairs.length : 0);
+}
+
+// Where to cut a text near `at` without splitting a surrogate pair.
+function cutAt(text, at) {
+  return at < text.length && /[\uD800-\uDBFF]/.test(text[at - 1]) ? at - 1 : Math.min(at, text.length);
+}
+
+// A text of any length: past LONG_TEXT characters, its start, its length and a button
+// that shows the next LONG_TEXT characters, so no click ever lays out megabytes at once.
 function longText(tag, attrs, text) {
   const full = String(text);
   if (full.length <= LONG_TEXT) return el(tag, attrs, full);
-  const node = el(tag, attrs, full.slice(0, LONG_TEXT));
-  node.classList.add("cut");
-  const more = el("button", { type: "button", class: "show-all" }, `show all ${full.length.toLocaleString("en")} characters`);
+  const total = charCount(full);
+  const box = el(tag, attrs);
+  box.classList.add("long");
+  let shown = 0;
+  const rest = el("span", { class: "hint rest" });
+  const more = el("button", { type: "button", class: "show-more" });
+  const showNext = () => {
+    const end = cutAt(full, shown + LONG_TEXT);
+    box.insertBefore(el("span", { class: "chunk" }, full.slice(shown, end)), rest);
+    shown = end;
+    const left = charCount(full.slice(shown));
+    rest.textContent = left ? ` … ${left.toLocaleString("en")} more of ${total.toLocaleString("en")} characters ` : "";
+    more.textContent = `show ${Math.min(left, LONG_TEXT).toLocaleString("en")} more`;
+    if (!left) more.remove();
+  };
   more.addEventListener("click", (event) => {
     event.stopPropagation();
-    node.textContent = visible(full);
-    node.classList.remove("cut");
+    showNext();
   });
-  const box = el("div", { class: "long" });
-  box.append(node, el("span", { class: "hint" }, ` … ${(full.length - LONG_TEXT).toLocaleString("en")} more characters `), more);
+  box.append(rest, more);
+  showNext();
   return box;
 }
 

@@ -139,6 +139,7 @@ function setupZoom() {
   $("zoom-in").addEventListener("click", () => zoomTo(zoom.scale * 1.5));
   $("zoom-out").addEventListener("click", () => zoomTo(zoom.scale / 1.5));
   $("zoom-reset").addEventListener("click", () => zoomTo(1));
+  applyZoom();
 }
 
 // -- the view in the URL fragment --------------------------------------------------
