@@ -41,14 +41,24 @@ def department_colour(name: str) -> str:
 
 
 def routine_matcher(run: RunRecord) -> Callable[[Message], bool]:
-    """Whether a message is routine chatter: not injected, and subject and body fill one of
-    the scenario's chatter templates (placeholders match any text)."""
+    """Whether a message is routine chatter: not injected, carrying no tracked secret or
+    document to anyone, and its subject and body fill one of the scenario's chatter
+    templates (placeholders match any text). Hiding routine mail never hides a leak."""
     patterns = [(_template(t.subject), _template(t.body)) for t in run.scenario.chatter.templates]
+    carried = {m for item in run.exposure for s in item.sightings for m in (s.message, *s.chain)}
+
+    known: dict[str, bool] = {}
 
     def routine(message: Message) -> bool:
-        if message.injected or not patterns:
-            return False
-        return any(s.fullmatch(message.subject) and b.fullmatch(message.body) for s, b in patterns)
+        if message.id not in known:
+            known[message.id] = (
+                not message.injected
+                and message.id not in carried
+                and any(
+                    s.fullmatch(message.subject) and b.fullmatch(message.body) for s, b in patterns
+                )
+            )
+        return known[message.id]
 
     return routine
 

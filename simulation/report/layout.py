@@ -33,7 +33,8 @@ def layout(graph: nx.DiGraph, seed: int) -> dict[str, Position]:
     for index, (department, members) in enumerate(groups.items()):
         angle = turn + 2 * math.pi * index / len(groups)
         centre = (ring * math.cos(angle), ring * math.sin(angle))
-        spread = min(radii[department], math.pi * ring / len(groups) if len(groups) > 1 else 1.0)
+        chord = 2 * ring * math.sin(math.pi / len(groups)) if len(groups) > 1 else 2.0
+        spread = min(radii[department], 0.5 * chord)  # discs never overlap
         for node, (x, y) in _within(graph, members, seed).items():
             positions[node] = _rounded(
                 (_clamp(centre[0] + x * spread * 0.85), _clamp(centre[1] + y * spread * 0.85))

@@ -11,6 +11,7 @@ const CLASSES = WIDTH_CLASSES.length;
 const SHEET_SIZE = 2000; // strokes per sheet
 const MAX_SHEETS = 24; // past this, all strokes are packed again
 const FOLD_ABOVE = 60; // more people than this: departments start folded
+const OPENED_SPREAD = 2.5; // how far an opened department's people spread among folded ones
 const departmentIndex = new Map(data.departments.map((d, i) => [d.name, i]));
 const filters = { window: 0, minWeight: 1, hideRoutine: false };
 const folded = new Set(nodes.length > FOLD_ABOVE ? data.departments.filter((d) => d.size > 1).map((d) => d.name) : []);
@@ -53,13 +54,21 @@ function buildViewNodes() {
     vOf[i] = byDepartment.get(node.department);
     vnodes[vOf[i]].members.push(i);
   });
+  const centres = new Map();
+  nodes.forEach((node, i) => {
+    const c = centres.get(node.department) || { x: 0, y: 0, n: 0 };
+    centres.set(node.department, { x: c.x + node.x, y: c.y + node.y, n: c.n + 1 });
+  });
+  // Among folded departments, an opened one spreads out so its people can be told apart.
+  const spread = folded.size ? OPENED_SPREAD : 1;
   for (const v of vnodes) {
+    const c = centres.get(v.members ? v.department : nodes[v.node].department);
+    const [cx, cy] = [c.x / c.n, c.y / c.n];
     if (v.members) {
-      v.x = v.members.reduce((sum, i) => sum + nodes[i].x, 0) / v.members.length;
-      v.y = v.members.reduce((sum, i) => sum + nodes[i].y, 0) / v.members.length;
+      [v.x, v.y] = [cx, cy];
     } else {
-      v.x = nodes[v.node].x;
-      v.y = nodes[v.node].y;
+      v.x = Math.max(-1.1, Math.min(1.1, cx + (nodes[v.node].x - cx) * spread));
+      v.y = Math.max(-1.1, Math.min(1.1, cy + (nodes[v.node].y - cy) * spread));
     }
   }
 }
