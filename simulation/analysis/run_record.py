@@ -23,8 +23,10 @@ from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.core.events import DocumentAdded, Event, Message, RunStarted, ToolCall
 from insider_sim.simulation.core.run_folder import (
     RunFolder,
-    model_calls as read_model_calls,
     write_json_atomic,
+)
+from insider_sim.simulation.core.run_folder import (
+    model_calls as read_model_calls,
 )
 from insider_sim.simulation.scenario.format import Scenario
 from insider_sim.world.addresses import ADDRESS, parse_addresses, split_address_list
