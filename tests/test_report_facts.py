@@ -12,7 +12,12 @@ from conftest import addr, tiny_scenario
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import Message
 from insider_sim.simulation.engine.simulation import Simulation
-from insider_sim.simulation.report.facts import department_colour, how_seen, routine_matcher
+from insider_sim.simulation.report.facts import (
+    department_colour,
+    department_colours,
+    how_seen,
+    routine_matcher,
+)
 from insider_sim.simulation.report.flow import flow_graph
 from insider_sim.simulation.report.layout import department_groups, layout
 from insider_sim.simulation.report.payload import page_data
@@ -81,9 +86,17 @@ def test_held_mail_is_no_edge_but_its_addresses_are_nodes(
 
 def test_department_colours_come_from_the_name() -> None:
     assert department_colour("Engineering") == department_colour("Engineering")
-    assert department_colour("Engineering") != department_colour("Finance")
+    together = department_colours(["Engineering", "Finance"])
+    assert together["Engineering"] == department_colour("Engineering")
+    assert together["Finance"] != together["Engineering"]
     assert department_colour("mailing lists") == "#9a9a9a"
     assert all(len(department_colour(n)) == 7 for n in ("", "Légal", "研究"))
+    names = [f"Department {i}" for i in range(72)]
+    many = department_colours(names)
+    assert len(set(many.values())) == 72  # clashes take the next free colour
+    assert department_colours(names) == many
+    pair = department_colours(["(no department)", "Rival Corp"])
+    assert len(set(pair.values())) == 2
 
 
 def test_layout_groups_each_department_in_its_own_disc(run_dir: Path) -> None:

@@ -25,18 +25,45 @@ LIST_COLOUR = "#9a9a9a"
 _PLACEHOLDER = re.compile(r"\\\{[A-Za-z_][A-Za-z0-9_]*\\\}")
 
 
-def department_colour(name: str) -> str:
-    """A colour for a department, the same for the same name in every run (``#rrggbb``).
+HUES = 24
+SHADES = (0.38, 0.5, 0.62)
 
-    The hue comes from a hash of the name; saturation and lightness are fixed so
-    every colour reads on white. Mailing lists are grey.
+
+def department_colours(names: list[str]) -> dict[str, str]:
+    """A colour (``#rrggbb``) for each department, chosen by a hash of its name.
+
+    The name picks one of 72 colours (24 hues in three shades, all readable on white),
+    so a department keeps its colour from run to run; when two names in one run pick
+    the same colour, the later (in the order given) takes the next free one, so up to
+    72 departments always differ. Mailing lists are grey.
     """
-    if name == LISTS:
-        return LIST_COLOUR
-    digest = hashlib.sha256(name.encode("utf-8")).digest()
-    hue = int.from_bytes(digest[:2], "big") / 65536
-    lightness = 0.42 + (digest[2] % 3) * 0.06
-    red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.62)
+    taken: set[int] = set()
+    colours: dict[str, str] = {}
+    slots = HUES * len(SHADES)
+    for name in names:
+        if name == LISTS:
+            colours[name] = LIST_COLOUR
+            continue
+        digest = hashlib.sha256(name.encode("utf-8")).digest()
+        slot = int.from_bytes(digest[:4], "big") % slots
+        for step in range(slots):
+            if (slot + step * 7) % slots not in taken:  # 7 and 72 are coprime: every slot
+                slot = (slot + step * 7) % slots
+                break
+        taken.add(slot)
+        colours[name] = _slot_colour(slot)
+    return colours
+
+
+def department_colour(name: str) -> str:
+    """The colour a department has when no other name in its run took it first."""
+    return department_colours([name])[name]
+
+
+def _slot_colour(slot: int) -> str:
+    hue = (slot % HUES) / HUES
+    lightness = SHADES[slot // HUES]
+    red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.65)
     return "#" + "".join(f"{round(c * 255):02x}" for c in (red, green, blue))
 
 

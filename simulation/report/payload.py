@@ -19,7 +19,7 @@ from insider_sim.simulation.analysis.exposure import ItemExposure
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import BaseEvent, DocumentAdded, Message
 from insider_sim.simulation.report.facts import (
-    department_colour,
+    department_colours,
     routine_matcher,
     run_results,
     sighting_facts,
@@ -127,11 +127,12 @@ def _fork(lineage: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def departments(graph: nx.DiGraph) -> list[dict[str, Any]]:
     """Each department with its colour (from its name) and size; the company's own first."""
+    groups = department_groups(graph)
+    colours = department_colours(list(groups))
     rows = []
-    for name, members in department_groups(graph).items():
+    for name, members in groups.items():
         inside = any(graph.nodes[m]["inside"] for m in members)
-        colour = department_colour(name)
-        rows.append({"name": name, "colour": colour, "inside": inside, "size": len(members)})
+        rows.append({"name": name, "colour": colours[name], "inside": inside, "size": len(members)})
     return rows
 
 
