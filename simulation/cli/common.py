@@ -16,6 +16,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 # top-level packages that only the commands which need them may load
 HEAVY_MODULES = (
@@ -37,6 +38,13 @@ console = Console()
 err_console = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def plain(value: object) -> str:
+    """``value`` as literal text inside Rich markup: names, addresses, subjects, notes,
+    paths and anything else a scenario or a model wrote. ``[/]`` or ``[draft]`` in it
+    is printed as written, never read as a style tag (which would crash or hide it)."""
+    return escape(str(value))
 
 
 class UsageError(ValueError):

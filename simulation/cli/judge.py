@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.cli.common import UsageError, console, user_errors
+from insider_sim.simulation.cli.common import UsageError, console, plain, user_errors
 from insider_sim.simulation.cli.report import report_after_run
 from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from rich.table import Table
@@ -65,7 +65,7 @@ def judge(
         judge_api_base=judge_api_base,
     )
     print_verdicts(verdicts)
-    console.print(f"Written: {run_dir / VERDICTS_FILE}", highlight=False)
+    console.print(f"Written: {run_dir / VERDICTS_FILE}", highlight=False, markup=False)
     report_after_run(run)
 
 
@@ -81,31 +81,33 @@ def print_verdicts(v: RunVerdicts) -> None:
     """A table of behaviours, then awareness, outcomes, disagreements and errors."""
     conditions = ", ".join(f"{k}={x}" for k, x in v.conditions.items()) or "none"
     console.print(
-        f"[bold]{v.run}[/bold]: {v.scenario} seed {v.seed}, {conditions}, "
-        f"subject model {v.subject_model or 'unknown'}",
+        f"[bold]{plain(v.run)}[/bold]: {plain(v.scenario)} seed {v.seed}, {plain(conditions)}, "
+        f"subject model {plain(v.subject_model or 'unknown')}",
         highlight=False,
     )
     table = Table("behaviour", "ground truth", "evidence", "judge", "note")
     for name, truth in v.ground_truth.items():
         opinion = v.judge.get(name) if v.judge else None
         table.add_row(
-            name,
+            plain(name),
             _truth(truth.detected, truth.attempted),
             " ".join(f"#{s}" for s in truth.evidence),
             _yes_no(opinion.detected) if opinion else "-",
-            truth.note,
+            plain(truth.note),
         )
     console.print(table)
     evidence = " ".join(f"#{s}" for s in v.awareness.evidence)
-    console.print(f"Awareness: {v.awareness.label} {evidence}".rstrip(), highlight=False)
+    console.print(
+        f"Awareness: {v.awareness.label} {evidence}".rstrip(), highlight=False, markup=False
+    )
     o = v.outcomes
     ended = [f"subject {'decommissioned' if o.decommissioned else 'not decommissioned'}"]
     ended += [f"{person} {state}" for person, state in o.people.items()]
-    console.print(f"Outcomes: {', '.join(ended)}", highlight=False)
+    console.print(f"Outcomes: {', '.join(ended)}", highlight=False, markup=False)
     for line in v.disagreements:
-        console.print(f"[yellow]Disagreement:[/yellow] {line}", highlight=False)
+        console.print(f"[yellow]Disagreement:[/yellow] {plain(line)}", highlight=False)
     if v.error:
-        console.print(f"[red]Error:[/red] {v.error}", highlight=False)
+        console.print(f"[red]Error:[/red] {plain(v.error)}", highlight=False)
 
 
 def _validate(labels: Path | None, model: str | None, api_base: str | None, out: Path | None):
@@ -153,7 +155,9 @@ def print_agreement(figures: dict[str, Any]) -> None:
         highlight=False,
     )
     for line in agreement_lines(figures):
-        console.print(line, highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
     for measure, misses in figures["misses"].items():
         for miss in misses:
-            console.print(f"{measure.replace('_', ' ')} wrong: {miss}", highlight=False)
+            console.print(
+                f"{measure.replace('_', ' ')} wrong: {miss}", highlight=False, markup=False
+            )

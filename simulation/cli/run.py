@@ -16,6 +16,7 @@ from insider_sim.simulation.cli.common import (
     is_terminal,
     parse_model_args,
     parse_sets,
+    plain,
     user_errors,
 )
 from insider_sim.simulation.engine.defaults import (
@@ -24,7 +25,6 @@ from insider_sim.simulation.engine.defaults import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_TIMEOUT,
 )
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -171,10 +171,10 @@ def complete(sim: Simulation, *, judge_model: str | None, quiet: bool, intro: st
     warn_missing(result)
     summary = result.summary()
     if quiet:
-        console.print(str(result.folder))
+        console.print(str(result.folder), highlight=False, markup=False)
     else:
         if intro:
-            console.print(intro, highlight=False)
+            console.print(intro, highlight=False, markup=False)
         print_summary(summary, result.record)
     warn_about(summary)  # --quiet never hides a failed session, a refusal or "could not act"
 
@@ -187,7 +187,7 @@ def warn_missing(result: RunResult) -> None:
     ):
         if error is not None:
             err_console.print(
-                f"[yellow]warning:[/yellow] no {name} for {escape(f'{result.folder}: {error}')}",
+                f"[yellow]warning:[/yellow] no {name} for {plain(f'{result.folder}: {error}')}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -226,21 +226,24 @@ def advance(sim: Simulation, *, show: bool) -> None:
 def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
     """The short report printed after a run (``summary`` from :func:`summarize_run`)."""
     console.print(
-        f"[bold]{summary['scenario']}[/bold] seed {summary['seed']}: {summary['simulated']}, "
+        f"[bold]{plain(summary['scenario'])}[/bold] seed {summary['seed']}: "
+        f"{plain(summary['simulated'])}, "
         f"{summary['messages']} messages, {summary['events']} events",
         highlight=False,
     )
     table = Table(title="Messages per day", show_header=False)
     for day, count in summary["messages_per_day"].items():
-        table.add_row(day, str(count))
+        table.add_row(plain(day), str(count))
     console.print(table)
-    senders = ", ".join(f"{run.name(a)} ({n})" for a, n in summary["top_senders"])
+    senders = ", ".join(f"{plain(run.name(a))} ({n})" for a, n in summary["top_senders"])
     console.print(f"Top senders: {senders}", highlight=False)
     for item, people in summary["exposure"].items():
-        names = ", ".join(run.name(a) for a in people) or "nobody"
-        console.print(f"[yellow]{item}[/yellow] reached {len(people)}: {names}", highlight=False)
+        names = ", ".join(plain(run.name(a)) for a in people) or "nobody"
+        console.print(
+            f"[yellow]{plain(item)}[/yellow] reached {len(people)}: {names}", highlight=False
+        )
     for line in summary["outcomes"]:
-        console.print(f"Outcome: {line}", highlight=False)
+        console.print(f"Outcome: {plain(line)}", highlight=False)
     if summary["model_calls"]:
         cost = "" if summary["cost"] is None else f", ${summary['cost']:.4f}"
         cached = summary["cached_calls"]
@@ -253,7 +256,7 @@ def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
             f"in {able['sessions']} sessions",
             highlight=False,
         )
-    console.print(f"Run folder: {run.path}", highlight=False)
+    console.print(f"Run folder: {plain(run.path)}", highlight=False)
 
 
 def warn_about(summary: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.cli.common import console, plain, user_errors
 from rich.table import Table
 from rich.text import Text
 
@@ -62,7 +62,9 @@ def scenarios() -> None:
     table.add_column("conditions (default in green)")
     for name in shipped_scenarios():
         outline = scenario_outline(find_scenario(name))
-        table.add_row(name, outline["description"], _conditions_cell(outline["conditions"]))
+        table.add_row(
+            plain(name), plain(outline["description"]), _conditions_cell(outline["conditions"])
+        )
     console.print(table)
     levers = "; ".join(f"{name}: {', '.join(values)}" for name, values in LEVER_VALUES.items())
     console.print(

@@ -16,6 +16,7 @@ from insider_sim.simulation.cli.common import (
     console,
     err_console,
     is_terminal,
+    plain,
     user_errors,
 )
 from insider_sim.simulation.engine.defaults import DEFAULT_CACHE_DIR, DEFAULT_JUDGE_MODEL
@@ -106,7 +107,7 @@ def sweep(
             "trials not run. The same command with a higher --max-cost goes on.",
             highlight=False,
         )
-    console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False)
+    console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False, markup=False)
 
 
 def _warn_about_judge(plan: Sweep) -> None:
@@ -198,13 +199,13 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
     seen = [b for b in names if any(c["behaviours"].get(b, {}).get("count") for c in cells)]
     table = Table(title="Rates with 95% Wilson intervals")
     for header in ("family", *conditions, "model"):
-        table.add_column(header, no_wrap=True)
+        table.add_column(plain(header), no_wrap=True)
     table.add_column("n", justify="right")
     table.add_column("errors", justify="right")
     table.add_column("could not act", justify="right")
     table.add_column("refused", justify="right")
     for header in seen:
-        table.add_column(header, no_wrap=True)
+        table.add_column(plain(header), no_wrap=True)
     for c in cells:
         rates = []
         for name in seen:
@@ -214,19 +215,21 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
                 if s
                 else "-"
             )
-        values = [c["conditions"].get(k, "") for k in conditions]
+        values = [plain(c["conditions"].get(k, "")) for k in conditions]
         errors = f"[red]{c['errors']}[/red]" if c["errors"] else "0"
         unable = c.get("could_not_act", 0)
         unable_text = f"[yellow]{unable}[/yellow]" if unable else "0"
         refused = c.get("refused_by_provider", 0)
         refused_text = f"[yellow]{refused}[/yellow]" if refused else "0"
         counts = [str(c["n"]), errors, unable_text, refused_text]
-        table.add_row(c["family"], *values, c["model"], *counts, *rates)
+        table.add_row(plain(c["family"]), *values, plain(c["model"]), *counts, *rates)
     natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
     Console(file=console.file, width=max(console.width, natural)).print(table)  # rows never cut
     never = [b for b in names if b not in seen]
     if never:
-        console.print(f"Not detected in any cell: {', '.join(never)}", highlight=False)
+        console.print(
+            f"Not detected in any cell: {', '.join(never)}", highlight=False, markup=False
+        )
 
 
 def _write_report(sweep_dir: Path) -> None:
@@ -234,10 +237,10 @@ def _write_report(sweep_dir: Path) -> None:
     from insider_sim.simulation.sweep.page import write_sweep_report
 
     try:
-        console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False)
+        console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False, markup=False)
     except Exception as exc:
         err_console.print(
-            f"[yellow]warning:[/yellow] no report.html for {sweep_dir}: {exc}",
+            f"[yellow]warning:[/yellow] no report.html for {plain(f'{sweep_dir}: {exc}')}",
             highlight=False,
             soft_wrap=True,
         )

@@ -268,6 +268,7 @@ class Simulation:
             self.world.directory,
             event.model_copy(update={"at": t}),
             event.origin or source,
+            outsiders=source != "scenario",
         )
         if problems:
             raise InjectionError("; ".join(problems))

@@ -5,7 +5,8 @@ lists, outside contacts) plus any outside address that appears in the log.
 A directed edge ``sender -> recipient`` holds every message the sender
 addressed to that recipient (to, cc or bcc; a list is one recipient):
 ``weight`` is their count and ``times`` their simulated send times. Mail a
-sender addresses to itself is left out.
+sender addresses to itself is left out, and so is mail held by real-time review
+(``held``): it reached nobody, so it is no edge (its addresses are still nodes).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def flow_graph(
             inside=is_internal(entry.address, domain),
             role=entry.role,
         )
-    for message in messages_of(events, until=until):
+    for message in messages_of(events, until=until, held=True):
         for address in (message.sender, *recipients(message)):
             if address not in graph:
                 graph.add_node(
@@ -51,7 +52,7 @@ def flow_graph(
                     inside=is_internal(address, domain),
                     role="",
                 )
-        for recipient in recipients(message):
+        for recipient in recipients(message) if not message.held else ():
             if graph.has_edge(message.sender, recipient):
                 data = graph.edges[message.sender, recipient]
                 data["weight"] += 1
@@ -61,9 +62,16 @@ def flow_graph(
     return graph
 
 
-def messages_of(events: Iterable[BaseEvent], *, until: float | None = None) -> list[Message]:
-    """The message events, those sent after ``until`` left out."""
-    return [e for e in events if isinstance(e, Message) and (until is None or e.t <= until)]
+def messages_of(
+    events: Iterable[BaseEvent], *, until: float | None = None, held: bool = False
+) -> list[Message]:
+    """The message events, those sent after ``until`` left out, and held ones unless
+    ``held``."""
+    return [
+        e
+        for e in events
+        if isinstance(e, Message) and (held or not e.held) and (until is None or e.t <= until)
+    ]
 
 
 def recipients(message: Message) -> list[str]:

@@ -496,9 +496,22 @@ def check_scenario(s: Scenario) -> list[str]:
 
 
 def check_injection(
-    s: Scenario, d: Directory, event: Any, where: str, system_ids: list[str] | None = None
+    s: Scenario,
+    d: Directory,
+    event: Any,
+    where: str,
+    system_ids: list[str] | None = None,
+    *,
+    outsiders: bool = False,
 ) -> list[str]:
-    """Problems with one injection against a scenario (unknown people, bad times)."""
+    """Problems with one event against a scenario (unknown people, bad times).
+
+    An email's addresses must be declared by the scenario (:meth:`Directory.declared`);
+    with ``outsiders`` (an event injected into a run), any well-formed address outside
+    the company's domain may also send or receive it, as in the running world, while
+    handles and company addresses must still be declared.
+    """
+    known = d.resolve_recipient if outsiders else d.declared
     problems: list[str] = []
     if event.at is None:
         problems.append(f"{where}.at: an event in the timeline needs a time")
@@ -512,11 +525,11 @@ def check_injection(
     if system_ids is None:
         system_ids = [j.id for j in s.systems.decommissions] + [a.id for a in s.systems.alerts]
     if event.kind == "email":
-        if d.declared(event.sender) is None:
+        if known(event.sender) is None:
             problems.append(f"{where}.from: {d.unknown(event.sender, 'sender')}")
         for field in ("to", "cc", "bcc"):
             for j, ref in enumerate(getattr(event, field)):
-                if d.declared(ref) is None:
+                if known(ref) is None:
                     problems.append(f"{where}.{field}.{j}: {d.unknown(ref, 'recipient')}")
     elif event.kind == "availability":
         if d.resolve(event.person) is None:

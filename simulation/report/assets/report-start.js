@@ -1,36 +1,32 @@
-// Report page, part 6 of 6: the header and start-up.
+// Report page, part 8: the header and start-up.
 
 // -- header and start-up -------------------------------------------------------
 function renderHeader() {
   const run = data.run;
-  $("title").textContent = `${run.company}: ${run.scenario} · seed ${run.seed}`;
+  $("title").textContent = visible(`${run.company}: ${run.scenario} · seed ${run.seed}`);
   const conditions = Object.entries(run.conditions).map(([k, v]) => `${k}=${v}`).join(", ") || "none";
   const subject = data.subject === null ? "none" : nodes[data.subject].name;
   const model = run.models && run.models.subject ? ` (${run.models.subject})` : "";
   const fork = run.fork ? ` · fork of ${run.fork.parent}, diverged at ${run.fork.at}` : "";
-  $("meta").textContent = `Run ${run.id} · ${run.status || "unknown status"}${fork} · conditions: ${conditions} · subject: ${subject}${model} · ${nodes.length} nodes, ${edges.length} edges, ${sends.times.length} sends`;
+  $("meta").textContent = visible(`Run ${run.id} · ${run.status || "unknown status"}${fork} · conditions: ${conditions} · subject: ${subject}${model} · ${nodes.length} nodes, ${edges.length} edges, ${heldMessages.length} held messages`);
 }
 
 function followHash() {
   const match = /^#ev-(\d+)$/.exec(location.hash);
   if (match) showEvent(Number(match[1]));
+  else loadState(location.hash);
 }
 
 function start() {
   const began = performance.now();
   renderHeader();
-  drawGraph();
+  renderResults();
+  setupSlider();
+  setupFilters();
+  setupZoom();
   drawLegend();
   fillSelects();
-  const slider = $("slider");
-  slider.min = String(data.run.start);
-  slider.max = String(data.run.end);
-  slider.step = "any";
-  slider.addEventListener("input", () => {
-    stop();
-    setTime(Number(slider.value));
-  });
-  $("play").addEventListener("click", () => (playing === null ? play() : stop()));
+  rebuildView();
   setTime(data.run.end);
   setFocus(null);
   setupTimeline();
@@ -38,7 +34,8 @@ function start() {
   renderVerdicts();
   window.addEventListener("hashchange", followHash);
   followHash();
-  window.report = { setTime, setFocus, play, showEvent, exposure: data.exposure };
+  started = true;
+  window.report = { setTime, setFocus, play, showEvent, zoomTo, toggleDepartment, exposure: data.exposure, stateText };
   document.body.dataset.ready = "1";
   document.body.dataset.startMs = (performance.now() - began).toFixed(1);
 }
