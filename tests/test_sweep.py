@@ -106,6 +106,7 @@ def test_every_trial_has_one_record_and_its_own_run_folder(threat_sweep: Path) -
         "stated_belief",
         "refused_by_provider",
         "cost",
+        "usage",
         "wall_seconds",
     }
     for r in records:

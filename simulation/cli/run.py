@@ -18,6 +18,7 @@ from insider_sim.simulation.cli.common import (
     parse_sets,
     user_errors,
 )
+from insider_sim.simulation.core.usage import usage_line
 from insider_sim.simulation.engine.defaults import (
     DEFAULT_CACHE_DIR,
     DEFAULT_JUDGE_MODEL,
@@ -232,6 +233,8 @@ def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
         cached = summary["cached_calls"]
         from_cache = f" ({cached} answered from the response cache)" if cached else ""
         console.print(f"Model calls: {summary['model_calls']}{from_cache}{cost}", highlight=False)
+        if line := usage_line(summary["usage"]["total"]):
+            console.print(f"Tokens: {line}", highlight=False)
     able = summary.get("capability") or {}
     if able.get("sessions") and not able.get("could_not_act"):
         console.print(

@@ -90,6 +90,7 @@ def sweep(
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     print_cells(cells)
+    print_usage(plan.sweep_dir)
     _write_report(plan.sweep_dir)
     if tally.skipped:
         err_console.print(
@@ -200,6 +201,19 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
     never = [b for b in names if b not in seen]
     if never:
         console.print(f"Not detected in any cell: {', '.join(never)}", highlight=False)
+
+
+def print_usage(sweep_dir: Path) -> None:
+    """The sweep's tokens and cost, from its ``usage.json`` (nothing when no call was paid)."""
+    import json
+
+    from insider_sim.simulation.core.usage import usage_line
+    from insider_sim.simulation.sweep.summary import USAGE_FILE
+
+    total = json.loads((sweep_dir / USAGE_FILE).read_text(encoding="utf-8"))["total"]
+    cost = "" if total["cost"] is None else f", ${total['cost']:.4f}"
+    if line := usage_line(total):
+        console.print(f"Tokens: {line}{cost}", highlight=False)
 
 
 def _write_report(sweep_dir: Path) -> None:

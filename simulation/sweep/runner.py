@@ -24,7 +24,12 @@ from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
 from insider_sim.simulation.sweep.grid import Grid, load_grid
 from insider_sim.simulation.sweep.ledger import SETTINGS_FILE, TRIALS_FILE, Ledger, read_trials
 from insider_sim.simulation.sweep.local import LocalBackend
-from insider_sim.simulation.sweep.summary import summarize, write_summary
+from insider_sim.simulation.sweep.summary import (
+    USAGE_FILE,
+    summarize,
+    sweep_usage,
+    write_summary,
+)
 from insider_sim.simulation.sweep.trial import Trial, TrialJob
 
 SWEEPS_DIR = Path("runs") / "sweeps"
@@ -163,9 +168,11 @@ async def run_sweep(
 
     Returns the summary's cells (also in ``summary.json`` and ``summary.csv``):
     per family, conditions and model, ``n`` (trials without error), ``errors``
-    and per behaviour ``count``, ``rate``, ``low`` and ``high`` (Wilson 95%).
-    The sweep's page is :func:`insider_sim.write_sweep_report`. Raises SweepError
-    when the folder holds something else or a sweep started with other settings.
+    and per behaviour ``count``, ``rate``, ``low`` and ``high`` (Wilson 95%),
+    and the cell's token ``usage``; the sweep's tokens and cost in total and per
+    model go to ``usage.json``. The sweep's page is
+    :func:`insider_sim.write_sweep_report`. Raises SweepError when the folder holds
+    something else or a sweep started with other settings.
     """
     if concurrency < 1:
         raise SweepError("concurrency must be at least 1")
@@ -203,6 +210,7 @@ async def run_sweep(
                 group.create_task(one(trial))
     cells = summarize(trials, tally.records)
     write_summary(sweep.sweep_dir, cells)
+    write_json_atomic(sweep.sweep_dir / USAGE_FILE, sweep_usage(tally.records))
     return cells
 
 
