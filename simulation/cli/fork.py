@@ -9,6 +9,7 @@ import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
+    NoPromptCacheOption,
     chosen_cache,
     parse_model_args,
     parse_sets,
@@ -49,6 +50,7 @@ def fork(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="The fork's run folder.")] = None,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
@@ -74,6 +76,7 @@ def fork(
         no_cache=no_cache,
         timeout=timeout,
         max_tokens=max_tokens,
+        prompt_cache=False if no_prompt_cache else None,
     )
     for event in injections:
         sim.inject(None, event, source="cli")

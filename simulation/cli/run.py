@@ -9,6 +9,7 @@ import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
+    NoPromptCacheOption,
     UsageError,
     chosen_cache,
     console,
@@ -103,6 +104,7 @@ def run(
         ),
     ] = None,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
@@ -139,6 +141,7 @@ def run(
         max_concurrency=max_concurrency,
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
         context_tokens=context_tokens,
+        prompt_cache=not no_prompt_cache,
         timeout=timeout,
         max_tokens=max_tokens,
     )

@@ -11,6 +11,7 @@ import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
+    NoPromptCacheOption,
     UsageError,
     chosen_cache,
     console,
@@ -58,6 +59,7 @@ def sweep(
         ),
     ] = None,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
 ) -> None:
     """Run every trial of a grid that has not finished yet, then print rates per cell."""
@@ -81,6 +83,7 @@ def sweep(
         out=out,
         judge_model=None if no_judge else judge_model or DEFAULT_JUDGE_MODEL,
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
+        prompt_cache=not no_prompt_cache,
     )
     from insider_sim.simulation.pipeline import require_keys
 

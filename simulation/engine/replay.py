@@ -93,6 +93,7 @@ def fork_run(
     no_cache: bool = False,
     timeout: float | None = None,
     max_tokens: int | None = None,
+    prompt_cache: bool | None = None,
 ) -> Simulation:
     """A new run replayed from ``run_dir`` up to ``at``, paused there, with live models after.
 
@@ -104,6 +105,8 @@ def fork_run(
     are unchanged (so it may differ from the parent's). ``timeout`` (wall seconds
     per attempt) applies to every live call; ``max_tokens`` to the subject's
     answers from the fork time on (replacing a ``max_tokens`` model argument).
+    ``prompt_cache`` (None: the parent's setting) turns asking Anthropic to cache
+    prompts on or off.
     The shared response cache is the parent's unless ``cache_dir`` names another
     or ``no_cache`` turns it off (the prefix comes from the parent's own record
     either way).
@@ -123,6 +126,8 @@ def fork_run(
         scenario = _rerender(scenario, conditions)
     fork_t = scenario.calendar.parse(at)
     update: dict[str, Any] = {"replay_only": not conditions}
+    if prompt_cache is not None:
+        update["prompt_cache"] = prompt_cache
     if timeout is not None:
         update["timeout"] = RunSettings.model_validate({"timeout": timeout}).timeout
     sim = Simulation(

@@ -58,7 +58,8 @@ class Sweep:
     Make one with :meth:`plan`; run it with :func:`run_sweep`. ``sweep_dir`` is
     the sweep folder (absolute); ``judge_model`` the LLM judge's model string
     (None: ground truth only); ``cache_dir`` the response cache shared by the
-    trials (None: none).
+    trials (None: none); ``prompt_cache`` whether providers that must be asked
+    (Anthropic) are asked to cache the prompts' stable prefix.
     """
 
     grid: Grid
@@ -66,6 +67,7 @@ class Sweep:
     sweep_dir: Path
     judge_model: str | None
     cache_dir: Path | None
+    prompt_cache: bool = True
 
     @classmethod
     def plan(
@@ -76,6 +78,7 @@ class Sweep:
         out: str | Path | None = None,
         judge_model: str | None = DEFAULT_JUDGE_MODEL,
         cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
+        prompt_cache: bool = True,
     ) -> Sweep:
         """Load the grid and place the sweep folder; nothing runs yet.
 
@@ -83,7 +86,8 @@ class Sweep:
         folder (default ``runs/sweeps/<grid name>/``; an existing one resumes).
         ``judge_model``: the LLM judge (default the offline stand-in
         ``offline/judge``; None: ground truth only). ``cache_dir``: the shared
-        response cache (default ``runs/.cache``; None: none). Raises ScenarioError
+        response cache (default ``runs/.cache``; None: none). ``prompt_cache``:
+        ask Anthropic to cache the prompts' stable prefix. Raises ScenarioError
         for a grid file that cannot be read or checked.
         """
         grid, sources = load_grid(grid_file)
@@ -91,7 +95,7 @@ class Sweep:
             grid = grid.model_copy(update={"seeds": seeds})
         sweep_dir = Path(out or SWEEPS_DIR / grid.sweep_id).resolve()
         cache = Path(cache_dir).resolve() if cache_dir is not None else None
-        return cls(grid, sources, sweep_dir, judge_model, cache)
+        return cls(grid, sources, sweep_dir, judge_model, cache, prompt_cache)
 
     def trials(self) -> list[Trial]:
         """Every trial of the grid: families, then conditions, then models, then seeds."""
@@ -112,6 +116,7 @@ class Sweep:
             sweep_dir=self.sweep_dir,
             cache_dir=self.cache_dir,
             judge_model=self.judge_model,
+            prompt_cache=self.prompt_cache,
         )
 
     def settings(self) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class TrialJob(BaseModel):
     sweep_dir: Path
     cache_dir: Path | None = None
     judge_model: str | None = None
+    prompt_cache: bool = True
 
     @property
     def run_dir(self) -> Path:
@@ -111,6 +112,7 @@ def prepare(job: TrialJob) -> Simulation:
         max_tokens=job.max_tokens,
         cache_dir=job.cache_dir,
         offline_knobs=job.knobs,
+        prompt_cache=job.prompt_cache,
     )
 
 
