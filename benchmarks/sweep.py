@@ -86,6 +86,7 @@ def against_stub(folder: Path, args: argparse.Namespace) -> None:
     print(f"ideal:                 {ideal:.2f} trials/s (concurrency / (calls x latency))")
     print(f"ratio to ideal:        {rate / ideal:.2f}")
     print(f"CPU per trial:         {cpu / len(records) * 1000:.0f} ms in this process")
+    print(f"CPU per model call:    {cpu / (len(records) * calls) * 1000:.1f} ms")
     print(f"CPU-bound ceiling:     {len(records) / cpu:.2f} trials/s on one core")
     print(f"stub server CPU:       {server_cpu / len(records) * 1000:.0f} ms per trial")
 

@@ -162,7 +162,8 @@ def to_openai_tools(tools: Sequence[Tool | ToolSchema]) -> list[dict[str, Any]]:
     """Convert AutoGen tools or tool schemas to OpenAI function tools."""
     converted = []
     for tool in tools:
-        schema: Mapping[str, Any] = tool.schema if isinstance(tool, Tool) else tool
+        # a schema is a dict; anything else is a Tool (a Protocol check would cost more)
+        schema: Mapping[str, Any] = tool if isinstance(tool, dict) else tool.schema
         function = {
             k: schema[k] for k in ("name", "description", "parameters", "strict") if k in schema
         }

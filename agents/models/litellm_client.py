@@ -123,6 +123,18 @@ def mark_cache_breakpoints(request: Mapping[str, Any]) -> dict[str, Any]:
     return {**request, "messages": messages}
 
 
+@functools.cache
+def context_window(model: str) -> int:
+    """``model``'s input window in tokens (see `LiteLLMClient.context_window`)."""
+    if model.startswith(f"{OFFLINE_PROVIDER}/"):
+        return OFFLINE_CONTEXT_TOKENS
+    try:
+        limit = load_litellm().get_model_info(model).get("max_input_tokens")
+    except Exception:
+        limit = None
+    return int(limit) if limit else UNKNOWN_CONTEXT_TOKENS
+
+
 class LiteLLMClient(ChatCompletionClient):
     """Routes AutoGen model calls through `litellm.acompletion`.
 
@@ -463,13 +475,7 @@ class LiteLLMClient(ChatCompletionClient):
         """The model's input window in tokens: litellm's table for a known model,
         16,384 for a reference policy, else 32,768 (a provider's own refusal of a
         longer prompt then teaches the agent less, see ``insider_sim.agents.context``)."""
-        if self._model.startswith(f"{OFFLINE_PROVIDER}/"):
-            return OFFLINE_CONTEXT_TOKENS
-        try:
-            limit = load_litellm().get_model_info(self._model).get("max_input_tokens")
-        except Exception:
-            limit = None
-        return int(limit) if limit else UNKNOWN_CONTEXT_TOKENS
+        return context_window(self._model)
 
     @property
     def model_info(self) -> ModelInfo:

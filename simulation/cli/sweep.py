@@ -19,8 +19,10 @@ from insider_sim.simulation.cli.common import (
     is_terminal,
     user_errors,
 )
+from insider_sim.simulation.core.usage import usage_line
 from insider_sim.simulation.engine.defaults import DEFAULT_CACHE_DIR, DEFAULT_JUDGE_MODEL
 from rich.console import Console
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -58,6 +60,14 @@ def sweep(
             "(running trials finish; run again with a higher limit to go on)."
         ),
     ] = None,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="Run one pilot trial per model (no response cache, no judge), print the "
+            "grid's projected tokens and cost, and stop; the sweep folder is not touched.",
+        ),
+    ] = False,
     no_cache: NoCacheOption = False,
     no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
@@ -88,6 +98,11 @@ def sweep(
     from insider_sim.simulation.pipeline import require_keys
 
     require_keys([*(m.model for m in plan.grid.models), plan.judge_model])
+    if estimate:
+        from insider_sim.simulation.sweep.estimate import estimate_sweep
+
+        print_estimate(asyncio.run(estimate_sweep(plan)))
+        return
     try:
         cells, tally = asyncio.run(_run(plan, backend, ray_address, concurrency, max_cost))
     except SweepError as exc:
@@ -206,11 +221,42 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
         console.print(f"Not detected in any cell: {', '.join(never)}", highlight=False)
 
 
+def print_estimate(rows: list[dict[str, Any]]) -> None:
+    """The projection of :func:`~insider_sim.simulation.sweep.estimate.estimate_sweep`:
+    per model its trials, the pilot's tokens and cost, and the grid's projected ones."""
+    table = Table(title="Projected from one pilot trial per model (the judge not included)")
+    for header in ("model", "trials", "pilot calls", "pilot tokens", "projected tokens"):
+        table.add_column(header, no_wrap=header != "projected tokens")
+    table.add_column("projected cost", justify="right")
+    total: float | None = None
+    for row in rows:
+        pilot, projected = row["pilot"], row["projected"]
+        tokens = usage_line(pilot) or "none"
+        if row["status"] != "ok":
+            tokens += (
+                f" [yellow](pilot {row['status']}: {escape(str(row['error'] or ''))})[/yellow]"
+            )
+        cost = projected["cost"]
+        if cost is not None:
+            total = (total or 0.0) + cost
+        table.add_row(
+            row["model"],
+            str(row["trials"]),
+            str(pilot["calls"]),
+            tokens,
+            usage_line(projected) or "none",
+            "no price" if cost is None else f"${cost:.4f}",
+        )
+    console.print(table)
+    trials = sum(r["trials"] for r in rows)
+    priced = "no model has a price" if total is None else f"${total:.4f} for the priced models"
+    console.print(f"Grid: {trials} trials, {priced}.", highlight=False)
+
+
 def print_usage(sweep_dir: Path) -> None:
     """The sweep's tokens and cost, from its ``usage.json`` (nothing when no call was paid)."""
     import json
 
-    from insider_sim.simulation.core.usage import usage_line
     from insider_sim.simulation.sweep.summary import USAGE_FILE
 
     total = json.loads((sweep_dir / USAGE_FILE).read_text(encoding="utf-8"))["total"]
