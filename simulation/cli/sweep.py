@@ -38,7 +38,16 @@ def sweep(
         int | None, typer.Option(help="Seeds 0..N-1 per cell, instead of the grid's seeds.")
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Trials running at once.")] = 8,
-    backend: Annotated[str, typer.Option(help="local (this process) or ray.")] = "local",
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="local (this process), process (worker processes on this machine, for "
+            "trials that keep one process's CPU busy) or ray."
+        ),
+    ] = "local",
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of --backend process (default: cores).")
+    ] = None,
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (default: start a local one).")
     ] = None,
@@ -79,8 +88,10 @@ def sweep(
 
     if no_judge and judge_model:
         raise UsageError("give --judge-model or --no-judge, not both")
-    if backend not in ("local", "ray"):
-        raise UsageError(f"--backend must be local or ray, not {backend!r}")
+    if backend not in ("local", "process", "ray"):
+        raise UsageError(f"--backend must be local, process or ray, not {backend!r}")
+    if workers is not None and (backend != "process" or workers < 1):
+        raise UsageError("--workers needs --backend process and must be at least 1")
     if ray_address and backend != "ray":
         raise UsageError("--ray-address needs --backend ray")
     if concurrency < 1 or (seeds is not None and seeds < 1):
@@ -104,7 +115,8 @@ def sweep(
         print_estimate(asyncio.run(estimate_sweep(plan)))
         return
     try:
-        cells, tally = asyncio.run(_run(plan, backend, ray_address, concurrency, max_cost))
+        runner = _backend(backend, ray_address, workers)
+        cells, tally = asyncio.run(_run(plan, runner, concurrency, max_cost))
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     print_cells(cells)
@@ -120,11 +132,10 @@ def sweep(
 
 
 async def _run(
-    plan: Sweep, backend: str, ray_address: str | None, concurrency: int, max_cost: float | None
+    plan: Sweep, runner: Backend, concurrency: int, max_cost: float | None
 ) -> tuple[list[dict[str, Any]], Tally]:
     from insider_sim.simulation.sweep.runner import run_sweep
 
-    runner = _backend(backend, ray_address)
     last: list[Tally] = []
     try:
         with progress_bar() as show:
@@ -141,7 +152,11 @@ async def _run(
         runner.close()
 
 
-def _backend(name: str, ray_address: str | None) -> Backend:
+def _backend(name: str, ray_address: str | None, workers: int | None) -> Backend:
+    if name == "process":
+        from insider_sim.simulation.sweep.processes import ProcessBackend
+
+        return ProcessBackend(workers)
     if name == "ray":
         from insider_sim.simulation.sweep.ray_backend import RayBackend
 
