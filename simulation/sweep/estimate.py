@@ -60,7 +60,8 @@ async def estimate_sweep(sweep: Sweep) -> list[dict[str, Any]]:
 
 def scaled(tally: dict[str, Any], times: int) -> dict[str, Any]:
     """``tally`` with its counts and cost multiplied by ``times``."""
-    result = {k: int(tally.get(k) or 0) * times for k in ("calls", "cached_calls", *TOKEN_FIELDS)}
+    counts = ("calls", "cached_calls", *TOKEN_FIELDS)
+    result: dict[str, Any] = {k: int(tally.get(k) or 0) * times for k in counts}
     cost = tally.get("cost")
     result["cost"] = None if cost is None else round(float(cost) * times, 6)
     return result
