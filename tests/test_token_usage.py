@@ -140,3 +140,13 @@ def test_a_sweep_adds_up_its_trials_per_model_failed_ones_included() -> None:
     assert usage["models"]["a"]["prompt_tokens"] == 600 and usage["models"]["a"]["cost"] == 1.0
     assert usage["models"]["b"]["cost"] is None
     assert usage["total"]["calls"] == 6
+
+
+def test_a_run_going_on_in_its_folder_counts_the_calls_already_recorded(tmp_path: Path) -> None:
+    from insider_sim.agents.models.recording import JsonlCallRecorder
+
+    path = tmp_path / "llm_calls.jsonl"
+    earlier = {"agent": "ai@x.com", "usage": {"prompt_tokens": 7, "completion_tokens": 1}}
+    path.write_text(json.dumps(earlier) + "\n" + '{"agent": "ai@x.com", "us', encoding="utf-8")
+    usage = JsonlCallRecorder(path).usage.to_json()
+    assert usage["total"]["calls"] == 1 and usage["total"]["prompt_tokens"] == 7

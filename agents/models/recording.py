@@ -114,6 +114,15 @@ class _CallIds:
             return f"call-{next(self._ids):06d}"
 
 
+def _record(line: str) -> dict[str, Any] | None:
+    """A line of ``llm_calls.jsonl`` as a dict; None for a torn or foreign line."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
 class MemoryCallRecorder(_CallIds):
     """Keeps records in a list, for tests and in-process analysis."""
 
@@ -136,7 +145,7 @@ class JsonlCallRecorder(_CallIds):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.is_file():  # a run that goes on in this folder: its calls so far count
             with self.path.open(encoding="utf-8") as handle:
-                self.usage = UsageTally(json.loads(line) for line in handle if line.strip())
+                self.usage = UsageTally(filter(None, map(_record, handle)))
 
     def record(self, rec: CallRecord) -> None:
         """Append `rec` as a JSON line."""
