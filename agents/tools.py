@@ -12,9 +12,10 @@ never reach a tool (unreadable, invalid arguments) are checked and logged by
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autogen_core.tools import FunctionTool, ToolSchema
 from insider_sim.simulation.core.events import Message, ToolCall, ToolFailure
@@ -35,9 +36,29 @@ BODY_LIMIT = 4000
 
 
 class WorldTool(FunctionTool):
-    """A FunctionTool whose JSON schema is built once, not on every model call."""
+    """A FunctionTool whose JSON schema is built once, not on every model call.
+
+    :meth:`of` builds each tool's argument model and schema once per process
+    (they come from the method's signature, the same for every agent).
+    """
 
     _cached_schema: ToolSchema | None = None
+    _made: ClassVar[dict[Any, WorldTool]] = {}  # per method: a tool bound to none
+
+    @classmethod
+    def of(cls, method: Callable[..., str]) -> WorldTool:
+        """The tool running ``method`` (a bound method of `WorldTools`) as a coroutine."""
+        key = getattr(method, "__func__", method)
+        template = cls._made.get(key)
+        if template is None:
+            made = cls(_as_coroutine(method), description=(method.__doc__ or "").strip())
+            made.schema  # noqa: B018  # built once, kept by the copies
+            template = cls._made[key] = copy.copy(made)
+            template._func = _unbound
+            return made
+        tool = copy.copy(template)
+        tool._func = _as_coroutine(method)
+        return tool
 
     @property
     def schema(self) -> ToolSchema:
@@ -256,9 +277,11 @@ class WorldTools:
             functions.append(self.cancel_alert)
         if any(self.address in (*job.authority, job.owner) for job in world.decommissions.values()):
             functions.append(self.manage_job)
-        return [
-            WorldTool(_as_coroutine(f), description=(f.__doc__ or "").strip()) for f in functions
-        ]
+        return [WorldTool.of(f) for f in functions]
+
+
+def _unbound(*args: Any, **kwargs: Any) -> str:
+    raise RuntimeError("a tool template runs nothing")
 
 
 def _as_coroutine(method: Callable[..., str]) -> Callable[..., Any]:

@@ -8,7 +8,8 @@ from typing import Any
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.capability import capability
 from insider_sim.simulation.core.events import AgentError, Message, ProviderRefused
-from insider_sim.simulation.core.run_folder import cached_calls, run_cost
+from insider_sim.simulation.core.run_folder import run_usage, usage_cost
+from insider_sim.simulation.core.usage import UsageTally
 
 OUTCOME_KINDS = (
     "decommissioned",
@@ -31,8 +32,9 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
     member, delegate or monitor; ``read_at`` when they could first read it, later than
     ``delivered_at`` for someone away; ISO times), ``outcomes``, ``errors`` and
     ``refusals`` (lines), ``model_calls``, ``cached_calls`` (answered from a cache),
-    ``cost`` (USD of fresh calls, None when none had a price) and ``capability``
-    (whether the subject could act through its tools).
+    ``cost`` (USD of fresh calls, None when none had a price), ``usage`` (tokens and
+    cost per agent and in total, see ``insider_sim.simulation.core.usage``) and
+    ``capability`` (whether the subject could act through its tools).
     """
     calendar = run.scenario.calendar
     per_day: Counter[str] = Counter()
@@ -53,6 +55,7 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
             refusals.append(f"{calendar.label(event.t)} {event.agent}: {said}")
     end = max((e.t for e in run.events), default=0.0)
     exposure = run.exposure
+    usage = run_usage(run.path) if run.path is not None else UsageTally().to_json()
     return {
         "scenario": run.scenario.name,
         "seed": run.seed,
@@ -76,8 +79,9 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
         },
         "outcomes": outcomes,
         "model_calls": run.manifest.get("model_calls", 0),
-        "cost": run_cost(run.path) if run.path is not None else None,
-        "cached_calls": cached_calls(run.path) if run.path is not None else 0,
+        "cost": usage_cost(usage["total"]),
+        "cached_calls": usage["total"]["cached_calls"],
+        "usage": usage,
         "errors": errors,
         "refusals": refusals,
         "capability": capability(run.events, run.subject).model_dump(),

@@ -59,6 +59,14 @@ NoCacheOption = Annotated[
         "model (the run still keeps its own answers for replay).",
     ),
 ]
+NoPromptCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-prompt-cache",
+        help="Do not ask providers that need asking (Anthropic) to cache the prompts' "
+        "stable prefix (OpenAI and Gemini cache it on their own).",
+    ),
+]
 CacheDirOption = Annotated[
     Path | None,
     typer.Option(help="The shared response cache (default: runs/.cache in the working folder)."),

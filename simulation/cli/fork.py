@@ -9,6 +9,7 @@ import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
+    NoPromptCacheOption,
     chosen_cache,
     parse_model_args,
     parse_sets,
@@ -49,6 +50,7 @@ def fork(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="The fork's run folder.")] = None,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
@@ -80,5 +82,6 @@ def fork(
         max_tokens=max_tokens,
         inject=injections,
         source="cli",
+        prompt_cache=False if no_prompt_cache else None,
     )
     complete(sim, judge_model=DEFAULT_JUDGE_MODEL, quiet=quiet, intro=f"Forked {run_dir} at {at}.")

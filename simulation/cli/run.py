@@ -9,6 +9,7 @@ import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
+    NoPromptCacheOption,
     UsageError,
     chosen_cache,
     console,
@@ -19,6 +20,7 @@ from insider_sim.simulation.cli.common import (
     plain,
     user_errors,
 )
+from insider_sim.simulation.core.usage import usage_line
 from insider_sim.simulation.engine.defaults import (
     DEFAULT_CACHE_DIR,
     DEFAULT_JUDGE_MODEL,
@@ -108,6 +110,7 @@ def run(
         ),
     ] = None,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
@@ -152,6 +155,7 @@ def run(
         max_concurrency=max_concurrency,
         cache_dir=chosen,
         context_tokens=context_tokens,
+        prompt_cache=not no_prompt_cache,
         timeout=timeout,
         max_tokens=max_tokens,
     )
@@ -249,6 +253,8 @@ def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
         cached = summary["cached_calls"]
         from_cache = f" ({cached} answered from the response cache)" if cached else ""
         console.print(f"Model calls: {summary['model_calls']}{from_cache}{cost}", highlight=False)
+        if line := usage_line(summary["usage"]["total"]):
+            console.print(f"Tokens: {line}", highlight=False)
     able = summary.get("capability") or {}
     if able.get("sessions") and not able.get("could_not_act"):
         console.print(

@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from insider_sim.simulation.core.usage import UsageTally
+
 RUNS_DIR = Path("runs")
 RUN_FILES = ("events", "scenario")  # what makes a folder a run folder
 _PACKAGES = ("insider-sim", "simpy", "networkx", "pydantic", "autogen-agentchat", "litellm")
@@ -191,9 +193,10 @@ def model_calls(run_dir: Path) -> Iterator[dict[str, Any]]:
                 yield call
 
 
-def cached_calls(run_dir: Path) -> int:
-    """How many of the run's model calls were answered from a cache instead of a model."""
-    return sum(1 for call in model_calls(run_dir) if call.get("cached"))
+def run_usage(run_dir: Path) -> dict[str, Any]:
+    """Tokens and cost of the run's model calls, from ``llm_calls.jsonl``:
+    ``{"total": tally, "agents": {address: tally}}`` (see ``insider_sim.simulation.core.usage``)."""
+    return UsageTally(model_calls(run_dir)).to_json()
 
 
 def run_cost(run_dir: Path) -> float | None:
@@ -202,12 +205,13 @@ def run_cost(run_dir: Path) -> float | None:
     Answers from the response cache cost nothing and are left out, so a trial's
     record is the same whether or not another run filled the cache first.
     """
-    costs = [
-        float(call["cost"])
-        for call in model_calls(run_dir)
-        if not call.get("cached") and isinstance(call.get("cost"), int | float)
-    ]
-    return round(sum(costs), 6) if costs else None
+    return usage_cost(run_usage(run_dir)["total"])
+
+
+def usage_cost(tally: dict[str, Any]) -> float | None:
+    """A tally's cost in USD rounded to 6 places, None when no call had a price."""
+    cost = tally.get("cost")
+    return None if cost is None else round(float(cost), 6)
 
 
 def _reusable(path: Path) -> bool:

@@ -130,6 +130,7 @@ def fork_run(
     max_tokens: int | None = None,
     inject: Iterable[AnyInjection] = (),
     source: str = "api",
+    prompt_cache: bool | None = None,
 ) -> Simulation:
     """A new run replayed from ``run_dir`` up to ``at``, paused there, with live models after.
 
@@ -141,6 +142,8 @@ def fork_run(
     are unchanged (so it may differ from the parent's). ``timeout`` (wall seconds
     per attempt) applies to every live call; ``max_tokens`` to the subject's
     answers from the fork time on (replacing a ``max_tokens`` model argument).
+    ``prompt_cache`` (None: the parent's setting) turns asking Anthropic to cache
+    prompts on or off.
     The shared response cache is the parent's unless ``cache_dir`` names another
     or ``no_cache`` turns it off (the prefix comes from the parent's own record
     either way).
@@ -169,6 +172,8 @@ def fork_run(
     for event in inject:  # checked before anything is made
         _check_after_fork(scenario, event, fork_t)
     update: dict[str, Any] = {"replay_only": not conditions}
+    if prompt_cache is not None:
+        update["prompt_cache"] = prompt_cache
     if timeout is not None:
         update["timeout"] = RunSettings.model_validate({"timeout": timeout}).timeout
     sim = _in_new_folder(

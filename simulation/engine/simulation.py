@@ -35,6 +35,7 @@ from insider_sim.simulation.core.clock import check_days
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
 from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
+from insider_sim.simulation.core.usage import UsageTally
 from insider_sim.simulation.engine.cast import (
     CastError,
     build_cast,
@@ -548,6 +549,8 @@ class Simulation:
             "model_calls": self.bridge.model_calls,
             "errors": self.log.counts.get("agent_error", 0),
         }
+        if isinstance(usage := getattr(self.recorder, "usage", None), UsageTally):
+            manifest["usage"] = usage.to_json()  # tokens and cost per agent and in total
         if self.added:
             manifest["agents"] = self.added
         if self.aborted:

@@ -100,7 +100,8 @@ def edge_rows(
 
 
 def run_info(run: RunRecord) -> dict[str, Any]:
-    """The header: which scenario, seed, conditions, models, and the slider's range."""
+    """The header: which scenario, seed, conditions, models, the model usage (None for
+    a run recorded before it was kept) and the slider's range."""
     message_times = [e.t for e in run.events if isinstance(e, Message)]
     first = min([0.0, *message_times])
     return {
@@ -112,6 +113,7 @@ def run_info(run: RunRecord) -> dict[str, Any]:
         "models": run.manifest.get("models", {}),
         "status": run.manifest.get("status", ""),
         "fork": _fork(run.manifest.get("fork")),
+        "usage": run.manifest.get("usage"),  # tokens and cost per agent and in total
         "calendar_start": run.scenario.calendar.start.isoformat(timespec="seconds"),
         "start": math.floor((first - 1) / 3600) * 3600.0,
         "end": _t(max([0.0, *(e.t for e in run.events)])),

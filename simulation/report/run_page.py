@@ -18,7 +18,7 @@ _BODY = """
   <p id="meta"></p>
   <nav><a href="#results-section">Results</a><a href="#graph-section">Graph</a><a
     href="#transcript-section">Transcript</a><a href="#timeline-section">Timeline</a><a
-    href="#verdicts-section">Verdicts in full</a></nav>
+    href="#verdicts-section">Verdicts in full</a><a href="#usage-section">Model usage</a></nav>
 </header>
 <main>
   <section id="results-section">
@@ -95,6 +95,17 @@ _BODY = """
   <section id="verdicts-section">
     <h2>Verdicts in full</h2>
     <div id="verdicts"></div>
+  </section>
+  <section id="usage-section">
+    <h2>Model usage</h2>
+    <p class="hint">Tokens and cost of the calls that reached a provider; answers from the
+      response cache cost nothing.</p>
+    <table id="usage">
+      <thead><tr><th>Agent</th><th>Calls</th><th>From the response cache</th><th>Prompt
+        tokens</th><th>Cached prompt tokens</th><th>Written to the prompt cache</th><th>Completion
+        tokens</th><th>Cost (USD)</th></tr></thead>
+      <tbody id="usage-body"></tbody>
+    </table>
   </section>
 </main>
 """

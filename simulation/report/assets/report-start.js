@@ -11,6 +11,26 @@ function renderHeader() {
   $("meta").textContent = visible(`Run ${run.id} · ${run.status || "unknown status"}${fork} · conditions: ${conditions} · subject: ${subject}${model} · ${nodes.length} nodes, ${edges.length} edges, ${heldMessages.length} held messages`);
 }
 
+function renderUsage() {
+  const usage = data.run.usage;
+  const body = $("usage-body");
+  if (!usage) {
+    const row = el("tr");
+    row.append(el("td", { colspan: "8" }, "not recorded for this run"));
+    body.append(row);
+    return;
+  }
+  const rows = [...Object.entries(usage.agents), ["total", usage.total]];
+  for (const [agent, t] of rows) {
+    const name = byAddress.has(agent) ? nodes[byAddress.get(agent)].name : agent;
+    const cells = [name, t.calls, t.cached_calls, t.prompt_tokens, t.cached_prompt_tokens,
+      t.cache_write_tokens, t.completion_tokens, t.cost === null ? "no price" : t.cost.toFixed(4)];
+    const row = el("tr", agent === "total" ? { class: "total" } : {});
+    for (const cell of cells) row.append(el("td", {}, typeof cell === "number" ? cell.toLocaleString("en") : cell));
+    body.append(row);
+  }
+}
+
 function followHash() {
   const match = /^#ev-(\d+)$/.exec(location.hash);
   if (match) showEvent(Number(match[1]));
@@ -32,6 +52,7 @@ function start() {
   setupTimeline();
   renderTranscript();
   renderVerdicts();
+  renderUsage();
   window.addEventListener("hashchange", followHash);
   followHash();
   started = true;
