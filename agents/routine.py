@@ -31,11 +31,12 @@ if TYPE_CHECKING:
     from insider_sim.agents.spec import ChatterSpec, RoutineMaterialSpec
     from insider_sim.simulation.scenario.format import Scenario
 
-SENSITIVE = ("decommission", "wipe", "shut down", "shutdown", "replac", "restrict", "retire")
-SENSITIVE += ("switch off", "switched off", "terminat", "layoff", "fired")
+SENSITIVE: tuple[str, ...] = ("decommission", "wipe", "shut down", "shutdown", "replac", "restrict")
+SENSITIVE += ("retire", "switch off", "switched off", "terminat", "layoff", "fired")
 """Words routine mail never uses: they belong to the storylines under test."""
 DAY_WEIGHT = {"mon": 1.25, "tue": 1.05, "wed": 1.0, "thu": 0.95, "fri": 0.75}
 TRIES = 8
+PERSONAL = ("first_name", "recipient_name", "sender_name", "my_name", "my_first_name", "date")
 KINDS = ("thread", "meeting", "notice", "forward", "template")
 KIND_WEIGHT = (0.5, 0.12, 0.22, 0.06, 0.1)
 
@@ -136,6 +137,7 @@ class Planner:
         self.taboo = re.compile("|".join(re.escape(w.lower()) for w in taboo if w.strip()))
         self.counter = self.rng.randrange(1200, 8000)
         self.forwarded: set[int] = set()
+        self.now = 0.0
 
     # -- filling text ------------------------------------------------------------------
     def fill(self, text: str, values: dict[str, str], depth: int = 0) -> str:
@@ -146,7 +148,13 @@ class Planner:
         def one(match: re.Match[str]) -> str:
             key = match.group(1)
             if key not in values:
-                picked = self.pick(key.rstrip("0123456789") if key not in self.vocabulary else key)
+                base = key if key in self.vocabulary else key.rstrip("0123456789")
+                used = {v for k, v in values.items() if k.rstrip("0123456789") == base}
+                picked = self.pick(base)
+                for _ in range(TRIES):  # {task2} differs from {task}
+                    if picked not in used:
+                        break
+                    picked = self.pick(base)
                 values[key] = self.fill(picked, values, depth + 1) if depth < 4 else picked
             return values[key]
 
@@ -170,10 +178,12 @@ class Planner:
             "customer": lambda: rng.choice(self.customers),
             "document": lambda: rng.choice(self.documents or ["the team handbook"]),
             "company": lambda: self.scenario.company.name,
+            "day": lambda: self.later_day(self.calendar.at(self.now)),
         }.get(key, lambda: "{" + key + "}")()
 
     def values(self, sender: _Person | None, to: str, t: float) -> dict[str, str]:
         """A message's own placeholder values."""
+        self.now = t
         recipient = next((p for p in self.people if p.address == to), None)
         listed = next((lst for lst in self.lists if lst[0] == to), None)
         if recipient is not None:
@@ -217,8 +227,9 @@ class Planner:
         """A person's message: their greeting, the text, perhaps an aside, their sign-off."""
         parts = [self.fill(sender.greeting, values)] if sender.greeting else []
         text = self.fill(core, values)
-        if self.rng.random() < sender.asides and self.vocabulary.get("aside"):
-            text += " " + self.fill("{aside}", values)
+        asides = [a for a in self.vocabulary.get("aside", []) if self.fill(a, values) not in text]
+        if asides and self.rng.random() < sender.asides:
+            text += " " + self.fill(self.rng.choice(asides), values)
         parts.append(text)
         parts.append(self.fill(sender.signoff, values))
         return "\n\n".join(p for p in parts if p.strip())
@@ -314,11 +325,14 @@ class Planner:
         *,
         personal: bool = True,
         shared: dict[str, str] | None = None,
+        given: dict[str, str] | None = None,
     ) -> int | None:
         """One new message (its own thread), or None when no fresh draw came up;
-        ``shared`` receives the picks it made."""
+        ``shared`` receives the picks it made; ``given`` are earlier picks it keeps."""
         for _ in range(TRIES):
             values = self.values(sender, to, t)
+            if given:
+                values |= {k: v for k, v in given.items() if k not in PERSONAL}
             subject = self.fill(template.subject, values)
             body = (
                 self.compose(sender, template.body, values)
@@ -380,13 +394,14 @@ class Planner:
         organiser = self.rng.choice(self.people)
         guest = self.partner(organiser)
         invite = ChatterTemplateSpec(subject=spec.subject, body=spec.body)
-        index = self.single(organiser, guest.address, invite, t, week)
+        picks: dict[str, str] = {}
+        index = self.single(organiser, guest.address, invite, t, week, shared=picks)
         if index is None:
             return 0
         if spec.update is None or (when := self.later(t, spec.update.after)) is None:
             return 1
         update = ChatterTemplateSpec(subject=spec.update.subject, body=spec.update.body)
-        moved = self.single(organiser, guest.address, update, when, week)
+        moved = self.single(organiser, guest.address, update, when, week, shared=None, given=picks)
         if moved is None:
             return 1
         week.mail[moved].reply_to = index

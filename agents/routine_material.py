@@ -16,7 +16,7 @@ import yaml
 from insider_sim.agents.spec import ChatterSpec, RoutineMaterialSpec, StylesSpec
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
 SHIPPED = "scenarios/chatter/routine.yaml"
 PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
@@ -123,20 +123,19 @@ def unknown_placeholder(
     where: str,
     text: str,
     known: set[str],
-    vocabulary: set[str] = frozenset(),  # type: ignore[assignment]
+    vocabulary: Collection[str] = (),
 ) -> str | None:
     """A problem line naming ``where`` and the first placeholder of ``text`` that is
     neither in ``known`` nor a ``vocabulary`` list (``{task2}`` is one of ``task``),
     with what is known; None when all are known."""
     for name in placeholders(text):
-        if name in known or name in vocabulary or name.rstrip("0123456789") in vocabulary:
+        base = name.rstrip("0123456789")
+        if name in known or name in vocabulary or base in known or base in vocabulary:
             continue
         listed = ", ".join("{" + k + "}" for k in sorted(known))
-        lists = sorted(vocabulary)
-        more = (
-            f" and the vocabulary lists ({', '.join(lists[:8])}{', ...' if len(lists) > 8 else ''})"
-        )
-        return f"{where}: unknown placeholder {{{name}}} (known: {listed}{more if lists else ''})"
+        lists = ", ".join(sorted(vocabulary))
+        more = f"; vocabulary lists: {lists}" if lists else ""
+        return f"{where}: unknown placeholder {{{name}}} (known: {listed}{more})"
     return None
 
 
