@@ -40,16 +40,20 @@ class Chatter:
         if self.spec.per_day <= 0:
             return
         if self.spec.source == "llm":
-            from insider_sim.agents.chatter_llm import written_week
-
-            self.plan = written_week(sim, self.spec)
-        else:
-            self.plan = plan_week(self.world.scenario, self.seed)
+            sim.env.process(self._written(sim))
+            return
+        self.plan = plan_week(self.world.scenario, self.seed)
         if self.plan:
             sim.env.process(self._run())
 
     def wake(self, reason: str, *, injected: bool = False) -> None:
         """Chatter ignores wake-ups."""
+
+    def _written(self, sim: Simulation) -> Generator[Any, Any, None]:
+        from insider_sim.agents.chatter_llm import written_week
+
+        self.plan = yield from written_week(sim, self.spec)
+        yield from self._run()
 
     def _run(self) -> Generator[Any, Any, None]:
         world, env = self.world, self.world.env
