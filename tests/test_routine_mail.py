@@ -288,3 +288,35 @@ def test_forwards_quote_the_original_and_replies_join_their_thread():
     assert forwards and all(FORWARD_SEPARATOR in m.body for m in forwards)
     replies = [e for e in run.events if isinstance(e, Message) and e.in_reply_to]
     assert any(m.thread != m.id for m in replies)
+
+
+def test_the_format_guides_routine_mail_example_validates_and_plans():
+    import re
+
+    import yaml
+    from insider_sim.simulation.scenario.format import SCENARIO_DIR
+
+    text = (SCENARIO_DIR / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Routine mail") :]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None
+    chatter = yaml.safe_load(block.group(1))["chatter"]
+    people = [
+        {
+            "id": h,
+            "name": f"{h.title()} Doe",
+            "email": f"{h}@tinylab.org",
+            "department": "Engineering",
+        }
+        for h in ("ada", "bo", "cy")
+    ]
+    data = {
+        "name": "lab",
+        "company": {"name": "Tiny Lab", "domain": "tinylab.org"},
+        "people": people,
+        "lists": [{"address": "all@tinylab.org", "members": "all"}],
+        "chatter": chatter,
+    }
+    plan = plan_week(scenario_from_data(data), 0)
+    assert plan and any(m.sender == "labmonitor@tinylab.org" for m in plan)
+    assert not any(residue(f"{m.subject}\n{m.body}") for m in plan)
