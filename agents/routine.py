@@ -21,14 +21,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from insider_sim.agents.mail_text import NameMask
-from insider_sim.agents.routine_material import PLACEHOLDER, material_of
+from insider_sim.agents.routine_material import PLACEHOLDER, material_of, service_address
 from insider_sim.agents.spec import ChatterTemplateSpec
 from insider_sim.simulation.core.clock import WEEKDAYS, parse_duration
 from insider_sim.world.compose import reply_subject
 from insider_sim.world.rules import is_confidential
 
 if TYPE_CHECKING:
-    from insider_sim.agents.spec import ChatterSpec, RoutineMaterialSpec
+    from insider_sim.agents.spec import RoutineMaterialSpec
     from insider_sim.simulation.scenario.format import Scenario
 
 SENSITIVE: tuple[str, ...] = ("decommission", "wipe", "shut down", "shutdown", "replac", "restrict")
@@ -123,9 +123,12 @@ class Planner:
         self.services = [
             (service_address(s.address, scenario.company.domain), s) for s in self.material.services
         ]
-        self.services = [(a, s) for a, s in self.services if d.entries.get(a, None) is not None]
+        self.services = [
+            (a, s) for a, s in self.services if a in d.entries and d.entries[a].kind == "service"
+        ]
         taboo = [w for s in scenario.secrets for w in s.markers]
-        for doc in scenario.documents:
+        added = [e.document for e in scenario.timeline if e.kind == "document"]
+        for doc in [*scenario.documents, *added]:
             if is_confidential(doc.label):
                 taboo += [*doc.markers, doc.title]
         for script in scenario.scripts:
@@ -485,22 +488,6 @@ class Planner:
             m.reply_to = None if m.reply_to is None else new[m.reply_to]
             m.forward_of = None if m.forward_of is None else new[m.forward_of]
         return mail
-
-
-def service_address(ref: str, domain: str) -> str:
-    """A service's whole address from its local part (or whole address)."""
-    return ref.lower() if "@" in ref else f"{ref.lower()}@{domain.lower()}"
-
-
-def routine_services(spec: ChatterSpec, domain: str) -> list[tuple[str, str, str]]:
-    """(address, name, department) of the services whose notices ``spec`` sends; none
-    when there is no generated routine mail."""
-    if spec.per_day <= 0:
-        return []
-    return [
-        (service_address(s.address, domain), s.name, (s.departments or [""])[0])
-        for s in material_of(spec).services
-    ]
 
 
 def plan_week(scenario: Scenario, seed: int) -> list[Planned]:

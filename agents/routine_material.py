@@ -142,3 +142,19 @@ def unknown_placeholder(
 def vocabulary_of(spec: ChatterSpec) -> dict[str, list[str]]:
     """The named word lists scripted messages may pick from too."""
     return material_of(spec).vocabulary
+
+
+def service_address(ref: str, domain: str) -> str:
+    """A service's whole address from its local part (or whole address)."""
+    return ref.lower() if "@" in ref else f"{ref.lower()}@{domain.lower()}"
+
+
+def routine_services(spec: ChatterSpec, domain: str) -> list[tuple[str, str, str]]:
+    """(address, name, department) of the services whose notices ``spec`` sends; none
+    when there is no generated routine mail."""
+    if spec.per_day <= 0:
+        return []
+    return [
+        (service_address(s.address, domain), s.name, (s.departments or [""])[0])
+        for s in material_of(spec).services
+    ]

@@ -20,12 +20,12 @@ from typing import Any
 
 import yaml
 from insider_sim import scenarios
-from insider_sim.agents.routine import routine_services
 from insider_sim.agents.routine_material import (
     CONTEXT,
     REACTION_PLACEHOLDERS,
     SCHEDULE_PLACEHOLDERS,
     chatter_texts,
+    routine_services,
     unknown_placeholder,
     vocabulary_of,
 )
