@@ -140,6 +140,7 @@ class Planner:
         self.taboo = re.compile("|".join(re.escape(w.lower()) for w in taboo if w.strip()))
         self.counter = self.rng.randrange(1200, 8000)
         self.forwarded: set[int] = set()
+        self.noticed: set[tuple[str, str]] = set()
         self.now = 0.0
 
     # -- filling text ------------------------------------------------------------------
@@ -423,7 +424,14 @@ class Planner:
         found = self.single(
             robot, reader.address, self.rng.choice(service.notices), t, week, personal=False
         )
-        return 0 if found is None else 1
+        if found is None:
+            return 0
+        gist = (reader.address, re.sub(r"[\d#]+", "", week.mail[found].subject))
+        if gist in self.noticed:  # the same notice to the same person, another number
+            week.mail.pop()
+            return 0
+        self.noticed.add(gist)
+        return 1
 
     def forward(self, t: float, week: _Week) -> int:
         earlier = [

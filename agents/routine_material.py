@@ -56,9 +56,23 @@ def shipped_material() -> RoutineMaterialSpec:
     return RoutineMaterialSpec.model_validate(yaml.safe_load(text))
 
 
+_MADE: dict[int, tuple[ChatterSpec, RoutineMaterialSpec]] = {}
+
+
 def material_of(spec: ChatterSpec) -> RoutineMaterialSpec:
     """The material a scenario's chatter draws on: the shipped one (unless
-    ``shipped: false``) with the scenario's additions."""
+    ``shipped: false``) with the scenario's additions (worked out once per spec)."""
+    made = _MADE.get(id(spec))
+    if made is not None and made[0] is spec:
+        return made[1]
+    if len(_MADE) > 64:
+        _MADE.clear()
+    material = _merged(spec)
+    _MADE[id(spec)] = (spec, material)
+    return material
+
+
+def _merged(spec: ChatterSpec) -> RoutineMaterialSpec:
     own = RoutineMaterialSpec.model_validate(
         spec.model_dump(include=set(RoutineMaterialSpec.model_fields), by_alias=True)
     )
