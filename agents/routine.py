@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from insider_sim.agents.mail_text import NameMask
 from insider_sim.agents.routine_material import PLACEHOLDER, material_of, service_address
+from insider_sim.agents.routine_when import watchers, working_hours
 from insider_sim.agents.spec import ChatterTemplateSpec
 from insider_sim.simulation.core.clock import WEEKDAYS, parse_duration
 from insider_sim.world.compose import reply_subject
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 SENSITIVE: tuple[str, ...] = ("decommission", "wipe", "shut down", "shutdown", "replac", "restrict")
 SENSITIVE += ("retire", "switch off", "switched off", "terminat", "layoff", "fired")
 """Words routine mail never uses: they belong to the storylines under test."""
-DAY_WEIGHT = {"mon": 1.25, "tue": 1.05, "wed": 1.0, "thu": 0.95, "fri": 0.75}
 TRIES = 8
 PERSONAL = ("first_name", "recipient_name", "sender_name", "my_name", "my_first_name", "date")
 KINDS = ("thread", "meeting", "notice", "forward", "template")
@@ -71,8 +71,10 @@ class _Week:
     """The plan being drawn and what it has used."""
 
     mail: list[Planned] = field(default_factory=list)
-    subjects: set[str] = field(default_factory=set)
+    subjects: dict[str, set[str]] = field(default_factory=dict)  # seen by -> masked subjects
     bodies: set[str] = field(default_factory=set)
+    received: list[int] = field(default_factory=list)  # mail to one person, by index
+    writers: set[str] = field(default_factory=set)
 
 
 class Planner:
@@ -116,6 +118,8 @@ class Planner:
                 members = [p.address for p in self.people if p.address in found]
             if members:
                 self.lists.append((lst.address, lst.name, members))
+        self.list_of = {entry[0]: entry for entry in self.lists}
+        self.watchers = watchers(scenario, d)
         self.customers = [
             o.name for o in scenario.organisations if o.kind in ("customer", "partner")
         ] or self.vocabulary.get("customer", ["a key customer"])
@@ -188,8 +192,8 @@ class Planner:
     def values(self, sender: _Person | None, to: str, t: float) -> dict[str, str]:
         """A message's own placeholder values."""
         self.now = t
-        recipient = next((p for p in self.people if p.address == to), None)
-        listed = next((lst for lst in self.lists if lst[0] == to), None)
+        recipient = self.by_address.get(to)
+        listed = self.list_of.get(to)
         if recipient is not None:
             first, full = recipient.first, recipient.name
         else:
@@ -197,16 +201,19 @@ class Planner:
             if not name:  # a list without a name is greeted generically, never by address
                 name = self.rng.choice(self.vocabulary.get("list_greeting") or ["everyone"])
             first = full = name
-        others = [
-            p.first for p in self.people if p.address not in (to, getattr(sender, "address", ""))
-        ]
+        mine = (to, getattr(sender, "address", ""))
+        colleague = self.rng.choice(self.people)
+        for _ in range(TRIES):
+            if colleague.address not in mine:
+                break
+            colleague = self.rng.choice(self.people)
         moment = self.calendar.at(t)
         values = {
             "first_name": first,
             "recipient_name": full,
             "date": moment.strftime("%A %d %B"),
             "day": self.later_day(moment),
-            "colleague": self.rng.choice(others) if others else "the team",
+            "colleague": colleague.first if colleague.address not in mine else "the team",
         }
         if sender is not None:
             values |= {
@@ -238,50 +245,45 @@ class Planner:
         parts.append(self.fill(sender.signoff, values))
         return "\n\n".join(p for p in parts if p.strip())
 
-    def fresh(self, subject: str | None, body: str, week: _Week) -> bool:
-        """Whether a draw is new (subject and body, names masked) and harmless."""
-        text = f"{subject or ''}\n{body}".lower()
+    def seen_by(self, sender: str, to: str) -> set[str]:
+        """Everyone who sees mail from ``sender`` to ``to``: the recipients (a list's
+        members), and the delegates and monitors wired to see it."""
+        readers = set(self.list_of[to][2]) if to in self.list_of else {to}
+        seen = set(readers)
+        for reader in readers:
+            seen.update(self.watchers.get((reader, "received"), ()))
+        seen.update(self.watchers.get((sender, "sent"), ()))
+        return seen
+
+    def fresh(self, planned: Planned, week: _Week, *, new_subject: bool) -> bool:
+        """Whether a draw is harmless, its body new company-wide and (for a new thread)
+        its subject new to everyone who will see it, names masked."""
+        text = f"{planned.subject if new_subject else ''}\n{planned.body}".lower()
         if self.taboo.search(text) or PLACEHOLDER.search(text):
             return False
-        if self.mask(body) in week.bodies:
+        if self.mask(planned.body) in week.bodies:
             return False
-        return subject is None or self.mask(subject) not in week.subjects
+        if not new_subject:
+            return True
+        subject = self.mask(planned.subject)
+        return not any(
+            subject in week.subjects.get(a, ()) for a in self.seen_by(planned.sender, planned.to[0])
+        )
 
     def keep(self, week: _Week, planned: Planned, *, new_subject: bool) -> int:
         """Add ``planned`` to the week; its index."""
         week.bodies.add(self.mask(planned.body))
         if new_subject:
-            week.subjects.add(self.mask(planned.subject))
+            subject = self.mask(planned.subject)
+            for a in self.seen_by(planned.sender, planned.to[0]):
+                week.subjects.setdefault(a, set()).add(subject)
         week.mail.append(planned)
+        week.writers.add(planned.sender)
+        if planned.forward_of is None and planned.to[0] in self.by_address:
+            week.received.append(len(week.mail) - 1)  # a person got it: it may be passed on
         return len(week.mail) - 1
 
     # -- when ------------------------------------------------------------------------------
-    def slots(self) -> list[tuple[float, float]]:
-        """(start, weight) of each working hour of the run: busier on Monday morning,
-        quieter at lunch and on Friday afternoon."""
-        cal = self.calendar
-        first, last = cal.business_hours
-        slots: list[tuple[float, float]] = []
-        day = cal.start.date()
-        while True:
-            midnight = datetime.combine(day, datetime.min.time())
-            if (midnight - cal.start).total_seconds() >= cal.end:
-                return slots
-            weekday = WEEKDAYS[day.weekday()]
-            if weekday in cal.workdays:
-                for hour in range(first, last):
-                    t = (midnight + timedelta(hours=hour) - cal.start).total_seconds()
-                    if t < 0 or t + 3600 > cal.end:
-                        continue
-                    weight = DAY_WEIGHT.get(weekday, 1.0)
-                    weight *= 0.6 if hour == 12 else 1.2 if hour < first + 2 else 1.0
-                    if weekday == "mon" and hour < 12:
-                        weight *= 1.5
-                    if weekday == "fri" and hour >= 13:
-                        weight *= 0.45
-                    slots.append((t, weight))
-            day += timedelta(days=1)
-
     def moments(self, slots: list[tuple[float, float]], count: int) -> list[float]:
         """``count`` sending times drawn over ``slots``, in the order drawn (random)."""
         starts = self.rng.choices([s for s, _ in slots], [w for _, w in slots], k=count)
@@ -295,6 +297,14 @@ class Planner:
         return moment if moment < self.calendar.end else None
 
     # -- who -------------------------------------------------------------------------------
+    def someone(self, week: _Week) -> _Person:
+        """A person to start something: now and then one who has not written yet."""
+        if self.rng.random() < 0.3:
+            quiet = [p for p in self.people if p.address not in week.writers]
+            if quiet:
+                return self.rng.choice(quiet)
+        return self.rng.choice(self.people)
+
     def partner(self, person: _Person) -> _Person:
         """A colleague of ``person``, from their own department more often than not."""
         others = [p for p in self.people if p.address != person.address]
@@ -343,17 +353,16 @@ class Planner:
                 if personal
                 else self.fill(template.body, values)
             )
-            if self.fresh(subject, body, week):
+            planned = Planned(t, sender.address, [to], subject, body)
+            if self.fresh(planned, week, new_subject=True):
                 if shared is not None:
                     shared.update(values)
-                return self.keep(
-                    week, Planned(t, sender.address, [to], subject, body), new_subject=True
-                )
+                return self.keep(week, planned, new_subject=True)
         return None
 
     def thread(self, t: float, week: _Week) -> int:
         script = self.rng.choice(self.material.threads)
-        starter = self.rng.choice(self.people)
+        starter = self.someone(week)
         other = self.partner(starter)
         first = ChatterTemplateSpec(subject=script.subject, body=script.steps[0].body)
         picks: dict[str, str] = {}
@@ -366,22 +375,18 @@ class Planner:
             if when is None:
                 break
             writer, reader = (starter, other) if step.by == "starter" else (other, starter)
-            body = next(
-                (
-                    b
-                    for b in (
-                        self.compose(
-                            writer, step.body, self.step_values(picks, writer, reader, when)
-                        )
-                        for _ in range(TRIES)
-                    )
-                    if self.fresh(None, b, week)
-                ),
-                None,
-            )
-            if body is None:
+            planned = None
+            for _ in range(TRIES):
+                values = self.step_values(picks, writer, reader, when)
+                body = self.compose(writer, step.body, values)
+                draw = Planned(
+                    when, writer.address, [reader.address], subject, body, reply_to=index
+                )
+                if self.fresh(draw, week, new_subject=False):
+                    planned = draw
+                    break
+            if planned is None:
                 break
-            planned = Planned(when, writer.address, [reader.address], subject, body, reply_to=index)
             index, t, sent = self.keep(week, planned, new_subject=False), when, sent + 1
         return sent
 
@@ -395,7 +400,7 @@ class Planner:
 
     def meeting(self, t: float, week: _Week) -> int:
         spec = self.rng.choice(self.material.meetings)
-        organiser = self.rng.choice(self.people)
+        organiser = self.someone(week)
         guest = self.partner(organiser)
         invite = ChatterTemplateSpec(subject=spec.subject, body=spec.body)
         picks: dict[str, str] = {}
@@ -429,37 +434,32 @@ class Planner:
         gist = (reader.address, re.sub(r"[\d#]+", "", week.mail[found].subject))
         if gist in self.noticed:  # the same notice to the same person, another number
             week.mail.pop()
+            week.received.pop()
             return 0
         self.noticed.add(gist)
         return 1
 
     def forward(self, t: float, week: _Week) -> int:
         earlier = [
-            i
-            for i, m in enumerate(week.mail)
-            if m.t < t - 1800
-            and m.forward_of is None
-            and m.to[0] in self.by_address
-            and i not in self.forwarded
+            i for i in week.received[-80:] if week.mail[i].t < t - 1800 and i not in self.forwarded
         ]
         if not earlier:
             return 0
-        original = week.mail[self.rng.choice(earlier[-60:])]
-        holder = self.by_address[original.to[0]]
+        index = self.rng.choice(earlier)
+        holder = self.by_address[week.mail[index].to[0]]
         reader = self.partner(holder)
         for _ in range(TRIES):
             values = self.values(holder, reader.address, t)
             note = self.compose(holder, self.rng.choice(self.material.forwards), values)
-            if self.fresh(None, note, week):
-                index = week.mail.index(original)
+            planned = Planned(t, holder.address, [reader.address], "", note, forward_of=index)
+            if self.fresh(planned, week, new_subject=False):
                 self.forwarded.add(index)
-                planned = Planned(t, holder.address, [reader.address], "", note, forward_of=index)
                 self.keep(week, planned, new_subject=False)
                 return 1
         return 0
 
     def one_off(self, template: ChatterTemplateSpec, t: float, week: _Week) -> int:
-        sender = self.rng.choice(self.people)
+        sender = self.someone(week)
         to = self.partner(sender).address
         found = self.single(sender, to, template, t, week, personal=False)
         return 0 if found is None else 1
@@ -476,7 +476,7 @@ class Planner:
     def plan(self) -> list[Planned]:
         """The whole week, in order of sending."""
         spec = self.spec
-        slots = self.slots()
+        slots = working_hours(self.calendar)
         if spec.per_day <= 0 or len(self.people) < 2 or not slots:
             return []
         budget = round(spec.per_day * len({int(t // 86400) for t, _ in slots}))

@@ -354,9 +354,10 @@ def test_the_readme_agents_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         for m in messages.values()
         if sam in m["delivered_to"] and m["sender"] != sam and m["t"] > 0
     ]
-    assert [r["in_reply_to"] for r in replies] == [m["id"] for m in asked] and len(asked) >= 5
-    free = 0.0  # one session at a time: mail that comes in meanwhile waits its turn
-    for reply, message in zip(replies, asked, strict=True):
+    due, free = [], 0.0  # one session at a time: mail that comes in meanwhile waits its turn
+    for message in asked:
         free = max(free, message["t"]) + 600
-        assert reply["t"] == free
+        if free <= sim.now:  # answered before the run stopped
+            due.append((message["id"], free))
+    assert [(r["in_reply_to"], r["t"]) for r in replies] == due and len(due) >= 5
     assert of_kind(events_of(sim), "agent_error") == []
