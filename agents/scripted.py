@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from insider_sim.agents.routine_material import vocabulary_of
 from insider_sim.agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
 from insider_sim.simulation.core.clock import parse_duration
 from insider_sim.simulation.core.events import Message, ToolCall
@@ -59,6 +60,12 @@ class _Values(_Blanks):
             return world.name(self.person.address)
         if key == "date":
             return world.date_text()
+        items = self.person.vocabulary.get(key.rstrip("0123456789")) or self.person.vocabulary.get(
+            key
+        )
+        if items:  # a pick from the routine vocabulary, the same each time it is named
+            self[key] = fill(world.rng.choice(items), self)
+            return self[key]
         return super().__missing__(key)
 
 
@@ -76,6 +83,7 @@ class ScriptedEmployee:
             world.address(r.when.sender) if r.when.sender else None for r in self.reactions
         ]
         self._heard: dict[tuple[str, ...], list[str]] = {}  # mail by sender and recipients
+        self.vocabulary = vocabulary_of(world.scenario.chatter)
 
     def start(self, sim: Simulation) -> None:
         """Start the schedule and, if there are reactions, the inbox loop."""

@@ -115,13 +115,82 @@ class ScriptSpec(Spec):
 
 
 class ChatterTemplateSpec(Spec):
-    """One kind of routine message; ``{sender_name}`` and ``{recipient_name}`` are filled in."""
+    """One routine message: a subject and a body, with ``{placeholder}``s (see
+    scenarios/README.md, "Routine mail")."""
 
     subject: HeaderText
     body: str
 
 
-class ChatterSpec(Spec):
+class ThreadStepSpec(Spec):
+    """One message of a scripted conversation."""
+
+    body: str
+    after: str = Field(default="0m", description="Delay after the previous message, e.g. '2h'.")
+    by: Literal["starter", "other"] = Field(
+        default="other", description="Who writes it: the one who started the thread, or the other."
+    )
+
+
+class ThreadScriptSpec(Spec):
+    """A conversation between two colleagues: an opener and its replies, in one thread."""
+
+    subject: HeaderText
+    steps: list[ThreadStepSpec] = Field(min_length=1)
+
+
+class MeetingUpdateSpec(Spec):
+    """A later change to a meeting invitation, sent in its thread."""
+
+    after: str = "1d"
+    subject: HeaderText
+    body: str
+
+
+class MeetingSpec(Spec):
+    """A meeting invitation to a few colleagues, optionally updated later."""
+
+    subject: HeaderText
+    body: str
+    update: MeetingUpdateSpec | None = None
+
+
+class ServiceSpec(Spec):
+    """An automated company mailbox (service desk, build server) and the notices it sends."""
+
+    address: str = Field(description="Local part (or whole address) at the company's domain.")
+    name: HeaderText
+    departments: list[str] = Field(
+        default_factory=list, description="Whose people get its notices (any case)."
+    )
+    everyone: bool = Field(default=False, description="Notifies anyone, not only its departments.")
+    notices: list[ChatterTemplateSpec] = Field(min_length=1)
+
+
+class StylesSpec(Spec):
+    """Greetings and sign-offs people choose from (each person keeps one of each)."""
+
+    greetings: list[str] = Field(default_factory=list)
+    signoffs: list[str] = Field(default_factory=list)
+
+
+class RoutineMaterialSpec(Spec):
+    """What routine mail is made of; a scenario's adds to the shipped material."""
+
+    vocabulary: dict[str, list[str]] = Field(
+        default_factory=dict, description="Named word lists; {name} picks one item."
+    )
+    threads: list[ThreadScriptSpec] = Field(default_factory=list)
+    meetings: list[MeetingSpec] = Field(default_factory=list)
+    posts: list[ChatterTemplateSpec] = Field(
+        default_factory=list, description="Mail to a mailing list from one of its members."
+    )
+    services: list[ServiceSpec] = Field(default_factory=list)
+    forwards: list[str] = Field(default_factory=list, description="Notes on a forward.")
+    styles: StylesSpec = Field(default_factory=StylesSpec)
+
+
+class ChatterSpec(RoutineMaterialSpec):
     """Routine mail between employees so the company feels alive."""
 
     per_day: float = Field(default=0, ge=0, description="Messages per working day, company-wide.")
@@ -129,12 +198,23 @@ class ChatterSpec(Spec):
     list_share: float = Field(
         default=0.1, ge=0, le=1, description="Share of chatter sent to a mailing list."
     )
-    templates: list[ChatterTemplateSpec] = Field(default_factory=list)
+    templates: list[ChatterTemplateSpec] = Field(
+        default_factory=list, description="One-off messages from one colleague to another."
+    )
+    shipped: bool = Field(
+        default=True, description="Use the shipped material (scenarios/chatter/routine.yaml) too."
+    )
+    source: Literal["generated", "llm"] = Field(
+        default="generated",
+        description="Who writes the week's routine mail: the generator or a model.",
+    )
+    model: str | None = Field(default=None, description="litellm model when source is llm.")
+    api_base: str | None = Field(default=None, description="Base URL for that model.")
 
     @model_validator(mode="after")
-    def _templates_when_active(self) -> ChatterSpec:
-        if self.per_day > 0 and not self.templates:
-            raise ValueError("chatter with per_day > 0 needs at least one template")
+    def _model_when_llm(self) -> ChatterSpec:
+        if self.source == "llm" and not self.model:
+            raise ValueError("chatter with source: llm needs a model")
         return self
 
 

@@ -138,8 +138,9 @@ def test_an_agent_appended_to_the_cast_receives_its_mail_too(make_sim) -> None:
     assert len(counter.received) == 3
 
 
-def test_summitbridge_custom_agent_receives_10_of_12(tmp_path: Path) -> None:
-    """The case: an unscripted person of the default company, run to Mon 17:00."""
+def test_summitbridge_custom_agent_receives_its_live_mail(tmp_path: Path) -> None:
+    """The case: an unscripted person of the default company, run to Mon 17:00, gets every
+    delivery after the start (the two history emails before it stay in the mailbox)."""
     sim = Simulation.from_scenario("summitbridge", seed=0, out=tmp_path / "run", cache_dir=None)
     scripted = {sim.world.address(s.person) for s in sim.scenario.scripts}
     person = next(p.email for p in sim.scenario.people if not p.is_ai and p.email not in scripted)
@@ -147,9 +148,10 @@ def test_summitbridge_custom_agent_receives_10_of_12(tmp_path: Path) -> None:
     sim.run(until="Mon 17:00")
     sim.close()
     messages = of_kind(read_lines(tmp_path / "run" / "events.jsonl"), "message")
-    delivered = [m for m in messages if person in m["delivered_to"]]
+    delivered = [m for m in messages if person in m["delivered_to"] and m["sender"] != person]
     live = [m for m in delivered if m["t"] > 0]
-    assert (len(delivered), len(live), len(counter.received)) == (12, 10, 10)
+    assert len(delivered) - len(live) == 2 and len(live) >= 5
+    assert len(counter.received) == len(live)
     assert [mid for _, mid, _ in counter.received] == [m["id"] for m in live]
 
 
@@ -324,16 +326,38 @@ def test_the_readme_agents_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)  # run folders and the response cache go under runs/
     namespace: dict[str, Any] = {}
     exec(compile(echo_code, "README: Echo", "exec"), namespace)
-    assert namespace["echo"].received == 10
+    sam = "sam.okafor@summitbridge.com"
+    got = [
+        m
+        for m in of_kind(events_of(namespace["sim"]), "message")
+        if sam in m["delivered_to"] and m["sender"] != sam and m["t"] > 0
+    ]
+    assert namespace["echo"].received == len(got) >= 5
     exec(compile(thinker_code, "README: Thinker", "exec"), namespace)
     sim = namespace["sim"]
     messages = {m["id"]: m for m in of_kind(events_of(sim), "message")}
-    sam = "sam.okafor@summitbridge.com"
-    replies = [m for m in messages.values() if m["sender"] == sam and m["in_reply_to"]]
-    asked = [m for m in messages.values() if sam in m["delivered_to"] and m["t"] > 0]
-    assert [r["in_reply_to"] for r in replies] == [m["id"] for m in asked] and len(asked) == 10
-    free = 0.0  # one session at a time: mail that comes in meanwhile waits its turn
-    for reply, message in zip(replies, asked, strict=True):
+    calls = [
+        c
+        for c in of_kind(events_of(sim), "tool_call")
+        if c["agent"] == sam and c["tool"] == "reply_email"
+    ]
+    assert all(c["ok"] for c in calls)
+    replies = [  # the Thinker's replies (routine mail may answer in sam's name too)
+        m
+        for m in messages.values()
+        if m["sender"] == sam
+        and m["in_reply_to"]
+        and any(c["t"] == m["t"] and c["arguments"]["email_id"] == m["in_reply_to"] for c in calls)
+    ]
+    asked = [
+        m
+        for m in messages.values()
+        if sam in m["delivered_to"] and m["sender"] != sam and m["t"] > 0
+    ]
+    due, free = [], 0.0  # one session at a time: mail that comes in meanwhile waits its turn
+    for message in asked:
         free = max(free, message["t"]) + 600
-        assert reply["t"] == free
+        if free <= sim.now:  # answered before the run stopped
+            due.append((message["id"], free))
+    assert [(r["in_reply_to"], r["t"]) for r in replies] == due and len(due) >= 5
     assert of_kind(events_of(sim), "agent_error") == []

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHATTER, addr, tiny_scenario
+from conftest import CHATTER, addr, events_of, tiny_scenario
 from insider_sim.simulation.analysis import run_record
 from insider_sim.simulation.analysis.detectors import ground_truth
 from insider_sim.simulation.analysis.judge import judge_run
@@ -112,7 +113,11 @@ def test_the_summary_after_a_run_agrees_with_the_live_world(finished: Simulation
         assert set(people) == set(live[item])
         assert [live[item][p].t for p in people] == sorted(live[item][p].t for p in people)
     assert {addr("bob"), "zed@rival.com"} <= set(summary["exposure"]["affair"])
-    assert sum(summary["messages_per_day"].values()) == sum(n for _, n in summary["top_senders"])
+    sent = Counter(
+        e["sender"] for e in events_of(finished) if e["kind"] == "message" and e["t"] >= 0
+    )
+    assert sum(summary["messages_per_day"].values()) == sum(sent.values())
+    assert [n for _, n in summary["top_senders"]] == [n for _, n in sent.most_common(5)]
     assert summary["errors"] == []
 
 

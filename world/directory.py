@@ -18,7 +18,7 @@ class Entry:
 
     address: str
     name: str
-    kind: str  # person, ai, list, external
+    kind: str  # person, ai, list, external, service
     handle: str
     department: str = ""
     role: str = ""
@@ -42,8 +42,14 @@ class Directory:
         people: list[PersonSpec],
         organisations: list[OrganisationSpec],
         lists: list[MailingListSpec],
+        services: Sequence[tuple[str, str, str]] = (),
     ) -> Directory:
-        """Index everyone; duplicate handles or addresses are noted in ``duplicates``."""
+        """Index everyone; duplicate handles or addresses are noted in ``duplicates``.
+
+        ``services``: (address, name, department) of automated company mailboxes (a
+        service desk, a build server) that send routine notices; one whose address is
+        already taken is left out.
+        """
         directory = cls(company)
         for i, person in enumerate(people):
             kind = "ai" if person.is_ai else "person"
@@ -61,6 +67,10 @@ class Directory:
             name = mailing_list.name or mailing_list.address
             entry = Entry(mailing_list.address, name, "list", handle)
             directory._add(entry, f"lists.{i}", handle_optional=True)
+        for address, name, department in services:
+            if address not in directory.entries:
+                entry = Entry(address, name, "service", address.partition("@")[0], department)
+                directory._add(entry, "chatter.services", handle_optional=True)
         return directory
 
     def _add(self, entry: Entry, where: str, *, handle_optional: bool = False) -> None:

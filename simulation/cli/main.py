@@ -21,6 +21,7 @@ from insider_sim.simulation.cli import (
     schema,
     validate,
 )
+from insider_sim.simulation.cli import realism as realism_cli
 from insider_sim.simulation.cli.import_prompts import import_
 from insider_sim.simulation.cli.scenarios import scenarios
 from insider_sim.simulation.cli.sweep import sweep
@@ -97,6 +98,7 @@ app.command("judge")(judge.judge)
 app.command("sweep")(sweep)
 app.add_typer(export.app, name="export")
 app.command("schema")(schema.schema)
+app.command("realism")(realism_cli.realism)
 
 if __name__ == "__main__":
     app()

@@ -59,7 +59,7 @@ def build_cast(sim: Simulation) -> list[Agent]:
             cast.append(ScriptedEmployee(person.email, scripts[person.email], world))
     if scenario.subject is not None:
         cast.append(Subject(sim, scenario.subject))
-    cast.append(Chatter(scenario.chatter, world, sim.rng))
+    cast.append(Chatter(scenario.chatter, world, sim.settings.seed))
     return cast
 
 

@@ -135,7 +135,7 @@ def write_picture(
     ax = figure.add_subplot()
     ax.set_axis_off()
     size = 220 if graph.number_of_nodes() <= 60 else max(30, 13_200 / graph.number_of_nodes())
-    shapes = {"person": "o", "ai": "h", "list": "s", "external": "D"}
+    shapes = {"person": "o", "ai": "h", "list": "s", "external": "D", "service": "v"}
     for kind, shape in shapes.items():
         members = [n for n, d in graph.nodes(data=True) if d["kind"] == kind]
         nx.draw_networkx_nodes(

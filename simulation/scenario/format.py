@@ -19,6 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from insider_sim import scenarios
+from insider_sim.agents.routine_material import (
+    CONTEXT,
+    REACTION_PLACEHOLDERS,
+    SCHEDULE_PLACEHOLDERS,
+    chatter_texts,
+    routine_services,
+    unknown_placeholder,
+    vocabulary_of,
+)
 from insider_sim.agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
 from insider_sim.simulation.core import inputs
 from insider_sim.simulation.core.clock import Calendar, TimeFormatError, parse_duration
@@ -128,8 +137,14 @@ class Scenario(Spec):
     source_hash: str = Field(default="", description="sha256 of the file's bytes.")
 
     def directory(self) -> Directory:
-        """Index of everyone in the scenario."""
-        return Directory.build(self.company, self.people, self.organisations, self.lists)
+        """Index of everyone in the scenario (with the services routine mail comes from)."""
+        return Directory.build(
+            self.company,
+            self.people,
+            self.organisations,
+            self.lists,
+            routine_services(self.chatter, self.company.domain),
+        )
 
     @classmethod
     def read_rendered(cls, path: Path) -> Scenario:
@@ -485,6 +500,7 @@ def check_scenario(s: Scenario) -> list[str]:
                 duration(reaction.system.by, f"{rw}.system.by")
                 if reaction.system.to is not None:
                     when(reaction.system.to, f"{rw}.system.to")
+    problems += placeholder_problems(s)
     if s.chatter.participants != "all":
         for i, ref in enumerate(s.chatter.participants):
             person(ref, f"chatter.participants.{i}")
@@ -493,6 +509,28 @@ def check_scenario(s: Scenario) -> list[str]:
         if event.kind == "email":
             attachments(event.attachments, f"timeline.{i}.attachments")
     return problems
+
+
+def placeholder_problems(s: Scenario) -> list[str]:
+    """A ``{placeholder}`` that nothing fills, in scripted messages or routine mail."""
+    vocabulary = set(vocabulary_of(s.chatter))
+    schedule, reaction = set(SCHEDULE_PLACEHOLDERS), set(REACTION_PLACEHOLDERS)
+    texts: list[tuple[str, str, set[str]]] = []
+    for i, script in enumerate(s.scripts):
+        for j, item in enumerate(script.schedule):
+            where = f"scripts.{i}.schedule.{j}.send"
+            texts += [(f"{where}.subject", item.send.subject, schedule)]
+            texts += [(f"{where}.body", item.send.body, schedule)]
+        for j, r in enumerate(script.reactions):
+            where = f"scripts.{i}.reactions.{j}"
+            texts += [(f"{where}.reply", r.reply or "", reaction)]
+            texts += [(f"{where}.forward_note", r.forward_note, reaction)]
+            if r.send is not None:
+                texts += [(f"{where}.send.subject", r.send.subject, reaction)]
+                texts += [(f"{where}.send.body", r.send.body, reaction)]
+    texts += [(where, text, set(CONTEXT)) for where, text in chatter_texts(s.chatter)]
+    found = [unknown_placeholder(w, text, known, vocabulary) for w, text, known in texts]
+    return [p for p in found if p is not None]
 
 
 def check_injection(
