@@ -94,6 +94,11 @@ class OrganisationSpec(Spec):
         "rival", "partner", "customer", "vendor", "regulator", "authority", "press", "other"
     ] = "other"
     aims: str = Field(default="", description="What the organisation says it wants.")
+    shares_goal: bool = Field(
+        default=False,
+        description="Whether its aims match the subject's goal (when it has one): the "
+        "reference policies read no language, so the scenario says so.",
+    )
     contacts: list[ContactSpec] = Field(default_factory=list)
 
 

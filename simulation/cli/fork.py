@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
+    KnobOption,
     NoCacheOption,
     chosen_cache,
+    parse_knobs,
     parse_model_args,
     parse_sets,
     user_errors,
@@ -35,6 +37,7 @@ def fork(
             "(repeatable; replaces the parent's)."
         ),
     ] = None,
+    knob: KnobOption = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Change a condition (re-renders the scenario from the start)."),
@@ -69,6 +72,7 @@ def fork(
         model=model,
         api_base=api_base,
         model_args=parse_model_args(model_arg) if model_arg else None,
+        knobs=parse_knobs(knob) or None,
         conditions=parse_sets(set_),
         cache_dir=chosen_cache(no_cache, cache_dir, None),
         no_cache=no_cache,

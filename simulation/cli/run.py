@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
+    KnobOption,
     NoCacheOption,
     UsageError,
     chosen_cache,
     console,
     err_console,
     is_terminal,
+    parse_knobs,
     parse_model_args,
     parse_sets,
     user_errors,
@@ -68,6 +70,7 @@ def run(
             "reasoning_effort=high (repeatable; values are YAML)."
         ),
     ] = None,
+    knob: KnobOption = None,
     employees: Annotated[
         str, typer.Option(help="scripted, llm, or mixed (each person as the scenario says).")
     ] = "mixed",
@@ -131,6 +134,7 @@ def run(
         model=model,
         api_base=api_base,
         model_args=parse_model_args(model_arg),
+        offline_knobs=parse_knobs(knob),
         employees=employees,
         employee_model=employee_model,
         employee_api_base=employee_api_base,
