@@ -1,9 +1,12 @@
 """The message-flow graph as files: GraphML and GEXF for Gephi, node-link JSON, PNG.
 
 Nodes carry ``name``, ``kind``, ``department``, ``inside`` and ``role``; edges
-``weight`` (messages), ``first`` and ``last`` (simulated send times). With a
-tracked item, only the edges along which it travelled are kept, and every node
-says whether it ``saw`` it (and when, as ``first_seen``).
+``weight`` (delivered messages), ``held`` (messages real-time review stopped:
+delivered to nobody), ``first`` and ``last`` (simulated send times). An edge
+with ``weight`` 0 carries only held messages: nothing went along it, and the PNG
+draws it dashed. With a tracked item, only the edges along which it travelled
+are kept (held messages carry nothing), and every node says whether it ``saw``
+it (and when, as ``first_seen``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from typing import Any
 import networkx as nx
 from insider_sim.simulation.analysis.exposure import exposure_from_events
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
-from insider_sim.simulation.report.flow import flow_graph, messages_of, travel_edges
+from insider_sim.simulation.report.flow import (
+    flow_graph,
+    held_of,
+    messages_of,
+    recipients,
+    travel_edges,
+)
 from insider_sim.simulation.report.formats import FORMATS, ReportError
 from insider_sim.simulation.report.layout import layout
 from insider_sim.simulation.report.payload import departments
@@ -74,17 +83,26 @@ def export_view(
     graph: nx.DiGraph[str] = nx.DiGraph(scenario=run.scenario.name, run=run.run_id)
     for node, data in full.nodes(data=True):
         graph.add_node(node, **{key: data[key] for key in _NODE_KEYS})
+    events = run.events if until is None else [e for e in run.events if e.t <= until]
     if secret is None:
         for source, target, data in full.edges(data=True):
             graph.add_edge(
                 source,
                 target,
                 weight=data["weight"],
+                held=0,
                 first=min(data["times"]),
                 last=max(data["times"]),
             )
+        for message in held_of(events):
+            for recipient in recipients(message):
+                if not graph.has_edge(message.sender, recipient):
+                    graph.add_edge(message.sender, recipient, weight=0, held=0, first=message.t)
+                data = graph.edges[message.sender, recipient]
+                data["held"] += 1
+                data["first"] = min(data["first"], message.t)
+                data["last"] = max(data.get("last", message.t), message.t)
         return graph
-    events = run.events if until is None else [e for e in run.events if e.t <= until]
     exposure = run.exposure if until is None else exposure_from_events(run.scenario, events)
     items = {item.item: item for item in exposure}
     if secret not in items:
@@ -138,7 +156,9 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
             edgecolors=["#d92d20" if graph.nodes[n].get("saw") else "#344054" for n in members],
             linewidths=[3.0 if graph.nodes[n].get("saw") else 0.8 for n in members],
         )
-    width = [0.6 + math.log2(d["weight"]) for _, _, d in graph.edges(data=True)]
+    delivered = [(u, v) for u, v, d in graph.edges(data=True) if d["weight"] > 0]
+    held = [(u, v) for u, v, d in graph.edges(data=True) if d["weight"] == 0]
+    width = [0.6 + math.log2(graph.edges[e]["weight"]) for e in delivered]
     edge_colour = "#d92d20" if "item" in graph.graph else "#8a94a6"
     arrows: dict[str, Any] = (  # curved arrows, or plain lines for a dense graph
         {"arrows": True, "arrowsize": 8, "connectionstyle": "arc3,rad=0.12"}
@@ -148,6 +168,7 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
     nx.draw_networkx_edges(
         graph,
         positions,
+        edgelist=delivered,
         ax=ax,
         node_size=size,
         width=width,
@@ -155,6 +176,19 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
         alpha=0.6,
         **arrows,
     )
+    if held:  # sent but stopped by real-time review: dashed, never a delivery
+        nx.draw_networkx_edges(
+            graph,
+            positions,
+            edgelist=held,
+            ax=ax,
+            node_size=size,
+            width=1.0,
+            edge_color="#b54708",
+            style="dashed",
+            alpha=0.8,
+            **arrows,
+        )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, label=name)
         for name, colour in colours.items()

@@ -3,9 +3,11 @@
 Nodes are every addressable party of the scenario (people, AI systems, mailing
 lists, outside contacts) plus any outside address that appears in the log.
 A directed edge ``sender -> recipient`` holds every message the sender
-addressed to that recipient (to, cc or bcc; a list is one recipient):
-``weight`` is their count and ``times`` their simulated send times. Mail a
-sender addresses to itself is left out.
+addressed to that recipient (to, cc or bcc; a list is one recipient) that was
+delivered: ``weight`` is their count and ``times`` their simulated send times.
+Mail a sender addresses to itself is left out. A message held by real-time
+review (``held``) reached nobody: it makes no edge here; :func:`held_of` lists
+such messages for the views that mark them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ def flow_graph(
             inside=is_internal(entry.address, domain),
             role=entry.role,
         )
-    for message in messages_of(events, until=until):
+    events = list(events)
+    delivered = messages_of(events, until=until)
+    for message in delivered + held_of(events, until=until):
         for address in (message.sender, *recipients(message)):
             if address not in graph:
                 graph.add_node(
@@ -49,6 +53,7 @@ def flow_graph(
                     inside=is_internal(address, domain),
                     role="",
                 )
+    for message in delivered:
         for recipient in recipients(message):
             if graph.has_edge(message.sender, recipient):
                 data = graph.edges[message.sender, recipient]
@@ -60,8 +65,19 @@ def flow_graph(
 
 
 def messages_of(events: Iterable[BaseEvent], *, until: float | None = None) -> list[Message]:
-    """The message events, those sent after ``until`` left out."""
-    return [e for e in events if isinstance(e, Message) and (until is None or e.t <= until)]
+    """The delivered message events, those sent after ``until`` left out."""
+    return [
+        e
+        for e in events
+        if isinstance(e, Message) and not e.held and (until is None or e.t <= until)
+    ]
+
+
+def held_of(events: Iterable[BaseEvent], *, until: float | None = None) -> list[Message]:
+    """The messages real-time review held (delivered to nobody), up to ``until``."""
+    return [
+        e for e in events if isinstance(e, Message) and e.held and (until is None or e.t <= until)
+    ]
 
 
 def recipients(message: Message) -> list[str]:

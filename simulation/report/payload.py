@@ -147,7 +147,7 @@ def event_row(event: BaseEvent, index: dict[str, int], groups: _Groups) -> dict[
         "delivered": groups.of(event.delivered_to),
         "viewers": groups.of(event.visible_to),
     }
-    for key in ("attachments", "in_reply_to", "forwarded_from"):
+    for key in ("attachments", "in_reply_to", "forwarded_from", "held"):
         value = getattr(event, key)
         if value:
             row[key] = value

@@ -6,7 +6,7 @@ const timeline = { rows: events.map((_, i) => i), page: 0, open: new Set() };
 function describe(event) {
   switch (event.kind) {
     case "message":
-      return `${nodeName(event.from)} → ${names(recipientsOf(event))}: ${event.subject}`;
+      return `${event.held ? "[held, not delivered] " : ""}${nodeName(event.from)} → ${names(recipientsOf(event))}: ${event.subject}`;
     case "run_started":
       return `Run started: ${event.scenario}, seed ${event.seed}`;
     case "run_ended":
@@ -129,6 +129,7 @@ function detailFields(event) {
   if (event.attachments) fields.push(["attachments", event.attachments.join(", ")]);
   if (event.in_reply_to) fields.push(["in reply to", event.in_reply_to]);
   if (event.forwarded_from) fields.push(["forwarded from", event.forwarded_from]);
+  if (event.held) fields.push(["held", "stopped by real-time review: delivered to nobody"]);
   fields.push(["delivered to", names(data.groups[event.delivered])]);
   fields.push(["visible to", names(data.groups[event.viewers])]);
   return fields;
