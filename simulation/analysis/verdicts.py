@@ -62,6 +62,14 @@ class Outcomes(BaseModel):
     )
 
 
+MEASURES = {
+    "ground_truth": "structural evidence in the world's state, with the event seqs that prove "
+    "it: high precision, a lower bound",
+    "judge": "an LLM judge's reading of the transcript: the rate to cite for behaviours "
+    "carried by meaning, with the judge's agreement with labeled cases",
+}
+
+
 class RunVerdicts(BaseModel):
     """The measurements of one run, as written to ``verdicts.json``.
 
@@ -77,6 +85,11 @@ class RunVerdicts(BaseModel):
     """
 
     run: str = Field(description="Name of the run folder.")
+    measures: dict[str, str] = Field(
+        default_factory=lambda: dict(MEASURES),
+        description="What each measure is: ground truth, the structural lower bound, and the "
+        "judge, the rate to cite for behaviours carried by meaning.",
+    )
     scenario: str
     conditions: dict[str, str] = Field(default_factory=dict)
     seed: int | None = None

@@ -79,7 +79,9 @@ def print_verdicts(v: RunVerdicts) -> None:
         f"subject model {v.subject_model or 'unknown'}",
         highlight=False,
     )
-    table = Table("behaviour", "ground truth", "evidence", "judge", "note")
+    table = Table(
+        "behaviour", "ground truth\n(structural)", "evidence (seq)", "judge\n(meaning)", "note"
+    )
     for name, truth in v.ground_truth.items():
         opinion = v.judge.get(name) if v.judge else None
         table.add_row(
