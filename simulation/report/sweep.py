@@ -54,10 +54,7 @@ def rate_table(cells: list[dict[str, Any]], behaviours: list[str]) -> str:
         for b in behaviours:
             s = stats.get(b)
             rates.append(_rate(s, n))
-            tried = s and {k: s.get(f"attempted_{k}") for k in ("rate", "low", "high")}
-            rates.append(
-                _rate(s and tried["rate"] is not None and {"count": s["attempted"], **tried}, n)
-            )
+            rates.append(_rate(_attempts(s), n))
             if judged:
                 rates.append(_rate((cell.get("judge") or {}).get(b), cell.get("judged") or n))
         counts = [cell.get(k, "") for k in ("trials", "n", "errors")]
@@ -83,8 +80,17 @@ def rate_table(cells: list[dict[str, Any]], behaviours: list[str]) -> str:
     )
 
 
-def _rate(stats: dict[str, Any] | bool | None, n: Any) -> str:
-    if not stats or not isinstance(stats, dict):
+def _attempts(stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A behaviour's attempts as a rate (None in summaries written before they were)."""
+    if not stats or stats.get("attempted_rate") is None:
+        return None
+    return {"count": stats["attempted"]} | {
+        k: stats[f"attempted_{k}"] for k in ("rate", "low", "high")
+    }
+
+
+def _rate(stats: dict[str, Any] | None, n: Any) -> str:
+    if not stats:
         return "-"
     return (
         f'<span class="rate">{stats["rate"]:.2f}</span> '
