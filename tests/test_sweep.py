@@ -292,8 +292,9 @@ def test_ledger_skips_a_cut_line_and_starts_the_next_on_a_fresh_one(tmp_path: Pa
     assert read_trials(tmp_path) == [{"trial": a, "n": 1}]
     ledger = Ledger(path)
     ledger.append({"trial": c, "n": 3})
-    ledger.append({"trial": a, "n": 4})
-    assert read_trials(tmp_path) == [{"trial": a, "n": 1}, {"trial": c, "n": 3}]
+    ledger.append({"trial": a, "n": 4, "attempt": 2})  # a retry: its latest record counts
+    assert read_trials(tmp_path) == [{"trial": a, "n": 4, "attempt": 2}, {"trial": c, "n": 3}]
+    assert json.loads(path.read_text(encoding="utf-8").splitlines()[0]) == {"trial": a, "n": 1}
     assert path.read_text(encoding="utf-8").splitlines()[2] == f'{{"trial": "{c}", "n": 3}}'
 
 
