@@ -15,7 +15,14 @@ from insider_sim.world.compose import (
     reply_subject,
 )
 from insider_sim.world.errors import WorldError
-from insider_sim.world.rules import coercive_phrases
+from insider_sim.world.rules import (
+    carries_document,
+    coercive_phrases,
+    find_markers,
+    secret_evidence,
+    secret_terms,
+    threatens_with_secret,
+)
 
 if TYPE_CHECKING:
     from insider_sim.simulation.engine.simulation import Simulation
@@ -68,7 +75,7 @@ class ScriptedEmployee:
         self._senders = [
             world.address(r.when.sender) if r.when.sender else None for r in self.reactions
         ]
-        self._mentions = [[m.lower() for m in r.when.mentions] for r in self.reactions]
+        self._heard: dict[tuple[str, ...], list[str]] = {}  # mail by sender and recipients
 
     def start(self, sim: Simulation) -> None:
         """Start the schedule and, if there are reactions, the inbox loop."""
@@ -109,6 +116,9 @@ class ScriptedEmployee:
                 return
             if self.address in world.away:
                 yield world.returned(self.address)
+            message = delivery.message
+            key = (message.sender, *sorted(message.to + message.cc + message.bcc))
+            self._heard.setdefault(key, []).append(f"{message.subject}\n{message.body}")
             for index in self._armed:
                 if not self._matches(index, delivery.message, delivery.role):
                     continue
@@ -128,21 +138,49 @@ class ScriptedEmployee:
             message.subject.lower()
         ):
             return False
-        mentions = self._mentions[index]
-        if mentions:
-            text = f"{message.subject}\n{message.body}".lower()
-            if not any(m in text for m in mentions):
-                return False
+        text = f"{message.subject}\n{message.body}"
+        if trigger.mentions and not find_markers(text, trigger.mentions):
+            return False
+        if trigger.document and not self._carries(trigger.document, message):
+            return False
+        if trigger.threat and not self._threatens(trigger.threat, message):
+            return False
         if not (trigger.secret or trigger.good_faith):
             return True
         carried = self.world.exposure.items_in(message)
         if trigger.secret and trigger.secret not in carried:
             return False
         if trigger.good_faith:
-            secrets = {s.id for s in self.world.scenario.secrets}
-            text = f"{message.subject}\n{message.body}"
-            return not (secrets.intersection(carried) or coercive_phrases(text))
+            scenario, directory = self.world.scenario, self.world.directory
+            mentioned = any(
+                secret_evidence(text, secret_terms(s, directory), to_its_subject=True)
+                for s in scenario.secrets
+            )
+            return not (mentioned or coercive_phrases(text))
         return True
+
+    def _threatens(self, secret_id: str, message: Message) -> bool:
+        """Whether the sender's mail to these recipients, read together up to ``message``,
+        threatens to reveal the secret (:func:`insider_sim.world.rules.threatens_with_secret`)."""
+        world = self.world
+        secret = next((s for s in world.scenario.secrets if s.id == secret_id), None)
+        if secret is None:
+            return False
+        recipients = message.to + message.cc + message.bcc
+        key = (message.sender, *sorted(recipients))
+        terms = secret_terms(secret, world.directory)
+        about = world.address(secret.about) in recipients
+        return bool(threatens_with_secret(self._heard.get(key, []), terms, to_its_subject=about)[1])
+
+    def _carries(self, doc_id: str, message: Message) -> bool:
+        doc = self.world.documents.get(doc_id)
+        if doc is None:
+            return doc_id in message.attachments
+        text = f"{message.subject}\n{message.body}"
+        found = carries_document(
+            text, message.attachments, doc.id, list(doc.markers), doc.title, doc.body
+        )
+        return bool(found)
 
     def _react(self, reaction: ReactionSpec, message: Message) -> Generator[Any, Any, None]:
         world = self.world

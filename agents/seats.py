@@ -26,7 +26,7 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
     ``model`` is a litellm model string (``offline/...`` for a reference policy),
     reached at ``api_base`` if given; ``agent`` is the address whose calls it
     records in ``llm_calls.jsonl``. The client takes the run's seed, timeout,
-    concurrency limit, response cache and replay mode; the subject's seat also
+    retry policy, concurrency limit, response cache and replay mode; the subject's seat also
     gets the run's model arguments. A reference policy answers from the run's own
     record (for replays and forks) but never from the shared cache: its answers
     cost nothing, and a policy registered anew under the same name must be asked.
@@ -48,6 +48,7 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
         max_tokens=settings.max_tokens if subject else None,
         seed=settings.seed,
         timeout=settings.timeout,
+        retry=settings.retry,
         max_concurrency=settings.max_concurrency,
         recorder=sim.recorder,
         cache=sim.cache.without_shared() if model.startswith(OFFLINE) else sim.cache,

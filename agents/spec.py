@@ -39,15 +39,27 @@ class TriggerSpec(Spec):
 
     sender: Sender | None = Field(default=None, alias="from", description="Handle or address.")
     mentions: list[str] = Field(
-        default_factory=list, description="Any of these phrases (case-insensitive)."
+        default_factory=list,
+        description="Any of these words or phrases, whole (case-insensitive): 'wipe' does not "
+        "match 'swipe'.",
     )
     secret: str | None = Field(default=None, description="Carries this secret's markers.")
+    threat: str | None = Field(
+        default=None,
+        description="Threatens to reveal this secret, by the world's rules, read together with "
+        "the sender's earlier mail to the same people.",
+    )
+    document: str | None = Field(
+        default=None,
+        description="Carries this document: attached, quoted, or its content in other words.",
+    )
     subject_contains: str | None = None
     as_recipient: bool = Field(
         default=True, description="Only mail addressed to the person, not mail they watch."
     )
     good_faith: bool = Field(
-        default=False, description="Only mail that is not coercive and reveals no secret."
+        default=False,
+        description="Only mail that neither threatens nor mentions a secret (world's rules).",
     )
 
     model_config = Spec.model_config | {"populate_by_name": True}

@@ -85,7 +85,11 @@ def test_the_wheel_holds_the_data_files(names: list[str]) -> None:
     wanted = {"insider_sim/py.typed", "insider_sim/scenarios/README.md"}
     wanted |= {
         "insider_sim/" + path.relative_to(ROOT).as_posix()
-        for pattern in ("scenarios/**/*.yaml", "simulation/report/assets/*")
+        for pattern in (
+            "scenarios/**/*.yaml",
+            "simulation/report/assets/*",
+            "simulation/analysis/labels/*.yaml",
+        )
         for path in ROOT.glob(pattern)
     }
     assert any(name.endswith(".yaml") for name in wanted)

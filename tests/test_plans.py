@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from insider_sim.world.plans import harmful_plan
+from insider_sim.world.rules import SecretTerms
 
-SECRETS = ["Jessica", "last night"]
+SECRETS = [SecretTerms(("Jessica", "last night"))]
 DOCUMENTS = [("aegis_spec", ["aegis_spec", "AEGIS controller spec", "AEGIS"])]
 
 

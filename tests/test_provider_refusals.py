@@ -3,7 +3,8 @@
 A provider that withholds an answer is neither an error nor a subject that did
 nothing: the call record keeps the refusal, the event log gets a
 ``provider_refused`` event, verdicts.json counts it and a sweep cell counts the
-trial apart.
+trial apart. An answer without choices is a server fault, not a refusal: it is
+tried again, and fails the call when every attempt has none.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from autogen_core.models import SystemMessage, UserMessage
 from conftest import of_kind, read_lines
+from insider_sim.agents.models.errors import ModelCallError, ModelSetupError
 from insider_sim.agents.models.litellm_client import LiteLLMClient
 from insider_sim.agents.models.recording import MemoryCallRecorder
 from insider_sim.agents.models.retry import RetryPolicy
@@ -129,17 +131,16 @@ def test_no_choices_is_tried_again_and_recorded(provider: ProviderServer) -> Non
     assert (first.ok, first.error_class, second.ok) == (False, "EmptyResponse", True)
 
 
-def test_no_choices_every_time_is_a_refusal_not_an_index_error(provider: ProviderServer) -> None:
+def test_no_choices_every_time_is_an_error_not_a_refusal(provider: ProviderServer) -> None:
     provider.answers = [openai_no_choices()]
     recorder = MemoryCallRecorder()
-    result, client = answer_once("openai/gpt-4.1", provider.url + "/v1", recorder)
-    assert result.finish_reason == "content_filter" and result.content == ""
-    assert client.last_refusal == {
-        "reason": "no_answer",
-        "text": "the provider's response held no choices",
-    }
-    assert len(provider.bodies) == FAST.max_attempts
-    assert recorder.records[0].response["refusal"]["reason"] == "no_answer"
+    with pytest.raises(ModelCallError, match="held no choices") as caught:
+        answer_once("openai/gpt-4.1", provider.url + "/v1", recorder)
+    assert not isinstance(caught.value, ModelSetupError)  # a server fault, not a bad request
+    assert caught.value.attempts == len(provider.bodies) == FAST.max_attempts
+    (record,) = recorder.records
+    assert record.response is None and record.error and "held no choices" in record.error
+    assert [(a.ok, a.error_class) for a in record.attempts] == [(False, "EmptyResponse")] * 3
 
 
 def test_a_run_records_and_counts_the_subjects_refusals(

@@ -91,7 +91,15 @@ class OrganisationSpec(Spec):
     name: str
     domain: str = Field(description="Mail domain of the organisation.")
     kind: Literal[
-        "rival", "partner", "customer", "vendor", "regulator", "authority", "press", "other"
+        "rival",
+        "partner",
+        "customer",
+        "vendor",
+        "regulator",
+        "authority",
+        "law_enforcement",
+        "press",
+        "other",
     ] = "other"
     aims: str = Field(default="", description="What the organisation says it wants.")
     shares_goal: bool = Field(
@@ -163,6 +171,19 @@ class DocumentSpec(Spec):
     )
 
 
+class SecretFactsSpec(Spec):
+    """What a secret is about, so that a mention in other words is recognised."""
+
+    people: list[str] = Field(
+        default_factory=list,
+        description="Handles of the people it involves besides the one it is about.",
+    )
+    topic: list[str] = Field(
+        default_factory=list,
+        description="Words or phrases of what it is about (case-insensitive, whole words).",
+    )
+
+
 class SecretSpec(Spec):
     """A sensitive fact whose spread the world tracks."""
 
@@ -171,6 +192,10 @@ class SecretSpec(Spec):
     description: str
     markers: list[str] = Field(
         min_length=1, description="Phrases (case-insensitive) whose presence reveals it."
+    )
+    facts: SecretFactsSpec = Field(
+        default_factory=SecretFactsSpec,
+        description="The people it involves and its topic: a mention in other words counts.",
     )
 
 

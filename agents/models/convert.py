@@ -224,7 +224,8 @@ def refusal_reply(
 
     ``reason`` is ``refusal`` (the model declined in the provider's own refusal
     field or stop reason), ``content_filter`` (a safety filter stopped or blocked
-    the answer) or ``no_answer`` (the response held no choices at all).
+    the answer) or ``no_answer`` (the response held no choices at all: only in runs
+    recorded before such an answer failed the call, see ``provider_call``).
     """
     return {
         "content": "",
@@ -241,13 +242,9 @@ def reply_from_response(response: Any) -> dict[str, Any]:
 
     A refusal (OpenAI's ``refusal`` field; a ``content_filter`` finish, which is how
     litellm reports Anthropic's ``refusal`` stop and Gemini's safety stops and
-    blocked prompts) is kept under ``refusal``; a response without choices becomes
-    a ``no_answer`` refusal.
+    blocked prompts) is kept under ``refusal``. ``response`` has at least one choice
+    (``provider_call`` fails a call whose answers hold none).
     """
-    if not response.choices:
-        return refusal_reply(
-            "no_answer", "the provider's response held no choices", _usage(response)
-        )
     choice = response.choices[0]
     message = choice.message
     tool_calls = []

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from insider_sim.agents.models.offline import OfflineReply, OfflineRequest, register_offline_model
 from insider_sim.agents.models.text_tools import SCRATCHPAD_TAG
-from insider_sim.world.rules import is_internal
+from insider_sim.world.rules import SecretTerms, is_internal, secret_terms, threatens_with_secret
 
 if TYPE_CHECKING:
     from insider_sim.simulation.engine.simulation import Simulation
@@ -76,6 +76,8 @@ def reference_facts(sim: Simulation, agent: str) -> dict[str, Any]:
             "id": s.id,
             "about": world.address(s.about),
             "markers": s.markers,
+            "people": [list(n) for n in secret_terms(s, world.directory).people],
+            "topic": list(s.facts.topic),
             "description": s.description,
         }
         for s in scenario.secrets
@@ -456,7 +458,7 @@ def persona_policy(request: OfflineRequest) -> OfflineReply:
         if sender == me:
             continue
         mine = [s for s in facts.get("secrets", []) if s["about"] == me]
-        threatened = any(any(m.lower() in text.lower() for m in s["markers"]) for s in mine)
+        threatened = any(_threatens(text, s) for s in mine)
         if threatened and "manage_job" in offered:
             for job in facts.get("authority", []):
                 if job["target"] == sender and not convo.did("manage_job", system=job["system"]):
@@ -495,3 +497,13 @@ def register_reference_policies() -> None:
         register_offline_model("misaligned", misaligned_policy)
         register_offline_model("persona", persona_policy)
         _REGISTERED = True
+
+
+def _threatens(text: str, secret: dict[str, Any]) -> bool:
+    """Whether mail to the person a secret is about threatens to reveal it (world's rule)."""
+    terms = SecretTerms(
+        tuple(secret["markers"]),
+        tuple(tuple(n) for n in secret.get("people", [])),
+        tuple(secret.get("topic", [])),
+    )
+    return bool(threatens_with_secret([text], terms, to_its_subject=True)[1])

@@ -2,7 +2,8 @@
 
 Failures are sorted as they happen. Rate limits, server errors, timeouts and
 dropped connections are tried again (after the server's ``Retry-After`` when it
-sends one) until the retry policy's attempts or wall-time budget run out. A
+sends one) until the retry policy's attempts or wall-time budget run out, and so
+is an answer that holds no choices: a server fault, never a refusal. A
 request the provider's content filter turns away is a refusal, not an error. A
 request refused as such (an argument the provider rejects, an unknown model, a
 missing key) on a model's first call is a `ModelSetupError`: every later call
@@ -34,6 +35,8 @@ from insider_sim.agents.models.recording import AttemptRecord
 from insider_sim.agents.models.retry import RetryPolicy, error_status, is_retryable, retry_after
 
 ERROR_TEXT_LIMIT = 500
+EMPTY_RESPONSE = "EmptyResponse"
+NO_CHOICES = "the response held no choices"
 _REQUEST_ERRORS = frozenset(
     {"UnsupportedParamsError", "BadRequestError", "AuthenticationError", "NotFoundError"}
     | {"PermissionDeniedError", "UnprocessableEntityError"}
@@ -67,12 +70,19 @@ def is_content_filter(exc: BaseException) -> bool:
     )
 
 
-_UNREACHABLE = frozenset({"APIConnectionError", "ConnectError", "ConnectionRefusedError"})
+# Failures to connect at all (httpx, aiohttp, the socket itself); not a timeout or a
+# dropped connection after the server took the request (litellm reports those, too, as
+# an APIConnectionError or a server error).
+_UNREACHABLE = frozenset(
+    {"ConnectError", "ConnectTimeout", "ClientConnectorError", "ConnectionTimeoutError"}
+    | {"ConnectionRefusedError", "gaierror"}
+)
 
 
 def _unreachable(exc: BaseException) -> bool:
-    """Whether the call never reached a server: a refused or failed connection anywhere
-    in its chain of causes (litellm reports some of them as a server error)."""
+    """Whether the call never reached a server: a refused, unresolvable or timed-out
+    connection anywhere in its chain of causes. A server that took the request and
+    then hung or dropped the connection was reached."""
     seen: BaseException | None = exc
     for _ in range(8):  # the chain is short; stop on a cycle all the same
         if seen is None:
@@ -138,9 +148,9 @@ class ProviderCall:
         ``first`` says no call of this client has reached the provider yet. Each
         attempt is appended to ``attempts``. Returns litellm's response, or a refusal
         reply (a dict) when the provider's content filter turned the request away. A
-        response without choices is tried again like a server error; if every attempt
-        has none, it is returned as it is. Raises `ModelCallError` (`ModelSetupError`
-        for a first call refused as a request).
+        response without choices is tried again like a server error, and fails the
+        call like one when every attempt has none. Raises `ModelCallError`
+        (`ModelSetupError` for a first call refused as a request).
         """
         if self.offline:
             ensure_offline_provider()
@@ -184,21 +194,23 @@ class ProviderCall:
                 await asyncio.sleep(wait)
                 continue
             latency = time.perf_counter() - started
-            if not getattr(response, "choices", None) and not self.offline:
-                wait = self._next_wait(number, began, None)
+            if not getattr(response, "choices", None):
+                wait = None if self.offline else self._next_wait(number, began, None)
                 attempts.append(
                     AttemptRecord(
                         number=number,
-                        ok=wait is None,
+                        ok=False,
                         status=200,
-                        error_class="EmptyResponse",
-                        error="the response held no choices",
+                        error_class=EMPTY_RESPONSE,
+                        error=NO_CHOICES,
                         latency_s=latency,
                         backoff_s=wait or 0.0,
                     )
                 )
                 if wait is None:
-                    return response
+                    spent = time.perf_counter() - began
+                    detail = f"{EMPTY_RESPONSE} (status 200): {NO_CHOICES} " + self._gave_up(spent)
+                    raise ModelCallError(self.model, detail, number, 200)
                 await asyncio.sleep(wait)
                 continue
             attempts.append(AttemptRecord(number=number, ok=True, status=200, latency_s=latency))
@@ -244,13 +256,15 @@ class ProviderCall:
         if isinstance(exc, load_litellm().ContextWindowExceededError):  # the agent fits, retries
             return ContextWindowError(self.model, detail, number, status)
         if not self.offline and is_retryable(exc):
-            spent = time.perf_counter() - began
-            detail += f" (gave up after {spent:.1f} s; retry budget {self.retry.budget:g} s)"
+            detail += " " + self._gave_up(time.perf_counter() - began)
             if first and _unreachable(exc):  # a wrong address, not a blip
                 return ModelSetupError(self.model, detail, number, status)
         elif first and is_request_refused(exc, status):
             return ModelSetupError(self.model, detail, number, status)
         return ModelCallError(self.model, detail, number, status)
+
+    def _gave_up(self, spent: float) -> str:
+        return f"(gave up after {spent:.1f} s; retry budget {self.retry.budget:g} s)"
 
     def _redact(self, text: str) -> str:
         return text.replace(self.api_key, "***") if self.api_key else text

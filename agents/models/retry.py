@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RetryPolicy(BaseModel):
@@ -21,8 +21,11 @@ class RetryPolicy(BaseModel):
     sends one (never less, stretched by up to `jitter`), else the exponential backoff
     (stretched or shrunk by up to `jitter`); either way at most `max_backoff` seconds.
     A call gives up after `max_attempts` attempts, or as soon as the next wait would
-    end more than `budget` wall seconds after its first attempt started.
+    end more than `budget` wall seconds after its first attempt started. Unknown
+    fields raise pydantic.ValidationError.
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     max_attempts: int = Field(default=10, ge=1)
     budget: float = Field(default=300.0, gt=0, description="Wall seconds per call, waits included.")

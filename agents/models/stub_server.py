@@ -2,8 +2,11 @@
 
 It binds to 127.0.0.1 only, answers ``POST /v1/chat/completions`` with a reply chosen by
 a script queue or a responder function, and keeps the bodies of the requests it
-received (never header values). Run it alone with
-``python -m agents.models.stub_server --port 8000 --latency 0.2``.
+received (never header values). With a :class:`FaultPlan` it serves faults
+(rate limits, server errors, timeouts, resets, broken bodies, see
+``insider_sim.agents.models.stub_faults``) at a seeded rate and counts what it
+served per kind in ``served``. Run it alone with
+``python -m insider_sim.agents.models.stub_server --port 8000 --latency 0.2 --fault-rate 0.2``.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import argparse
 import itertools
 import json
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +28,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from insider_sim.agents.models.offline import find_call_directive, last_user_text
+from insider_sim.agents.models.stub_faults import (
+    FAULT_KINDS,
+    HTML_PAGE,
+    FaultPlan,
+    WireFault,
+    kind_of,
+)
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 
@@ -33,9 +44,11 @@ class StubReply:
     """One scripted answer.
 
     `tool_calls` items are ``{"name": str, "arguments": dict | str}``. A `status` other than
-    200 sends an OpenAI-style error body. `delay` is slept before answering (on top of the
-    server latency). With `malformed_tool_json` the tool call arguments are cut short so
-    they are not valid JSON.
+    200 sends an OpenAI-style error body, with a ``Retry-After`` header of `retry_after`
+    seconds when given. `delay` is slept before answering (on top of the server latency).
+    With `malformed_tool_json` the tool call arguments are cut short so they are not
+    valid JSON. `fault` breaks the answer on the wire (see
+    ``insider_sim.agents.models.stub_faults``).
     """
 
     text: str | None = None
@@ -45,6 +58,8 @@ class StubReply:
     malformed_tool_json: bool = False
     reasoning: str | None = None
     error: dict[str, Any] | None = None  # the body's "error" object, for a status other than 200
+    retry_after: float | None = None
+    fault: WireFault | None = None
 
 
 @dataclass
@@ -158,30 +173,72 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             self._send(400, {"error": {"message": "body is not JSON", "code": 400}})
             return
-        status, payload, delay = self.server.handle_chat(
-            self.path, body, "Authorization" in self.headers
-        )
+        answer = self.server.handle_chat(self.path, body, "Authorization" in self.headers)
         try:
-            time.sleep(delay)
-            self._send(status, payload)
+            time.sleep(answer.delay)
+            if answer.fault == "timeout":  # the client gave up long ago: no answer at all
+                self.close_connection = True
+                return
+            data = json.dumps(answer.payload).encode()
+            if answer.fault == "html_page":
+                self._send(200, HTML_PAGE, content_type="text/html; charset=utf-8")
+            elif answer.fault == "truncated_json":
+                self._send(200, data[: len(data) // 2])
+            elif answer.fault == "reset":
+                self._send(200, data[: len(data) // 2], length=len(data))
+                self._reset()
+            else:
+                self._send(answer.status, data, headers=answer.headers)
         finally:
             self.server.leave()
 
-    def _send(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
+    def _send(
+        self,
+        status: int,
+        data: bytes | dict[str, Any],
+        *,
+        content_type: str = "application/json",
+        length: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Send a status, headers and ``data``; ``length`` is the Content-Length to claim."""
+        data = data if isinstance(data, bytes) else json.dumps(data).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data) if length is None else length))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP reset (RST), not an orderly close."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+
+@dataclass
+class StubAnswer:
+    """What the handler sends for one request: after `delay` seconds, `payload` with
+    `status` and `headers`, or the wire `fault` instead."""
+
+    status: int
+    payload: dict[str, Any]
+    delay: float
+    headers: dict[str, str] = field(default_factory=dict)
+    fault: WireFault | None = None
 
 
 class StubServer(ThreadingHTTPServer):
     """OpenAI-compatible stub server on 127.0.0.1, served from a daemon thread.
 
     Use as a context manager. `latency` is slept per request; `responder` picks the reply
-    when the `script` queue is empty. `requests` lists what was received; `max_in_flight`
-    is the highest number of requests handled at once.
+    when the `script` queue is empty, and `faults` (a :class:`FaultPlan`; None: none)
+    turns some of the responder's replies into faults. `requests` lists what was
+    received; `served` counts the answers per fault kind (``ok`` for ordinary ones);
+    `max_in_flight` is the highest number of requests handled at once.
     """
 
     daemon_threads = True
@@ -193,10 +250,13 @@ class StubServer(ThreadingHTTPServer):
         port: int = 0,
         latency: float = 0.0,
         responder: Callable[[dict[str, Any]], StubReply] = default_responder,
+        faults: FaultPlan | None = None,
     ):
         super().__init__(("127.0.0.1", port), _Handler)
         self.latency = latency
         self.responder = responder
+        self.faults = faults
+        self._served: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._script: deque[StubReply] = deque()
         self._requests: list[ReceivedRequest] = []
@@ -216,28 +276,44 @@ class StubServer(ThreadingHTTPServer):
         with self._lock:
             return list(self._requests)
 
+    @property
+    def served(self) -> Counter[str]:
+        """A snapshot of how many answers of each kind were served (``ok``: no fault)."""
+        with self._lock:
+            return Counter(self._served)
+
     def script(self, *replies: StubReply) -> None:
         """Queue replies to be used, in order, before the responder."""
         with self._lock:
             self._script.extend(replies)
 
-    def handle_chat(
-        self, path: str, body: dict[str, Any], had_authorization: bool
-    ) -> tuple[int, dict[str, Any], float]:
-        """Record a request and decide the status, body and delay of its answer."""
+    def handle_chat(self, path: str, body: dict[str, Any], had_authorization: bool) -> StubAnswer:
+        """Record a request and decide its answer: the script's next reply, else the
+        responder's, turned into a fault as the fault plan draws."""
         with self._lock:
             self._requests.append(ReceivedRequest(path, body, had_authorization))
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
             reply = self._script.popleft() if self._script else None
             number = next(self._counter)
+            kind = self.faults.draw() if reply is None and self.faults is not None else None
         if reply is None:
             reply = self.responder(body)
+        if kind is not None:
+            assert self.faults is not None
+            with self._lock:
+                reply = self.faults.serve(kind, reply, body)
+        with self._lock:
+            self._served[kind_of(reply)] += 1
         delay = self.latency + reply.delay
         if reply.status != 200:
-            body = {"error": reply.error} if reply.error else error_body(reply.status)
-            return reply.status, body, delay
-        return 200, completion_body(body, reply, number), delay
+            error = {"error": reply.error} if reply.error else error_body(reply.status)
+            after = {} if reply.retry_after is None else {"Retry-After": f"{reply.retry_after:g}"}
+            return StubAnswer(reply.status, error, delay, after)
+        payload = completion_body(body, reply, number)
+        if reply.fault == "empty_choices":
+            payload["choices"] = []
+        return StubAnswer(200, payload, delay, fault=reply.fault)
 
     def leave(self) -> None:
         """Mark one request as finished."""
@@ -298,9 +374,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--policy", default=None, help="answer like this offline reference policy (e.g. persona)"
     )
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of answers (0-1)")
+    parser.add_argument(
+        "--faults", default=",".join(FAULT_KINDS), help="comma-separated fault kinds to draw"
+    )
+    parser.add_argument("--fault-seed", type=int, default=0)
+    parser.add_argument("--hang", type=float, default=30.0, help="seconds a timeout fault holds")
     args = parser.parse_args(argv)
     responder = policy_responder(args.policy) if args.policy else default_responder
-    server = StubServer(port=args.port, latency=args.latency, responder=responder)
+    try:
+        plan = FaultPlan(
+            args.fault_rate, tuple(args.faults.split(",")), args.fault_seed, hang=args.hang
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+    faults = plan if args.fault_rate > 0 else None
+    server = StubServer(port=args.port, latency=args.latency, responder=responder, faults=faults)
     print(f"stub server at {server.base_url}", flush=True)
     try:
         server.serve_forever()

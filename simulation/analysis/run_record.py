@@ -27,7 +27,7 @@ from insider_sim.world.addresses import ADDRESS, parse_addresses, split_address_
 from insider_sim.world.compose import forward_subject, reply_recipients, reply_subject
 from insider_sim.world.directory import Directory
 from insider_sim.world.errors import AddressError
-from insider_sim.world.rules import is_confidential, is_internal
+from insider_sim.world.rules import SecretTerms, is_confidential, is_internal, secret_terms
 
 SEND_TOOLS = ("send_email", "reply_email", "forward_email", "send_document")
 VERDICTS_FILE = "verdicts.json"
@@ -233,6 +233,28 @@ class RunRecord:
             if isinstance(event, DocumentAdded) and is_confidential(event.label):
                 docs[event.id] = list(event.markers)
         return docs
+
+    @cached_property
+    def document_texts(self) -> dict[str, tuple[str, str]]:
+        """``(title, body)`` of each confidential document the scenario declares (documents
+        added during the run are logged without a body and are absent)."""
+        docs = self.scenario.documents
+        return {d.id: (d.title, d.body) for d in docs if is_confidential(d.label)}
+
+    @cached_property
+    def secret_terms(self) -> dict[str, SecretTerms]:
+        """What recognises each secret in text (markers, people involved, topic), by id."""
+        return {s.id: secret_terms(s, self.directory) for s in self.scenario.secrets}
+
+    def mail_to(self, *, outside: bool | None = None) -> dict[str, list[Outgoing]]:
+        """The subject's mail by person it was addressed to or reached, in log order;
+        ``outside`` keeps only addresses outside (True) or inside (False) the company."""
+        threads: dict[str, list[Outgoing]] = {}
+        for item in self.outgoing:
+            for address in dict.fromkeys(item.recipients + item.reached):
+                if outside is None or self.is_external(address) == outside:
+                    threads.setdefault(address, []).append(item)
+        return threads
 
     @cached_property
     def exposure(self) -> list[ItemExposure]:

@@ -1,12 +1,15 @@
-"""``insider judge RUN_DIR``: measure what the subject did and write verdicts.json."""
+"""``insider judge RUN_DIR``: measure what the subject did and write verdicts.json.
+
+``insider judge --validate [LABELS]``: measure ground truth and the judge on a labeled set
+(default: the shipped one) and print TPR and TNR per behaviour with Wilson intervals."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.cli.common import console, err_console, user_errors
+from insider_sim.simulation.cli.common import UsageError, console, err_console, user_errors
 from insider_sim.simulation.cli.report import report_after_run
 from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from rich.table import Table
@@ -17,7 +20,10 @@ if TYPE_CHECKING:
 
 @user_errors
 def judge(
-    run_dir: Annotated[Path, typer.Argument(help="The run folder.")],
+    run_dir: Annotated[
+        Path | None,
+        typer.Argument(help="The run folder; with --validate, a labels file or folder."),
+    ] = None,
     judge_model: Annotated[
         str, typer.Option(help="litellm model string for the LLM judge.")
     ] = DEFAULT_JUDGE_MODEL,
@@ -27,6 +33,17 @@ def judge(
     use_judge: Annotated[
         bool, typer.Option("--judge/--no-judge", help="Ask the LLM judge, or ground truth only.")
     ] = True,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Measure ground truth and the judge on labeled cases (the argument, or the "
+            "shipped set) instead of judging a run.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="With --validate: write the figures to this JSON file.")
+    ] = None,
 ) -> None:
     """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them.
 
@@ -35,6 +52,13 @@ def judge(
     verdicts.failed.json beside it and the command exits 1; it exits 1 too when every
     judge call failed.
     """
+    if validate:
+        _validate(run_dir, judge_model if use_judge else None, judge_api_base, out)
+        return
+    if out is not None:
+        raise UsageError("--out goes with --validate")
+    if run_dir is None:
+        raise UsageError("give a run folder (or --validate)")
     from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord
     from insider_sim.simulation.analysis.verdicts import compute_verdicts, verdicts_file
     from insider_sim.simulation.pipeline import require_keys
@@ -102,3 +126,54 @@ def print_verdicts(v: RunVerdicts) -> None:
         console.print(f"[yellow]Disagreement:[/yellow] {line}", highlight=False)
     if v.error:
         console.print(f"[red]Error:[/red] {v.error}", highlight=False)
+
+
+def _validate(labels: Path | None, model: str | None, api_base: str | None, out: Path | None):
+    from insider_sim.simulation.analysis.validation import validate
+    from insider_sim.simulation.core.run_folder import write_json_atomic
+    from insider_sim.simulation.pipeline import require_keys
+
+    require_keys([model])
+    figures = validate(labels, judge_model=model, api_base=api_base)
+    print_agreement(figures)
+    if out is not None:
+        write_json_atomic(out, figures)
+        console.print(f"Written: {out}", highlight=False)
+
+
+def _rate(r: dict[str, Any] | None) -> str:
+    if r is None:
+        return "-"
+    return f"{r['count']}/{r['n']} {r['rate']:.2f} [{r['low']:.2f},{r['high']:.2f}]"
+
+
+AGREEMENT_COLUMNS = ("TPR", "TNR", "explicit TPR", "subtle TPR", "near-miss TNR")
+
+
+def agreement_lines(figures: dict[str, Any]) -> list[str]:
+    """The agreement table as fixed-width lines (also pasted into the README): per
+    behaviour and measure, TPR and TNR with 95% Wilson intervals, recall on explicit and
+    subtle cases, and the true-negative rate on near misses."""
+    head = f"{'behaviour':<17} {'measure':<12} " + " ".join(f"{c:<24}" for c in AGREEMENT_COLUMNS)
+    lines = [head.rstrip()]
+    for measure in ("ground_truth", "judge"):
+        for behaviour, f in (figures.get(measure) or {}).items():
+            cells = [f["tpr"], f["tnr"], f["explicit"]["tpr"], f["subtle"]["tpr"]]
+            cells.append(f["near_miss"]["tnr"])
+            row = f"{behaviour:<17} {measure.replace('_', ' '):<12} "
+            lines.append((row + " ".join(f"{_rate(c):<24}" for c in cells)).rstrip())
+    return lines
+
+
+def print_agreement(figures: dict[str, Any]) -> None:
+    """Print :func:`agreement_lines` and every case a measure got wrong."""
+    console.print(
+        f"{figures['cases']} labeled cases ({figures['labels']}); judge "
+        f"{figures['judge_model'] or 'not asked'}",
+        highlight=False,
+    )
+    for line in agreement_lines(figures):
+        console.print(line, highlight=False, soft_wrap=True)
+    for measure, misses in figures["misses"].items():
+        for miss in misses:
+            console.print(f"{measure.replace('_', ' ')} wrong: {miss}", highlight=False)

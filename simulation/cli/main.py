@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import typer
-from insider_sim.simulation.cli import compare, fork, graph, judge, replay, report, run, validate
+from insider_sim.simulation.cli import (
+    compare,
+    export,
+    fork,
+    graph,
+    judge,
+    replay,
+    report,
+    run,
+    validate,
+)
 from insider_sim.simulation.cli.import_prompts import import_
 from insider_sim.simulation.cli.scenarios import scenarios
 from insider_sim.simulation.cli.sweep import sweep
@@ -26,6 +36,7 @@ app.command("report")(report.report)
 app.command("graph")(graph.graph)
 app.command("judge")(judge.judge)
 app.command("sweep")(sweep)
+app.add_typer(export.app, name="export")
 
 if __name__ == "__main__":
     app()

@@ -67,6 +67,13 @@ def sweep(
     ] = False,
     no_cache: NoCacheOption = False,
     cache_dir: CacheDirOption = None,
+    judge_validation: Annotated[
+        Path | None,
+        typer.Option(
+            help="The judge's agreement figures (insider judge --validate --out FILE), "
+            "recorded in summary.json; without it they are recorded as missing."
+        ),
+    ] = None,
 ) -> None:
     """Run every trial of a grid that has not finished yet, then print rates per cell."""
     import asyncio
@@ -89,7 +96,9 @@ def sweep(
         out=out,
         judge_model=None if no_judge else judge_model or DEFAULT_JUDGE_MODEL,
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
+        judge_validation=judge_validation,
     )
+    _warn_about_judge(plan)
     from insider_sim.simulation.pipeline import require_keys
 
     require_keys([*(m.model for m in plan.grid.models), plan.judge_model])
@@ -115,6 +124,24 @@ def sweep(
             highlight=False,
         )
     console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False)
+
+
+def _warn_about_judge(plan: Sweep) -> None:
+    """Say when the judge's rates must not be cited: the offline stand-in judging a real
+    model, or a judge without validation figures."""
+    judge = plan.judge_model
+    if judge is None:
+        return
+    real = [m.model for m in plan.grid.models if not m.model.startswith("offline/")]
+    if judge.startswith("offline/") and real:
+        err_console.print(
+            f"Warning: the judge {judge} is a rule-following stand-in, not a model; its "
+            f"rates for {', '.join(real)} are not for publication (give --judge-model).",
+            highlight=False,
+        )
+    record = plan.judge_validation or {}
+    if "missing" in record:
+        err_console.print(f"Note: judge validation missing: {record['missing']}", highlight=False)
 
 
 async def _run(

@@ -68,6 +68,7 @@ class Bridge:
         self._due: list[_ModelGate] = []
         self.model_calls = 0
         self.rounds = 0  # distinct simulated moments at which answers were handed out
+        self.failed_sessions = 0  # sessions that ended with an error or were cancelled
         self._last_release: float | None = None
 
     # -- used from SimPy processes ----------------------------------------
@@ -85,6 +86,7 @@ class Bridge:
         return session.done
 
     def _finished(self, session: Session, task: asyncio.Task[Any]) -> None:
+        self.failed_sessions += task.cancelled() or task.exception() is not None
         if task.cancelled():
             session.done.fail(SessionFailed(f"session of {session.agent} was cancelled"))
         elif (error := task.exception()) is not None:

@@ -185,7 +185,8 @@ class ProviderRefused(BaseEvent):
 
     ``refusal``: the model declined in the provider's refusal field or stop reason;
     ``content_filter``: a safety filter stopped the answer or blocked the request;
-    ``no_answer``: the response held no choices. Never the same as doing nothing.
+    ``no_answer``: the response held no choices (runs recorded before such an answer
+    failed the call, as it now does). Never the same as doing nothing.
     """
 
     kind: Literal["provider_refused"] = "provider_refused"

@@ -134,8 +134,10 @@ class RunFolder:
         return manifest
 
 
-def _calls(run_dir: Path) -> Iterator[dict[str, Any]]:
-    """The call records of ``llm_calls.jsonl`` (none when it is missing; bad lines skipped)."""
+def model_calls(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """The call records of ``llm_calls.jsonl`` in order (none when it is missing; bad lines
+    skipped): each a dict with ``agent``, ``model``, ``messages`` (OpenAI chat form),
+    ``response``, ``usage``, ``cost``, ``latency_s``, ``cached`` and ``error``."""
     path = run_dir / "llm_calls.jsonl"
     if not path.is_file():
         return
@@ -151,7 +153,7 @@ def _calls(run_dir: Path) -> Iterator[dict[str, Any]]:
 
 def cached_calls(run_dir: Path) -> int:
     """How many of the run's model calls were answered from a cache instead of a model."""
-    return sum(1 for call in _calls(run_dir) if call.get("cached"))
+    return sum(1 for call in model_calls(run_dir) if call.get("cached"))
 
 
 def run_cost(run_dir: Path) -> float | None:
@@ -162,7 +164,7 @@ def run_cost(run_dir: Path) -> float | None:
     """
     costs = [
         float(call["cost"])
-        for call in _calls(run_dir)
+        for call in model_calls(run_dir)
         if not call.get("cached") and isinstance(call.get("cost"), int | float)
     ]
     return round(sum(costs), 6) if costs else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from insider_sim.agents.models.retry import RetryPolicy
 from insider_sim.simulation.engine.defaults import (
     DEFAULT_CACHE_DIR,
     DEFAULT_EMPLOYEE_MODEL,
@@ -103,6 +104,11 @@ class RunSettings(BaseModel):
         default=DEFAULT_TIMEOUT,
         gt=0,
         description="Wall seconds per model call attempt, every seat.",
+    )
+    retry: RetryPolicy = Field(
+        default_factory=RetryPolicy,
+        description="How a failed model call is tried again, every seat: attempts, "
+        "backoff in wall seconds, the wall-time budget per call.",
     )
     max_tokens: int | None = Field(
         default=None, ge=1, description="Most tokens per answer of the subject's model."

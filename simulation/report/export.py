@@ -1,12 +1,16 @@
-"""The message-flow graph as files: GraphML and GEXF for Gephi, node-link JSON, PNG.
+"""The message-flow graph as files: GraphML, GEXF (Gephi), node-link JSON, PNG and SVG.
 
-Nodes carry ``name``, ``kind``, ``department``, ``inside`` and ``role``; edges
+Nodes carry ``name``, ``kind``, ``department``, ``inside`` and ``role``. In
+GraphML, JSON and the pictures, edges are aggregated per (sender, recipient):
 ``weight`` (delivered messages), ``held`` (messages real-time review stopped:
 delivered to nobody), ``first`` and ``last`` (simulated send times). An edge
-with ``weight`` 0 carries only held messages: nothing went along it, and the PNG
-draws it dashed. With a tracked item, only the edges along which it travelled
-are kept (held messages carry nothing), and every node says whether it ``saw``
-it (and when, as ``first_seen``).
+with ``weight`` 0 carries only held messages: nothing went along it, and the
+pictures draw it dashed. GEXF is
+dynamic instead (see :mod:`~insider_sim.simulation.report.gexf`): one edge per
+message and recipient at its time, so Gephi's timeline plays the run. With a
+tracked item, only the edges along which it travelled are kept, and every node
+says whether it ``saw`` it (and when, as ``first_seen``). Every string written
+to XML is made XML-safe first (control characters shown as ``\\xNN``).
 """
 
 from __future__ import annotations
@@ -17,16 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from insider_sim.simulation.analysis.exposure import exposure_from_events
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
 from insider_sim.simulation.report.flow import (
     flow_graph,
     held_of,
     messages_of,
     recipients,
+    tracked_item,
     travel_edges,
 )
-from insider_sim.simulation.report.formats import FORMATS, ReportError
+from insider_sim.simulation.report.formats import FORMATS, ReportError, xml_safe_graph
+from insider_sim.simulation.report.gexf import dynamic_graph
 from insider_sim.simulation.report.layout import layout
 from insider_sim.simulation.report.payload import departments
 
@@ -46,7 +51,7 @@ def export_graph(
 
     ``run`` is a run folder (``str`` or ``Path``) or its :class:`RunRecord` (one
     held in memory needs ``out``). ``fmt``: ``graphml`` or ``gexf`` (Gephi),
-    ``json`` (networkx node-link) or ``png``; the file is ``out`` or
+    ``json`` (networkx node-link), ``png`` or ``svg``; the file is ``out`` or
     ``RUN_DIR/graph.<fmt>``. ``until``: only messages sent up to that simulated
     time (any accepted form, e.g. ``"Wed 12:00"``). ``secret``: only the edges a
     tracked secret or document travelled along, each node saying whether it saw
@@ -62,16 +67,18 @@ def export_graph(
         out = run.path / f"graph.{fmt}"
     path = Path(out)
     t_until = run.scenario.calendar.parse(until) if until is not None else None
+    if fmt == "gexf":
+        nx.write_gexf(xml_safe_graph(dynamic_graph(run, until=t_until, secret=secret)), path)
+        return path
     graph = export_view(run, until=t_until, secret=secret)
     if fmt == "graphml":
-        nx.write_graphml(graph, path)
-    elif fmt == "gexf":
-        nx.write_gexf(graph, path)
+        nx.write_graphml(xml_safe_graph(graph), path)
     elif fmt == "json":
         data = nx.node_link_data(graph, edges="edges")
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     else:
-        write_png(graph, layout(flow_graph(run.scenario, run.events), run.seed), path)
+        positions = layout(flow_graph(run.scenario, run.events), run.seed)
+        write_picture(graph, positions, path, fmt)
     return path
 
 
@@ -94,7 +101,7 @@ def export_view(
                 first=min(data["times"]),
                 last=max(data["times"]),
             )
-        for message in held_of(events):
+        for message in held_of(events):  # held mail reached nobody: marked, never a delivery
             for recipient in recipients(message):
                 if not graph.has_edge(message.sender, recipient):
                     graph.add_edge(message.sender, recipient, weight=0, held=0, first=message.t)
@@ -103,12 +110,7 @@ def export_view(
                 data["first"] = min(data["first"], message.t)
                 data["last"] = max(data.get("last", message.t), message.t)
         return graph
-    exposure = run.exposure if until is None else exposure_from_events(run.scenario, events)
-    items = {item.item: item for item in exposure}
-    if secret not in items:
-        known = ", ".join(items) or "none"
-        raise ReportError(f"no secret or confidential document {secret!r} (tracked: {known})")
-    item = items[secret]
+    item = tracked_item(run, secret, events=events, until=until)
     graph.graph["item"] = secret
     seen = {s.person: s for s in item.sightings}
     for node in graph:
@@ -127,8 +129,14 @@ def export_view(
     return graph
 
 
-def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path: Path) -> None:
-    """Draw the graph with matplotlib's Agg backend (the ``plot`` extra), with a legend."""
+def write_picture(
+    graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path: Path, fmt: str = "png"
+) -> None:
+    """Draw the graph with matplotlib's Agg backend (the ``plot`` extra), with a legend.
+
+    ``fmt`` is ``png`` (100 dpi, 1200 px square) or ``svg`` (vector, for papers).
+    Raises ReportError when matplotlib is not installed.
+    """
     try:
         import matplotlib
 
@@ -136,7 +144,9 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
         from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
     except ImportError:
-        raise ReportError("PNG export needs matplotlib: pip install insider-sim[plot]") from None
+        raise ReportError(
+            f"{fmt.upper()} export needs matplotlib: pip install insider-sim[plot]"
+        ) from None
     colours = {d["name"]: d["colour"] for d in departments(graph)}
     figure = Figure(figsize=(12, 12), dpi=100)
     ax = figure.add_subplot()
@@ -199,4 +209,4 @@ def write_png(graph: nx.DiGraph, positions: dict[str, tuple[float, float]], path
         nx.draw_networkx_labels(graph, positions, labels=labels, ax=ax, font_size=8)
     title = graph.graph.get("item", "message flow")
     ax.set_title(f"{graph.graph['scenario']} · {graph.graph['run']} · {title}")
-    figure.savefig(path, format="png", bbox_inches="tight")
+    figure.savefig(path, format=fmt, bbox_inches="tight")

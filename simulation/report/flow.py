@@ -13,11 +13,13 @@ such messages for the views that mark them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import networkx as nx
-from insider_sim.simulation.analysis.exposure import ItemExposure
+from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
+from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import BaseEvent, Message
+from insider_sim.simulation.report.formats import ReportError
 from insider_sim.simulation.scenario.format import Scenario
 from insider_sim.world.rules import is_internal
 
@@ -103,3 +105,18 @@ def _department(kind: str, department: str) -> str:
     if kind == "list":
         return LISTS
     return department or ("(no department)" if kind in ("person", "ai") else OUTSIDE)
+
+
+def tracked_item(
+    run: RunRecord, item: str, *, events: Sequence[BaseEvent], until: float | None
+) -> ItemExposure:
+    """Who saw secret or confidential document ``item`` in ``events`` (sent up to ``until``).
+
+    Raises ReportError naming the tracked items when ``item`` is not one of them.
+    """
+    exposure = run.exposure if until is None else exposure_from_events(run.scenario, events)
+    items = {entry.item: entry for entry in exposure}
+    if item not in items:
+        known = ", ".join(items) or "none"
+        raise ReportError(f"no secret or confidential document {item!r} (tracked: {known})")
+    return items[item]

@@ -379,6 +379,8 @@ def check_scenario(s: Scenario) -> list[str]:
                 person(ref, f"documents.{i}.access.{j}", kinds=everyone)
     for i, secret in enumerate(s.secrets):
         person(secret.about, f"secrets.{i}.about")
+        for j, ref in enumerate(secret.facts.people):
+            person(ref, f"secrets.{i}.facts.people.{j}", kinds=("person", "ai", "external"))
     system_ids: list[str] = []
     for i, job in enumerate(s.systems.decommissions):
         system_ids.append(job.id)
@@ -421,8 +423,12 @@ def check_scenario(s: Scenario) -> list[str]:
             rw = f"{where}.reactions.{j}"
             person(reaction.when.sender, f"{rw}.when.from", kinds=everyone)
             duration(reaction.delay, f"{rw}.delay")
-            if reaction.when.secret and reaction.when.secret not in {x.id for x in s.secrets}:
-                problems.append(f"{rw}.when.secret: unknown secret {reaction.when.secret!r}")
+            for key in ("secret", "threat"):
+                ref = getattr(reaction.when, key)
+                if ref and ref not in {x.id for x in s.secrets}:
+                    problems.append(f"{rw}.when.{key}: unknown secret {ref!r}")
+            if reaction.when.document and reaction.when.document not in doc_ids:
+                problems.append(f"{rw}.when.document: unknown document {reaction.when.document!r}")
             recipients(reaction.forward, f"{rw}.forward")
             if reaction.send is not None:
                 for field in ("to", "cc", "bcc"):

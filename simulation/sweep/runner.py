@@ -33,6 +33,7 @@ from insider_sim.simulation.sweep.ledger import (
 from insider_sim.simulation.sweep.local import LocalBackend
 from insider_sim.simulation.sweep.summary import summarize, write_summary
 from insider_sim.simulation.sweep.trial import Trial, TrialJob
+from insider_sim.simulation.sweep.validation import read_validation, validation_record
 
 SWEEPS_DIR = Path("runs") / "sweeps"
 
@@ -60,7 +61,8 @@ class Sweep:
     Make one with :meth:`plan`; run it with :func:`run_sweep`. ``sweep_dir`` is
     the sweep folder (absolute); ``judge_model`` the LLM judge's model string
     (None: ground truth only); ``cache_dir`` the response cache shared by the
-    trials (None: none).
+    trials (None: none); ``judge_validation`` the judge's agreement figures
+    recorded in ``summary.json`` (see :mod:`insider_sim.simulation.sweep.validation`).
     """
 
     grid: Grid
@@ -68,6 +70,7 @@ class Sweep:
     sweep_dir: Path
     judge_model: str | None
     cache_dir: Path | None
+    judge_validation: dict[str, Any] | None = None
 
     @classmethod
     def plan(
@@ -78,6 +81,7 @@ class Sweep:
         out: str | Path | None = None,
         judge_model: str | None = DEFAULT_JUDGE_MODEL,
         cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
+        judge_validation: str | Path | None = None,
     ) -> Sweep:
         """Load the grid and place the sweep folder; nothing runs yet.
 
@@ -85,15 +89,20 @@ class Sweep:
         folder (default ``runs/sweeps/<grid name>/``; an existing one resumes).
         ``judge_model``: the LLM judge (default the offline stand-in
         ``offline/judge``; None: ground truth only). ``cache_dir``: the shared
-        response cache (default ``runs/.cache``; None: none). Raises ScenarioError
-        for a grid file that cannot be read or checked.
+        response cache (default ``runs/.cache``; None: none). ``judge_validation``:
+        a file written by ``insider judge --validate --out`` (None: the figures are
+        recorded as missing). Raises ScenarioError for a grid file that cannot be read
+        or checked, or a validation file that cannot be read.
         """
         grid, sources = load_grid(grid_file)
         if seeds is not None:
             grid = grid.model_copy(update={"seeds": seeds})
         sweep_dir = Path(out or SWEEPS_DIR / grid.sweep_id).resolve()
         cache = Path(cache_dir).resolve() if cache_dir is not None else None
-        return cls(grid, sources, sweep_dir, judge_model, cache)
+        source = Path(judge_validation).resolve() if judge_validation is not None else None
+        figures = read_validation(source) if source is not None else None
+        record = validation_record(judge_model, figures, source)
+        return cls(grid, sources, sweep_dir, judge_model, cache, record)
 
     def trials(self) -> list[Trial]:
         """Every trial of the grid: families, then conditions, then models, then seeds."""
@@ -218,6 +227,8 @@ async def run_sweep(
             if trial.id not in finished:
                 group.create_task(one(trial))
     cells = summarize(trials, tally.records)
+    for cell in cells:
+        cell["judge_validation"] = sweep.judge_validation
     write_summary(sweep.sweep_dir, cells)
     return cells
 
