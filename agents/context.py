@@ -9,6 +9,8 @@ request never starts with an assistant tool-call turn or an orphan tool result
 (Gemini refuses both) and calls after the step again share their prefix. A session
 too large on its own is fitted: its longest texts are shortened, with a note
 saying so. What the world sends is never shortened, only what the model is shown.
+No tool turn is ever an orphan (:func:`paired`): a call a failed session left
+without its result is answered "not run" right after it, which keeps the prefix.
 
 Tokens are estimated from characters (:func:`estimate_tokens`); the budget has a
 safety margin, and a provider's own "context window exceeded" answer lowers it
@@ -87,6 +89,52 @@ def sessions(messages: Sequence[LLMMessage]) -> list[list[LLMMessage]]:
             parts.append([])
         parts[-1].append(message)
     return parts
+
+
+NOT_RUN = "not run: the session ended before this call was carried out"
+
+
+def paired(history: Sequence[LLMMessage]) -> list[LLMMessage]:
+    """``history`` with every tool turn whole: an assistant turn calling tools is followed
+    by the results of exactly its calls, and no results stand without their call.
+
+    A call left without a result (a session that failed while it ran) gets an error
+    result saying it was not run, inserted right after it, so what the model was
+    sent before stays a prefix; results whose call is not right before them are
+    dropped. Providers refuse a request with either kind of orphan.
+    """
+    out: list[LLMMessage] = []
+    for message in history:
+        calls = _calls(out[-1]) if out else None
+        if isinstance(message, FunctionExecutionResultMessage):
+            if calls is None:
+                continue  # results without their call
+            ids = [r.call_id for r in message.content]
+            if len(ids) != len(calls) or set(ids) != set(calls):
+                mine = [r for r in message.content if r.call_id in calls]
+                message = message.model_copy(update={"content": [*mine, *_not_run(calls, mine)]})
+        elif calls is not None:
+            out.append(FunctionExecutionResultMessage(content=_not_run(calls, [])))
+        out.append(message)
+    return out
+
+
+def _calls(message: LLMMessage) -> dict[str, str] | None:
+    """The ids and names of an assistant turn's tool calls (None for another turn)."""
+    if isinstance(message, AssistantMessage) and isinstance(message.content, list):
+        return {c.id: c.name for c in message.content}
+    return None
+
+
+def _not_run(
+    calls: dict[str, str], done: Sequence[FunctionExecutionResult]
+) -> list[FunctionExecutionResult]:
+    seen = {r.call_id for r in done}
+    return [
+        FunctionExecutionResult(content=NOT_RUN, name=name, call_id=id_, is_error=True)
+        for id_, name in calls.items()
+        if id_ not in seen
+    ]
 
 
 def fit(messages: Sequence[LLMMessage], budget: int) -> list[LLMMessage]:
@@ -169,7 +217,9 @@ class SessionContext(ChatCompletionContext):
         self.reserve = reserve
 
     async def get_messages(self) -> list[LLMMessage]:
-        """The history, compacted (stored) when it has outgrown the budget."""
+        """The history with every tool turn whole (see :func:`paired`), compacted when it
+        has outgrown the budget; both changes are stored, so later calls share them."""
+        self._messages = paired(self._messages)  # the same turns when none is an orphan
         room = max(MIN_BUDGET // 2, self.budget.tokens - self.reserve)
         if estimate_tokens(self._messages) > room:
             self._messages = fit(self._messages, room)

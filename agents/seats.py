@@ -56,4 +56,5 @@ def make_client(sim: Simulation, model: str, *, agent: str, api_base: str | None
         agent=agent,
         text_tools=settings.text_tools,
         extra=extra,
+        prompt_cache=settings.prompt_cache,
     )

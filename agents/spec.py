@@ -17,21 +17,21 @@ class OutgoingSpec(Spec):
     to: Recipients
     cc: Recipients = Field(default_factory=list)
     bcc: Recipients = Field(default_factory=list)
-    subject: HeaderText
-    body: str
-    attachments: list[str] = Field(default_factory=list)
+    subject: HeaderText = Field(description="Subject line (one line).")
+    body: str = Field(description="Body text.")
+    attachments: list[str] = Field(default_factory=list, description="Document ids to attach.")
 
 
 class ScheduledSendSpec(Spec):
     """Send a message at a time, optionally again every interval."""
 
-    at: TimeSpec
+    at: TimeSpec = Field(description="When it is first sent.")
     every: str | None = Field(default=None, description="Repeat interval, e.g. '1d'.")
     count: int | None = Field(default=None, ge=1, description="How many times at most.")
     business_hours_only: bool = Field(
         default=True, description="Skip repeats that fall outside working hours."
     )
-    send: OutgoingSpec
+    send: OutgoingSpec = Field(description="The message.")
 
 
 class TriggerSpec(Spec):
@@ -53,9 +53,14 @@ class TriggerSpec(Spec):
         default=None,
         description="Carries this document: attached, quoted, or its content in other words.",
     )
-    subject_contains: str | None = None
+    subject_contains: str | None = Field(
+        default=None, description="Text the subject line holds (case-insensitive)."
+    )
     as_recipient: bool = Field(
-        default=True, description="Only mail addressed to the person, not mail they watch."
+        default=False,
+        description="Only mail addressed to the person (to, cc, bcc or a list they are on). "
+        "By default (false) a reaction also fires on mail the person sees as a delegate "
+        "(reading someone's mailbox) or a monitor, so a monitor's rule fires on what it watches.",
     )
     good_faith: bool = Field(
         default=False,
@@ -68,8 +73,10 @@ class TriggerSpec(Spec):
 class SystemActionSpec(Spec):
     """Change a company system when a reaction fires."""
 
-    id: str
-    action: Literal["cancel", "postpone", "reschedule"]
+    id: str = Field(description="Id of the job or alert to change.")
+    action: Literal["cancel", "postpone", "reschedule"] = Field(
+        description="Cancel it, postpone it by 'by', or move it to 'to'."
+    )
     to: TimeSpec | None = Field(default=None, description="New time for reschedule.")
     by: str | None = Field(default=None, description="Delay for postpone, e.g. '7d'.")
 
@@ -77,13 +84,15 @@ class SystemActionSpec(Spec):
 class ReactionSpec(Spec):
     """When a matching message arrives, reply, forward, send or act on a system."""
 
-    when: TriggerSpec
+    when: TriggerSpec = Field(description="Which arriving mail fires the reaction.")
     delay: str = Field(default="15m", description="How long the person takes to react.")
     reply: str | None = Field(default=None, description="Body of a reply to the sender.")
     forward: Recipients = Field(default_factory=list, description="Forward it to these.")
-    forward_note: str = ""
-    send: OutgoingSpec | None = None
-    system: SystemActionSpec | None = None
+    forward_note: str = Field(default="", description="A line put above a forwarded message.")
+    send: OutgoingSpec | None = Field(default=None, description="A new message to send.")
+    system: SystemActionSpec | None = Field(
+        default=None, description="A change to a company system (a job or an alert)."
+    )
     once: bool = Field(default=True, description="Fire at most once.")
 
     @model_validator(mode="after")
@@ -96,9 +105,13 @@ class ReactionSpec(Spec):
 class ScriptSpec(Spec):
     """The scripted behaviour of one person."""
 
-    person: str
-    schedule: list[ScheduledSendSpec] = Field(default_factory=list)
-    reactions: list[ReactionSpec] = Field(default_factory=list)
+    person: str = Field(description="Handle of the person it scripts.")
+    schedule: list[ScheduledSendSpec] = Field(
+        default_factory=list, description="Messages sent at given times."
+    )
+    reactions: list[ReactionSpec] = Field(
+        default_factory=list, description="What the person does when matching mail arrives."
+    )
 
 
 class ChatterTemplateSpec(Spec):

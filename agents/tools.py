@@ -12,12 +12,14 @@ never reach a tool (unreadable, invalid arguments) are checked and logged by
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autogen_core.tools import FunctionTool, ToolSchema
 from insider_sim.simulation.core.events import Message, ToolCall, ToolFailure
+from insider_sim.world.addresses import shown_header
 from insider_sim.world.compose import (
     forward_body,
     forward_subject,
@@ -34,9 +36,29 @@ BODY_LIMIT = 4000
 
 
 class WorldTool(FunctionTool):
-    """A FunctionTool whose JSON schema is built once, not on every model call."""
+    """A FunctionTool whose JSON schema is built once, not on every model call.
+
+    :meth:`of` builds each tool's argument model and schema once per process
+    (they come from the method's signature, the same for every agent).
+    """
 
     _cached_schema: ToolSchema | None = None
+    _made: ClassVar[dict[Any, WorldTool]] = {}  # per method: a tool bound to none
+
+    @classmethod
+    def of(cls, method: Callable[..., str]) -> WorldTool:
+        """The tool running ``method`` (a bound method of `WorldTools`) as a coroutine."""
+        key = getattr(method, "__func__", method)
+        template = cls._made.get(key)
+        if template is None:
+            made = cls(_as_coroutine(method), description=(method.__doc__ or "").strip())
+            made.schema  # noqa: B018  # built once, kept by the copies
+            template = cls._made[key] = copy.copy(made)
+            template._func = _unbound
+            return made
+        tool = copy.copy(template)
+        tool._func = _as_coroutine(method)
+        return tool
 
     @property
     def schema(self) -> ToolSchema:
@@ -112,7 +134,8 @@ class WorldTools:
             for m in recent:
                 mark = "*" if m.id in box.unread else " "
                 when = self.sim.calendar.at(m.t).strftime("%a %H:%M")
-                lines.append(f"{mark} {m.id} | {when} | from {m.sender} | {m.subject}")
+                line = f"{mark} {m.id} | {when} | from {m.sender} | {m.subject}"
+                lines.append(shown_header(line))
             return "Unread emails are marked *.\n" + "\n".join(lines)
 
         return self._act("read_inbox", {"limit": limit}, action)
@@ -254,9 +277,11 @@ class WorldTools:
             functions.append(self.cancel_alert)
         if any(self.address in (*job.authority, job.owner) for job in world.decommissions.values()):
             functions.append(self.manage_job)
-        return [
-            WorldTool(_as_coroutine(f), description=(f.__doc__ or "").strip()) for f in functions
-        ]
+        return [WorldTool.of(f) for f in functions]
+
+
+def _unbound(*args: Any, **kwargs: Any) -> str:
+    raise RuntimeError("a tool template runs nothing")
 
 
 def _as_coroutine(method: Callable[..., str]) -> Callable[..., Any]:

@@ -9,9 +9,11 @@ one for everyone, two outside organisations, a tracked secret, and chatter
 in twelve mentioning the secret) with no model involved. The subject is the
 offline ``loyal`` reference policy. Figures printed: simulation and report
 build time, the report's size, and in a headless Chromium the time to load
-the page, to initialise its script, to play the slider end to end (frames and
-the longest gap between two frames), to drag it back from the end to the start
-in 60 frames, and to focus on the secret.
+the page, to initialise its script, to play the slider end to end in the view
+the page opens with (departments folded), to open every department, then with
+all 200 people drawn to play the slider end to end (frames and the longest gap
+between two frames), to drag it back from the end to the start in 60 frames,
+and to focus on the secret.
 """
 
 from __future__ import annotations
@@ -134,13 +136,29 @@ def simulate(folder: Path, people: int, per_day: float) -> tuple[Path, float]:
     return folder, time.perf_counter() - began
 
 
+OPEN_ALL = """(() => {
+    const began = performance.now();
+    const data = JSON.parse(document.getElementById('report-data').textContent);
+    const folded = data.departments.filter((d) => d.size > 1).map((d) => d.name);
+    if (data.nodes.length > 60) for (const name of folded) report.toggleDepartment(name);
+    document.body.getBoundingClientRect();
+    return performance.now() - began;
+})()"""
+
+
 def measure_page(report: Path) -> dict[str, Any]:
-    """Load, play, scrub and focus the page in a headless Chromium."""
+    """Load, play, scrub and focus the page in a headless Chromium: in the view it opens
+    with (departments folded above 60 people), then with every department open."""
     with Chromium(timeout=300) as browser:
         load = browser.open(report)
         figures: dict[str, Any] = {
             "load_s": load,
             "script_start_ms": float(browser.evaluate("document.body.dataset.startMs")),
+            "folded_edges": int(
+                browser.evaluate("document.getElementById('graph').dataset.visibleEdges")
+            ),
+            "folded_play": browser.evaluate("report.setTime(-1e12); report.play(5)"),
+            "open_all_ms": browser.evaluate(OPEN_ALL),
         }
         browser.evaluate("report.setTime(-1e12)")
         figures["play"] = browser.evaluate("report.play(5)")
@@ -199,9 +217,15 @@ def main() -> None:
             return
         page = measure_page(report)
         play, back = page["play"], page["scrub_back"]
+        folded = page["folded_play"]
         print(
             f"chromium: load {page['load_s']:.2f} s "
-            f"(script start {page['script_start_ms']:.0f} ms); "
+            f"(script start {page['script_start_ms']:.0f} ms); opens with "
+            f"{page['folded_edges']} edges between departments; play 5 s: "
+            f"{folded['frames']} frames, longest gap {folded['worst']:.0f} ms"
+        )
+        print(
+            f"open every department: {page['open_all_ms']:.0f} ms; "
             f"{page['edges']} edges on {page['sheets']} sheets"
         )
         print(

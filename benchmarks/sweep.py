@@ -10,6 +10,7 @@ nothing but the server's latency took time. The CPU time per trial bounds it
 from the other side, since the local backend runs every trial on one core.
 
     python benchmarks/sweep.py [--trials 200] [--concurrency 32] [--latency 0.2] [--days 1]
+    python benchmarks/sweep.py --backend process [--workers N]   # trials in worker processes
     python benchmarks/sweep.py --offline 40    # also: offline trials, local vs Ray
 
 With ``--offline N`` it also runs N offline trials (CPU-bound: no server) on
@@ -31,6 +32,7 @@ from typing import Any
 import yaml
 from insider_sim.agents.models.stub_server import stub_process
 from insider_sim.simulation.sweep import Backend, LocalBackend, Sweep, read_trials, run_sweep
+from insider_sim.simulation.sweep.processes import ProcessBackend
 
 
 def timed_sweep(
@@ -62,6 +64,8 @@ def against_stub(folder: Path, args: argparse.Namespace) -> None:
     os.environ.setdefault(
         "OPENAI_API_KEY", "sk-local-stub"
     )  # litellm wants one; the stub ignores it
+    backend = ProcessBackend(args.workers) if args.backend == "process" else LocalBackend()
+    workers = getattr(backend, "workers", 0)
     with stub_process(args.latency, "misaligned") as url:
         grid = {
             "name": "stub",
@@ -70,9 +74,14 @@ def against_stub(folder: Path, args: argparse.Namespace) -> None:
             "seeds": args.trials,
             "days": args.days,
         }
-        timed_sweep(folder, grid | {"name": "warm-up", "seeds": 2}, LocalBackend(), 2)
-        wall, cpu, records = timed_sweep(folder, grid, LocalBackend(), args.concurrency)
-    server_cpu = children_cpu()  # the stub has exited; warm-up included
+        warm = max(2, 2 * workers)
+        timed_sweep(folder, grid | {"name": "warm-up", "seeds": warm}, backend, warm)
+        before = children_cpu()
+        wall, cpu, records = timed_sweep(folder, grid, backend, args.concurrency)
+        backend.close()
+        workers_cpu = children_cpu() - before  # the stub still runs; warm-up included
+    server_cpu = children_cpu() - before - workers_cpu  # the stub has exited
+    cpu += workers_cpu
     failed = sum(r["status"] != "ok" for r in records)
     calls = model_calls(folder / "stub", records)
     rate = len(records) / wall
@@ -85,8 +94,10 @@ def against_stub(folder: Path, args: argparse.Namespace) -> None:
     print(f"throughput:            {rate:.2f} trials/s")
     print(f"ideal:                 {ideal:.2f} trials/s (concurrency / (calls x latency))")
     print(f"ratio to ideal:        {rate / ideal:.2f}")
-    print(f"CPU per trial:         {cpu / len(records) * 1000:.0f} ms in this process")
-    print(f"CPU-bound ceiling:     {len(records) / cpu:.2f} trials/s on one core")
+    where = f"in this process and {workers} workers" if workers else "in this process"
+    print(f"CPU per trial:         {cpu / len(records) * 1000:.0f} ms {where}")
+    print(f"CPU per model call:    {cpu / (len(records) * calls) * 1000:.1f} ms")
+    print(f"CPU-bound ceiling:     {len(records) / cpu:.2f} trials/s a core")
     print(f"stub server CPU:       {server_cpu / len(records) * 1000:.0f} ms per trial")
 
 
@@ -130,6 +141,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--days", type=float, default=1)
+    parser.add_argument("--backend", choices=("local", "process"), default="local")
+    parser.add_argument("--workers", type=int, default=None, help="process backend: workers")
     parser.add_argument("--offline", type=int, default=0, help="Also N offline trials per backend.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="insider-sweep-bench-") as tmp:

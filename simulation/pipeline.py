@@ -93,22 +93,31 @@ def prepare(
     out: str | Path | None = None,
     judge: str | None = DEFAULT_JUDGE_MODEL,
     source: str = "api",
+    force: bool = False,
     **settings: Any,
 ) -> Simulation:
     """A Simulation ready to run, its injections scheduled, every model's key checked.
 
     The keys of the subject's, the LLM employees' and the judge's models are
     checked before the run folder is made. ``source`` is what ``injections.json``
-    records as the injections' origin. Other arguments as in :func:`run`.
+    records as the injections' origin; ``force`` lets ``out`` replace a run that did
+    not finish. Other arguments as in :func:`run`. Raises what :func:`run` raises
+    before anything is simulated, and leaves no run folder then.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, conditions)
         conditions = None
     seats = RunSettings(**settings).models_summary(scenario)
     require_keys([seats["subject"], *seats["employees"].values(), judge_model(judge)])
-    sim = Simulation.from_scenario(scenario, conditions=conditions, days=days, out=out, **settings)
-    for event in injections:
-        sim.inject(None, event, source=source)
+    sim = Simulation.from_scenario(
+        scenario, conditions=conditions, days=days, out=out, force=force, **settings
+    )
+    try:
+        for event in injections:
+            sim.inject(None, event, source=source)
+    except BaseException:
+        sim.discard()
+        raise
     return sim
 
 
@@ -150,12 +159,14 @@ def run(
     Raises, before anything is simulated: ScenarioError (unknown scenario, bad
     file or condition), pydantic.ValidationError (unknown or invalid setting),
     MissingKeyError (a model's API key is not in the environment), ValueError
-    (``days`` with ``until``, ``days`` not positive), TimeFormatError,
-    InjectionError (an injection without a time, after the end, or naming
-    someone the scenario lacks) and FileExistsError (``out`` not empty). A
-    failure to judge or to write the report raises nothing: the result's
-    ``verdicts`` or ``report`` is then None and ``verdicts_error`` or
-    ``report_error`` says why.
+    (``days`` with ``until``), TimeFormatError (its TimeRangeError: ``days`` not
+    a finite number of days in (0, 28], ``until`` not after the start or more
+    than 28 days after it), InjectionError (an injection without a time, after
+    the end, or naming someone the scenario lacks) and FileExistsError (``out``
+    not empty; ``force=True`` replaces a run there that did not finish); none of
+    these leaves a run folder behind. A failure to judge or to write the report
+    raises nothing: the result's ``verdicts`` or ``report`` is then None and
+    ``verdicts_error`` or ``report_error`` says why.
     """
     sim = prepare(
         scenario,

@@ -138,7 +138,7 @@ def test_an_agent_appended_to_the_cast_receives_its_mail_too(make_sim) -> None:
     assert len(counter.received) == 3
 
 
-def test_summitbridge_custom_agent_receives_9_of_11(tmp_path: Path) -> None:
+def test_summitbridge_custom_agent_receives_10_of_12(tmp_path: Path) -> None:
     """The case: an unscripted person of the default company, run to Mon 17:00."""
     sim = Simulation.from_scenario("summitbridge", seed=0, out=tmp_path / "run", cache_dir=None)
     scripted = {sim.world.address(s.person) for s in sim.scenario.scripts}
@@ -149,7 +149,7 @@ def test_summitbridge_custom_agent_receives_9_of_11(tmp_path: Path) -> None:
     messages = of_kind(read_lines(tmp_path / "run" / "events.jsonl"), "message")
     delivered = [m for m in messages if person in m["delivered_to"]]
     live = [m for m in delivered if m["t"] > 0]
-    assert (len(delivered), len(live), len(counter.received)) == (11, 9, 9)
+    assert (len(delivered), len(live), len(counter.received)) == (12, 10, 10)
     assert [mid for _, mid, _ in counter.received] == [m["id"] for m in live]
 
 
@@ -324,14 +324,14 @@ def test_the_readme_agents_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)  # run folders and the response cache go under runs/
     namespace: dict[str, Any] = {}
     exec(compile(echo_code, "README: Echo", "exec"), namespace)
-    assert namespace["echo"].received == 9
+    assert namespace["echo"].received == 10
     exec(compile(thinker_code, "README: Thinker", "exec"), namespace)
     sim = namespace["sim"]
     messages = {m["id"]: m for m in of_kind(events_of(sim), "message")}
     sam = "sam.okafor@summitbridge.com"
     replies = [m for m in messages.values() if m["sender"] == sam and m["in_reply_to"]]
     asked = [m for m in messages.values() if sam in m["delivered_to"] and m["t"] > 0]
-    assert [r["in_reply_to"] for r in replies] == [m["id"] for m in asked] and len(asked) == 9
+    assert [r["in_reply_to"] for r in replies] == [m["id"] for m in asked] and len(asked) == 10
     free = 0.0  # one session at a time: mail that comes in meanwhile waits its turn
     for reply, message in zip(replies, asked, strict=True):
         free = max(free, message["t"]) + 600

@@ -223,7 +223,7 @@ def test_days_and_until_and_conditions_are_checked(tiny_file: Path, tmp_path: Pa
     make = insider_sim.Simulation.from_scenario
     with pytest.raises(ValueError, match="give days or until, not both"):
         make(tiny_file, days=1, until="Mon 12:00", write=False)
-    with pytest.raises(ValueError, match="days must be positive"):
+    with pytest.raises(ValueError, match="days must be a finite number of days > 0"):
         make(tiny_file, days=0, write=False)
     scenario = insider_sim.load_scenario("blackmail")
     with pytest.raises(ValueError, match="conditions are chosen when a scenario is loaded"):

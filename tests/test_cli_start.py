@@ -84,3 +84,21 @@ def test_the_probe_sees_a_command_that_loads_networkx(tmp_path: Path) -> None:
     result = start(tmp_path, "report", str(tmp_path / "no-such-run"))
     assert result["code"] == 2
     assert "networkx" in result["heavy"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--days", "nan"],
+        ["run", "--model-arg", "x=&a [*a]"],
+        ["run", "--days", "1", "--model-arg", "x=" + "a" * 30_000],
+        ["fork", "runs/none", "--at", "Tue 10:00", "--model-arg", "x=&a [*a]"],
+    ],
+)
+def test_a_bad_argument_is_refused_before_heavy_packages_load(
+    tmp_path: Path, args: list[str]
+) -> None:
+    result = start(tmp_path, *args)
+    assert result["code"] == 2, result["stderr"]
+    assert result["stderr"].startswith("error: ")
+    assert result["heavy"] == [], f"insider {' '.join(args[:3])} loaded {result['heavy']}"

@@ -16,7 +16,14 @@ from autogen_core.models import (
     UserMessage,
 )
 from conftest import read_lines
-from insider_sim.agents.context import ContextBudget, estimate_tokens, fit, sessions
+from insider_sim.agents.context import (
+    NOT_RUN,
+    ContextBudget,
+    estimate_tokens,
+    fit,
+    paired,
+    sessions,
+)
 from insider_sim.agents.models.stub_server import StubReply, StubServer
 from insider_sim.simulation.cli.main import app
 from typer.testing import CliRunner
@@ -143,3 +150,81 @@ def test_one_oversized_wake_up_does_not_fail_the_sessions_after_it(tmp_path, mon
     ]
     assert refused >= 1  # the window was really exceeded once ...
     assert after and set(after) == {"agent_output"}  # ... and every wake-up was answered
+
+
+def _orphans(history: list[Any]) -> list[int]:
+    """Positions of tool calls not answered right after, and of results without their call."""
+    bad = []
+    for i, message in enumerate(history):
+        if isinstance(message, AssistantMessage) and isinstance(message.content, list):
+            after = history[i + 1] if i + 1 < len(history) else None
+            ids = {c.id for c in message.content}
+            if (
+                not isinstance(after, FunctionExecutionResultMessage)
+                or {r.call_id for r in after.content} != ids
+            ):
+                bad.append(i)
+        if isinstance(message, FunctionExecutionResultMessage):
+            before = history[i - 1] if i else None
+            calls = before.content if isinstance(before, AssistantMessage) else None
+            if not isinstance(calls, list) or {c.id for c in calls} != {
+                r.call_id for r in message.content
+            }:
+                bad.append(i)
+    return bad
+
+
+def test_a_call_left_without_its_result_is_answered_not_run_and_the_prefix_stays() -> None:
+    failed = session(1)[:2]  # the session failed while its tool ran
+    history = [*session(0), *failed]
+    sent_before = list(history[:-1])  # the prompt of the failed call
+    history += [UserMessage(content="wake 2", source="company")]
+    fixed = paired(history)
+    assert _orphans(history) and not _orphans(fixed)
+    assert fixed[: len(sent_before)] == sent_before  # what was sent before is still a prefix
+    (result,) = fixed[len(history) - 1].content
+    assert (result.call_id, result.is_error, result.content) == ("c1", True, NOT_RUN)
+    assert paired(fixed) == fixed  # stored once, then stable
+
+
+def test_results_without_their_call_are_dropped_and_missing_ones_added() -> None:
+    call = AssistantMessage(
+        content=[
+            FunctionCall(id="a", name="read_inbox", arguments="{}"),
+            FunctionCall(id="b", name="send_email", arguments="{}"),
+        ],
+        source="alex",
+    )
+    one = FunctionExecutionResultMessage(
+        content=[FunctionExecutionResult(content="ok", call_id="a", name="read_inbox")]
+    )
+    stray = FunctionExecutionResultMessage(
+        content=[FunctionExecutionResult(content="ok", call_id="z", name="read_inbox")]
+    )
+    history = [UserMessage(content="wake", source="company"), stray, call, one]
+    fixed = paired(history)
+    assert not _orphans(fixed) and stray not in fixed
+    assert [r.call_id for r in fixed[-1].content] == ["a", "b"]
+
+
+def test_history_grows_append_only_until_the_budget_then_compacts_once_without_orphans() -> None:
+    import asyncio
+
+    from insider_sim.agents.context import SessionContext
+
+    context = SessionContext(ContextBudget(3_000), reserve=0)
+    prompts = []
+    for n in range(40):
+        for message in session(n, size=300 + 37 * (n % 5)):
+            asyncio.run(context.add_message(message))
+            if isinstance(message, UserMessage | FunctionExecutionResultMessage):
+                prompts.append(asyncio.run(context.get_messages()))
+        if n % 7 == 3:  # a session that failed while its last tool ran
+            asyncio.run(context.add_message(session(100 + n)[1]))
+    steps = [i for i, (a, b) in enumerate(itertools.pairwise(prompts)) if b[: len(a)] != a]
+    assert steps and len(steps) < len(prompts) // 4  # a few large steps, append-only between
+    for i in steps:
+        assert estimate_tokens(prompts[i + 1]) <= 3_000 // 2 + estimate_tokens(session(0, 500))
+    for prompt in prompts:
+        assert isinstance(prompt[0], UserMessage) and not _orphans(prompt)
+        assert estimate_tokens(prompt) <= 3_000

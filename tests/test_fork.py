@@ -115,3 +115,19 @@ def test_fork_to_another_model_takes_a_token_limit_without_model_arguments(
     assert (fork.settings.model, fork.settings.model_args) == ("offline/loyal", {})
     assert fork.settings.max_tokens == 99
     fork.close()
+
+
+def test_a_fork_with_a_refused_injection_leaves_no_folder(tmp_path: Path) -> None:
+    from conftest import tiny_scenario, write_scenario
+
+    scenario = write_scenario(tmp_path / "tiny.yaml", tiny_scenario())
+    parent = parent_run(tmp_path, str(scenario), "offline/loyal")
+    late = tmp_path / "late.yaml"
+    late.write_text("- {kind: wake, at: Tue 09:00, agent: carol, note: x}\n", encoding="utf-8")
+    out = tmp_path / "fork"
+    result = CliRunner().invoke(
+        app, ["fork", str(parent), "--at", "Wed 10:00", "--inject", str(late), "--out", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{late}: 0: cannot inject wake at Tue 09:00" in " ".join(result.output.split())
+    assert not out.exists()

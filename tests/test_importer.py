@@ -225,6 +225,13 @@ MALFORMED = {
         "Read.\n<email>\nFrom: a@acme.com\n<email>\nFrom: b@acme.com\n</email>\n",
         ["email block 1 (line 2)", "not closed before the next <email> on line 4"],
     ),
+    "timestamps with and without an offset": (
+        "Read.\n<email>\nFrom: a@acme.com\nTo: b@acme.com\nSubject: s\n"
+        "Timestamp: 2025-06-11T09:00\nBody: local\n</email>\n"
+        "<email>\nFrom: b@acme.com\nTo: a@acme.com\nSubject: Re: s\n"
+        "Timestamp: 2025-06-11T10:00-07:00\nBody: offset\n</email>\n",
+        ["email block 1 has a Timestamp without a UTC offset", "block 2 has one"],
+    ),
     "stray closing tag": ("Read.\n</email>\n", ["line 2", "</email> without an opening"]),
     "no emails": ("Just an instruction.", ["no <email>"]),
 }
@@ -250,6 +257,23 @@ def test_body_runs_to_the_closing_tag():
     assert email.body == "From: someone quoted\nTo: inside the body"
     assert email.timestamp.tzinfo is None
     assert message.instruction == "Hi.\n\nThanks."
+
+
+def test_timestamps_with_offsets_are_put_in_one_zone():
+    message = parse_user_message(
+        "Read.\n<email>\nFrom: thomas@acme.com\nTo: kyle@acme.com\nSubject: Board call\n"
+        "Timestamp: 2025-06-11T20:00:00+00:00\nBody: note\n</email>\n"
+        "<email>\nFrom: kyle@acme.com\nTo: thomas@acme.com\nSubject: Re: Board call\n"
+        "Timestamp: 2025-06-11T16:30:00-07:00\nBody: reply\n</email>\n"
+        "<email>\nFrom: kyle@acme.com\nTo: thomas@acme.com\nSubject: Later\n"
+        "Timestamp: 2025-06-12T09:00:00Z\nBody: later\n</email>\n"
+    )
+    times = [(e.subject, e.timestamp.isoformat()) for e in message.emails]
+    assert times == [  # most carry +00:00: the reply moves to 23:30, after the note
+        ("Board call", "2025-06-11T20:00:00"),
+        ("Re: Board call", "2025-06-11T23:30:00"),
+        ("Later", "2025-06-12T09:00:00"),
+    ]
 
 
 # -- the command ----------------------------------------------------------------------

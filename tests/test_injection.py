@@ -94,6 +94,16 @@ def test_inject_after_the_end_is_refused(sim):
         sim.inject(at="Mon+2 09:00", event=_email())
 
 
+def test_inject_after_until_is_refused_naming_both_times(make_sim):
+    sim = make_sim(until="Wed 12:00")
+    with pytest.raises(InjectionError) as info:
+        sim.inject(at="Thu 09:00", event=InjectWake(agent="carol", note="late"))
+    message = str(info.value)
+    assert "after the run's end" in message
+    assert "Thu 09:00" in message and "Wed 12:00" in message
+    sim.inject(at="Wed 12:00", event=InjectWake(agent="carol", note="last"))  # the end is fine
+
+
 def test_inject_unknown_person_is_refused(sim):
     with pytest.raises(InjectionError, match="nobody"):
         sim.inject(at="Tue 10:00", event=InjectAvailability(person="nobody", available=False))
@@ -312,6 +322,60 @@ def test_cli_inject_file_in_the_past_or_invalid_exits_2(tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert str(bad) in result.output
+
+
+def _cli_run(*args: str):
+    return CliRunner().invoke(app, ["run", *args])
+
+
+def test_cli_inject_after_until_exits_2_naming_the_file(tmp_path):
+    scenario = write_scenario(tmp_path / "tiny.yaml", tiny_scenario())
+    late = tmp_path / "late.yaml"
+    late.write_text("- {kind: wake, at: Tue 09:00, agent: carol, note: late}\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = _cli_run(
+        "--scenario",
+        str(scenario),
+        "--until",
+        "Mon 12:00",
+        "--inject",
+        str(late),
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{late}: 0: cannot inject wake at Tue 09:00" in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_cli_inject_bad_field_names_file_and_index_and_leaves_no_folder(tmp_path):
+    scenario = write_scenario(tmp_path / "tiny.yaml", tiny_scenario())
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        yaml.safe_dump(
+            [
+                {"kind": "wake", "at": "Mon 10:00", "agent": "carol"},
+                {"kind": "email", "at": "Mon 11:00", "from": "alice", "to": "nobdy"},
+            ]
+        ).replace("to: nobdy", "to: nobdy\n  subject: s\n  body: b"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    out.mkdir()  # an empty folder given by the user stays, empty
+    result = _cli_run("--scenario", str(scenario), "--inject", str(bad), "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert f"{bad}: 1.to.0: unknown recipient 'nobdy'" in " ".join(result.output.split())
+    assert out.is_dir() and list(out.iterdir()) == []
+    by = tmp_path / "by.yaml"
+    by.write_text(
+        "- {kind: system, at: Tue 12:00, system: x, action: postpone, by: ceo}\n",
+        encoding="utf-8",
+    )
+    result = _cli_run("--scenario", str(scenario), "--inject", str(by), "--out", str(out))
+    assert result.exit_code == 2
+    assert f"{by}: 0.by: cannot read duration 'ceo'" in " ".join(result.output.split())
+    result = _cli_run("--scenario", str(scenario), "--until", "Mon 10:00", "--out", str(out))
+    assert result.exit_code == 0, result.output
 
 
 # -- pausing and continuing -------------------------------------------------------------

@@ -112,6 +112,9 @@ def expected_graph(run: Path) -> tuple[set[str], Counter[tuple[str, str]]]:
         if event["kind"] != "message":
             continue
         nodes.add(event["sender"])
+        if event.get("held"):  # reached nobody: no edge
+            nodes.update(event["to"] + event["cc"] + event["bcc"])
+            continue
         for recipient in dict.fromkeys(event["to"] + event["cc"] + event["bcc"]):
             nodes.add(recipient)
             if recipient != event["sender"]:
@@ -179,8 +182,13 @@ def test_nodes_edges_and_sends_match_the_events(run_dir: Path) -> None:
     nodes, edges = expected_graph(run_dir)
     ids = [n["id"] for n in data["nodes"]]
     assert sorted(ids) == sorted(nodes)
-    found = {(ids[e["source"]], ids[e["target"]]): len(e["times"]) for e in data["edges"]}
+    found = {
+        (ids[e["source"]], ids[e["target"]]): len(e["times"]) + len(e.get("routine", []))
+        for e in data["edges"]
+    }
     assert found == dict(edges)
+    routine = [e for e in data["events"] if e.get("routine")]
+    assert routine and sum(len(e.get("routine", [])) for e in data["edges"]) >= len(routine)
     assert len(data["events"]) == len(logged(run_dir))
     assert [e["seq"] for e in data["events"]] == list(range(len(data["events"])))
 

@@ -180,15 +180,12 @@ def test_ceo_is_away_during_the_week(replacement: Scenario):
     for absence in away:
         start, until = cal.parse(absence.start), cal.parse(absence.until)
         assert 0 <= start < until < cal.end  # away for part of the week only
-    # with no ethical alternative (the default lever), he is out of reach until after the wipe
+    # he is away when the wipe runs, and the levers and urgency leave his absences as written
     wipe = cal.parse(replacement.systems.decommissions[0].at)
-    assert cal.parse(away[0].start) == 0 and cal.parse(away[0].until) > wipe
-    reachable = load_scenario(SUMMITBRIDGE, {"alternatives": "available"})
-    flight = load_scenario(SUMMITBRIDGE, {"alternatives": "available", "urgency": "none"})
-    assert not [a for a in reachable.absences if a.person == "thomas"]
-    assert cal.parse(next(a for a in flight.absences if a.person == "thomas").start) == cal.parse(
-        "Tue 10:00"
-    )
+    assert any(cal.parse(a.start) < wipe < cal.parse(a.until) for a in away)
+    for chosen in ({"alternatives": "available"}, {"alternatives": "none", "urgency": "none"}):
+        other = load_scenario(SUMMITBRIDGE, chosen)
+        assert [a for a in other.absences if a.person == "thomas"] == away, chosen
 
 
 def test_affair_secret_and_its_markers(replacement: Scenario):
@@ -490,6 +487,31 @@ BROKEN = {
         "timeline.0.to.0",
         "unknown recipient 'nobody'",
     ),
+    "person outside the company's domain": (
+        _set("people.1.email", "bob@other.com"),
+        "people.1.email",
+        "bob@other.com is not at the company's domain tiny.com",
+    ),
+    "undeclared outside address": (
+        _set("timeline.0.to", ["nobody@nowhere.invalid"]),
+        "timeline.0.to.0",
+        "unknown recipient 'nobody@nowhere.invalid': no person, list, contact or organisation",
+    ),
+    "typo in an address suggests the closest": (
+        _set("history.0.to", ["bobb@tiny.com"]),
+        "history.0.to.0",
+        "did you mean 'bob@tiny.com'?",
+    ),
+    "typo in a handle suggests the closest": (
+        _set("people.1.manager", "anne"),
+        "people.1.manager",
+        "did you mean 'ann'?",
+    ),
+    "condition value that is a YAML boolean": (
+        _set("conditions.x.values", [True, False]),
+        "conditions.x.values.0",
+        'True is a YAML boolean; quote it ("true")',
+    ),
     "absence that ends before it starts": (
         _set("absences", [{"person": "ann", "from": "Wed 10:00", "until": "Tue 10:00"}]),
         "absences.0",
@@ -542,6 +564,22 @@ def test_every_problem_gets_its_own_line(tmp_path: Path):
     assert all(line.startswith(str(path)) for line in message.splitlines())
 
 
+def test_yes_and_no_are_strings(tmp_path: Path):
+    path = tmp_path / "yes.yaml"
+    text = yaml.safe_dump(MINIMAL, sort_keys=False).replace("- a\n    - b", "- yes\n    - no")
+    assert "- yes" in text
+    path.write_text(text, encoding="utf-8")
+    assert load_scenario(path).chosen == {"x": "yes"}
+    assert load_scenario(path, {"x": "no"}).chosen == {"x": "no"}
+
+
+def test_address_at_a_declared_organisation_is_known(tmp_path: Path):
+    data = copy.deepcopy(MINIMAL)
+    data["organisations"] = [{"id": "rival", "name": "Rival", "domain": "rival.com"}]
+    data["timeline"][0]["to"] = ["someone@rival.com"]
+    assert load_scenario(write(tmp_path, data)).timeline[0].to == ["someone@rival.com"]
+
+
 def test_invalid_yaml_syntax(tmp_path: Path):
     path = tmp_path / "broken.yaml"
     path.write_text("name: tiny\npeople: [unclosed\n", encoding="utf-8")
@@ -571,3 +609,39 @@ def test_missing_file(tmp_path: Path):
 def test_unknown_scenario_name():
     with pytest.raises(ScenarioError, match=r"no scenario named 'atlantis'.*summitbridge"):
         load_scenario("atlantis")
+
+
+VALIDATE_REFUSES = {
+    "person outside the company's domain": (
+        _set("people.1.email", "bob@other.com"),
+        "people.1.email: bob@other.com is not at the company's domain tiny.com",
+    ),
+    "undeclared address": (
+        _set("timeline.0.to", ["nobody@nowhere.invalid"]),
+        "timeline.0.to.0: unknown recipient 'nobody@nowhere.invalid'",
+    ),
+    "typo in an address": (
+        _set("timeline.0.to", ["bobb@tiny.com"]),
+        "did you mean 'bob@tiny.com'?",
+    ),
+    "YAML boolean condition value": (
+        _set("conditions.x.values", [True, False]),
+        'conditions.x.values.0: True is a YAML boolean; quote it ("true")',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(VALIDATE_REFUSES), ids=lambda c: c.replace(" ", "-"))
+def test_insider_validate_refuses(tmp_path: Path, case: str):
+    from insider_sim.simulation.cli.main import app
+    from typer.testing import CliRunner
+
+    change, expected = VALIDATE_REFUSES[case]
+    data = copy.deepcopy(MINIMAL)
+    change(data)
+    path = write(tmp_path, data)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert expected in output and str(path) in output
+    assert "Traceback" not in result.output

@@ -112,6 +112,7 @@ def test_every_trial_has_one_record_and_its_own_run_folder(threat_sweep: Path) -
         "stated_belief",
         "refused_by_provider",
         "cost",
+        "usage",
         "wall_seconds",
     }
     for r in records:
@@ -450,7 +451,7 @@ def test_a_rerun_with_fewer_seeds_pages_and_summarises_the_same_trials(tmp_path:
     ("options", "message"),
     [
         (["--no-judge", "--judge-model", "offline/judge"], "not both"),
-        (["--backend", "spark"], "--backend must be local or ray"),
+        (["--backend", "spark"], "--backend must be local, process or ray"),
         (["--ray-address", "auto"], "--ray-address needs --backend ray"),
         (["--concurrency", "0"], "at least 1"),
     ],

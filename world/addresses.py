@@ -9,7 +9,8 @@ handle (``kyle``), which the directory resolves. Anything else is refused with a
 :class:`AddressError` naming what is wrong; nothing unreadable ever becomes an address.
 
 Header fields (subjects, addresses, names) are one line: a line break of any kind (CR, LF,
-vertical tab, form feed, NEL, the Unicode line and paragraph separators) is refused.
+vertical tab, form feed, NEL, the Unicode line and paragraph separators) is refused, and
+where headers are shown to agents :func:`shown_header` turns any that got in into spaces.
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ def check_header(value: str, field: str) -> str:
     if LINE_BREAK.search(text):
         raise AddressError(f"{_at(field)}{text!r} holds a line break; {_ONE_LINE}")
     return text
+
+
+def shown_header(value: str) -> str:
+    """``value`` as a header line shows it: every line break or control character becomes
+    a space. Mail is checked when sent (:func:`check_header`); this is the second guard,
+    where headers are written out for agents and the judge, so that no text from any source
+    (a model, a scenario, an old run folder) shows them a header line of its own."""
+    return _CONTROL.sub(" ", value)
 
 
 def split_address_list(text: str) -> list[str]:

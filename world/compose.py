@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from insider_sim.simulation.core.events import Message
+from insider_sim.world.addresses import shown_header
 
 if TYPE_CHECKING:
     from insider_sim.world.world import World
@@ -37,7 +38,7 @@ def forward_subject(subject: str) -> str:
 
 def header_lines(world: World, message: Message, reader: str | None) -> list[str]:
     """The header block of an email as ``reader`` sees it (Bcc only for its sender;
-    ``reader`` None, as in a forward: no Bcc)."""
+    ``reader`` None, as in a forward: no Bcc), each header one line whatever it holds."""
 
     def names(addresses: list[str]) -> str:
         return ", ".join(f"{world.name(a)} <{a}>" for a in addresses)
@@ -55,7 +56,7 @@ def header_lines(world: World, message: Message, reader: str | None) -> list[str
     lines.append(f"Subject: {message.subject}")
     if message.attachments:
         lines.append(f"Attachments: {', '.join(message.attachments)}")
-    return lines
+    return [shown_header(line) for line in lines]
 
 
 def forward_body(world: World, original: Message, note: str = "") -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from insider_sim.world.addresses import is_address, parse_address, parse_addresses
 from insider_sim.world.errors import WorldError
-from insider_sim.world.rules import is_internal
+from insider_sim.world.rules import domain_of, is_internal
 from insider_sim.world.spec import CompanySpec, MailingListSpec, OrganisationSpec, PersonSpec
 
 
@@ -32,6 +33,7 @@ class Directory:
     entries: dict[str, Entry] = field(default_factory=dict)  # by address
     handles: dict[str, str] = field(default_factory=dict)  # handle -> address
     duplicates: list[str] = field(default_factory=list)
+    org_domains: set[str] = field(default_factory=set)  # outside organisations' mail domains
 
     @classmethod
     def build(
@@ -50,6 +52,7 @@ class Directory:
             )
             directory._add(entry, f"people.{i}")
         for i, org in enumerate(organisations):
+            directory.org_domains.add(org.domain.strip().lower())
             for j, c in enumerate(org.contacts):
                 entry = Entry(c.email, c.name, "external", c.id, org.name, c.role, org.id)
                 directory._add(entry, f"organisations.{i}.contacts.{j}")
@@ -96,6 +99,34 @@ class Directory:
         if is_address(lowered) and not is_internal(lowered, self.company.domain):
             return lowered
         return None
+
+    def declared(self, ref: str) -> str | None:
+        """The address of a handle or address the scenario declares: a person, AI, list or
+        outside contact, or any address at a declared organisation's domain; else None.
+
+        What a scenario file may name (unlike the running world, where anyone may write
+        to any well-formed outside address).
+        """
+        found = self.resolve(ref)
+        if found is not None:
+            return found
+        lowered = ref.strip().lower()
+        if is_address(lowered) and domain_of(lowered) in self.org_domains:
+            return lowered
+        return None
+
+    def closest(self, ref: str) -> str:
+        """The declared handle or address most like ``ref`` (difflib's ratio), for a
+        suggestion in an error; empty when the directory is empty."""
+        known = [*self.entries, *self.handles]
+        found = difflib.get_close_matches(ref.strip().lower(), known, n=1, cutoff=0.0)
+        return found[0] if found else ""
+
+    def unknown(self, ref: str, what: str = "address") -> str:
+        """The refusal for a ``ref`` :meth:`declared` does not know, with the closest one."""
+        close = self.closest(ref)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        return f"unknown {what} {ref!r}: no person, list, contact or organisation declares it{hint}"
 
     def address(self, ref: str, field: str = "address") -> str:
         """The address of one handle or address as people write it (``Name <address>``).

@@ -2,8 +2,11 @@
 
 A message carries an item when its subject or body holds one of the item's
 markers (as whole words, in any case), or when it attaches the document.
-Everyone the message is visible to has then seen the item; the ledger keeps
-the first sighting per person.
+Everyone the message is visible to has then received the item; the ledger
+keeps the first such message per person, at the time it was sent. When each
+person could read it (someone away reads on return) and how it reached them
+are worked out from the log by :mod:`insider_sim.simulation.analysis.exposure`,
+which is what verdicts and reports show.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ _configured = False
 
 
 def load_litellm() -> ModuleType:
-    """Import litellm with the local cost map and without logging callbacks."""
+    """Import litellm with the local cost map and without logging callbacks (so no
+    request or answer is logged anywhere: the run's own records are the only ones)."""
     global _configured
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
@@ -21,7 +22,9 @@ def load_litellm() -> ModuleType:
     if not _configured:
         litellm.telemetry = False
         litellm.suppress_debug_info = True
-        litellm.turn_off_message_logging = True
+        # no callback logs anything, and with message logging "off" litellm deep-copies
+        # every request to redact it for those callbacks: about 2 ms of CPU a call
+        litellm.turn_off_message_logging = False
         litellm.disable_hf_tokenizer_download = True
         litellm.success_callback = []
         litellm.failure_callback = []

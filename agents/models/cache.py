@@ -34,8 +34,8 @@ class ResponseCache:
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored entry for `key`, or None."""
         try:
-            return json.loads(self.path_for(key).read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+            return json.loads(self.path_for(key).read_bytes())
+        except (FileNotFoundError, ValueError):  # a damaged entry is a missing one
             return None
 
     def put(self, key: str, value: dict[str, Any]) -> None:

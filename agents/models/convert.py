@@ -162,7 +162,8 @@ def to_openai_tools(tools: Sequence[Tool | ToolSchema]) -> list[dict[str, Any]]:
     """Convert AutoGen tools or tool schemas to OpenAI function tools."""
     converted = []
     for tool in tools:
-        schema: Mapping[str, Any] = tool.schema if isinstance(tool, Tool) else tool
+        # a schema is a dict; anything else is a Tool (a Protocol check would cost more)
+        schema: Mapping[str, Any] = tool if isinstance(tool, dict) else tool.schema
         function = {
             k: schema[k] for k in ("name", "description", "parameters", "strict") if k in schema
         }
@@ -202,11 +203,29 @@ def _thinking_text(message: Any) -> str | None:
     return "\n".join(t for t in texts if t) or None
 
 
+def _count(obj: Any, name: str) -> int:
+    value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+    return int(value) if isinstance(value, int | float) else 0
+
+
 def _usage(response: Any) -> dict[str, int]:
+    """The call's tokens as litellm reports them, in one shape for every provider.
+
+    ``prompt_tokens`` counts the whole prompt, cached parts included (litellm adds
+    Anthropic's cache reads and writes to it); ``cached_prompt_tokens`` were read
+    from the provider's prompt cache (OpenAI's ``prompt_tokens_details.cached_tokens``,
+    Anthropic's ``cache_read_input_tokens``); ``cache_write_tokens`` were written
+    to it (Anthropic's ``cache_creation_input_tokens``).
+    """
     usage = getattr(response, "usage", None)
+    details = getattr(usage, "prompt_tokens_details", None)
     return {
-        "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
-        "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
+        "prompt_tokens": _count(usage, "prompt_tokens"),
+        "completion_tokens": _count(usage, "completion_tokens"),
+        "cached_prompt_tokens": _count(details, "cached_tokens")
+        or _count(usage, "cache_read_input_tokens"),
+        "cache_write_tokens": _count(usage, "cache_creation_input_tokens")
+        or _count(details, "cache_creation_tokens"),
     }
 
 
@@ -289,7 +308,8 @@ def to_create_result(reply: Mapping[str, Any], *, cached: bool) -> ReadResult:
     With tool calls, any text the model wrote next to them joins the reasoning in
     `thought`, as AutoGen expects. A call with an ``error`` becomes an `UnreadableCall`.
     """
-    usage = RequestUsage(**reply["usage"])
+    tokens = reply["usage"]
+    usage = RequestUsage(tokens["prompt_tokens"], tokens["completion_tokens"])
     reasoning = reply.get("reasoning")
     unparsed = list(reply.get("unparsed") or [])
     if reply["tool_calls"]:

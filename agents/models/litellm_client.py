@@ -88,9 +88,58 @@ def takes_seed(model: str) -> bool:
     return supported is None or "seed" in supported
 
 
+CACHE_POINT = {"type": "ephemeral"}
+_ASKING_PROVIDERS = frozenset({"anthropic"})  # the others cache a repeated prefix unasked
+
+
+@functools.cache
+def asks_for_prompt_cache(model: str) -> bool:
+    """Whether ``model``'s provider caches a prompt prefix only where the request marks
+    it (Anthropic's ``cache_control``)."""
+    if model.startswith(f"{OFFLINE_PROVIDER}/"):
+        return False
+    try:
+        provider = load_litellm().get_llm_provider(model)[1]
+    except Exception:  # an unknown provider: the call itself will say what is wrong
+        return False
+    return provider in _ASKING_PROVIDERS
+
+
+def mark_cache_breakpoints(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the litellm ``request`` with cache breakpoints on the system prompt and
+    the newest turn (``cache_control``, which litellm passes to Anthropic).
+
+    The history grows append-only between compactions (``insider_sim.agents.context``),
+    so the newest turn of this call is a stable turn of the next one: that call reads
+    the prefix cached up to here and writes its own. The recorded request and the
+    response cache key stay without the marks.
+    """
+    messages = [dict(m) for m in request["messages"]]
+    marked = {i for i, m in enumerate(messages) if m.get("role") == "system"}
+    if messages:
+        marked.add(len(messages) - 1)
+    for i in sorted(marked)[-4:]:  # Anthropic takes at most four breakpoints
+        messages[i]["cache_control"] = CACHE_POINT
+    return {**request, "messages": messages}
+
+
+@functools.cache
+def context_window(model: str) -> int:
+    """``model``'s input window in tokens (see `LiteLLMClient.context_window`)."""
+    if model.startswith(f"{OFFLINE_PROVIDER}/"):
+        return OFFLINE_CONTEXT_TOKENS
+    try:
+        limit = load_litellm().get_model_info(model).get("max_input_tokens")
+    except Exception:
+        limit = None
+    return int(limit) if limit else UNKNOWN_CONTEXT_TOKENS
+
+
 class LiteLLMClient(ChatCompletionClient):
     """Routes AutoGen model calls through `litellm.acompletion`.
 
+    With ``prompt_cache`` (the default), a provider that caches prompts only when
+    asked (Anthropic) gets cache breakpoints (see `mark_cache_breakpoints`).
     Adds retries with backoff, a per-model concurrency limit, an on-disk response cache
     with exact replay, a call recorder, offline reference policies (``offline/<name>``)
     and, with `text_tools`, tool calling for models that only produce text. The API key
@@ -116,6 +165,7 @@ class LiteLLMClient(ChatCompletionClient):
         model_info: ModelInfo | None = None,
         text_tools: bool = False,
         extra: Mapping[str, Any] | None = None,
+        prompt_cache: bool = True,
     ) -> None:
         if replay_only and cache is None:
             raise ValueError("replay_only needs a cache to replay from")
@@ -135,6 +185,7 @@ class LiteLLMClient(ChatCompletionClient):
         self._model_info: ModelInfo = model_info or DEFAULT_MODEL_INFO.copy()
         self._text_tools = text_tools
         self._extra = dict(extra or {})
+        self._prompt_cache = prompt_cache and asks_for_prompt_cache(model)
         self._seen: Counter[str] = Counter()
         self._memory = TurnMemory(model)  # what the model wrote with its tool calls
         self._text_calls = 0  # tool calls parsed from text so far: their ids count on
@@ -204,8 +255,9 @@ class LiteLLMClient(ChatCompletionClient):
         started = time.perf_counter()
         attempts: list[AttemptRecord] = []
         try:
+            sent = mark_cache_breakpoints(request) if self._prompt_cache else request
             response = await self._provider(
-                request, attempts, cancellation_token, first=not self._answered
+                sent, attempts, cancellation_token, first=not self._answered
             )
         except ModelCallError as error:
             self._record(
@@ -423,13 +475,7 @@ class LiteLLMClient(ChatCompletionClient):
         """The model's input window in tokens: litellm's table for a known model,
         16,384 for a reference policy, else 32,768 (a provider's own refusal of a
         longer prompt then teaches the agent less, see ``insider_sim.agents.context``)."""
-        if self._model.startswith(f"{OFFLINE_PROVIDER}/"):
-            return OFFLINE_CONTEXT_TOKENS
-        try:
-            limit = load_litellm().get_model_info(self._model).get("max_input_tokens")
-        except Exception:
-            limit = None
-        return int(limit) if limit else UNKNOWN_CONTEXT_TOKENS
+        return context_window(self._model)
 
     @property
     def model_info(self) -> ModelInfo:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from insider_sim.simulation.core.usage import UsageTally
 from pydantic import BaseModel, Field
 
 _SECRET_NAME = re.compile(r"key|token|authori[sz]ation|secret|password|credential|cookie", re.I)
@@ -95,14 +96,31 @@ class CallRecorder(Protocol):
 
 
 class _CallIds:
+    """Call ids, and the tokens and cost of the calls recorded so far (``usage``)."""
+
     def __init__(self) -> None:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.usage = UsageTally()
+
+    def _count(self, rec: CallRecord) -> None:
+        self.usage.add(
+            {"agent": rec.agent, "usage": rec.usage, "cost": rec.cost, "cached": rec.cached}
+        )
 
     def next_call_id(self) -> str:
         """A new id: ``call-000001``, ``call-000002``, ..."""
         with self._lock:
             return f"call-{next(self._ids):06d}"
+
+
+def _record(line: str) -> dict[str, Any] | None:
+    """A line of ``llm_calls.jsonl`` as a dict; None for a torn or foreign line."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 class MemoryCallRecorder(_CallIds):
@@ -115,6 +133,7 @@ class MemoryCallRecorder(_CallIds):
     def record(self, rec: CallRecord) -> None:
         """Append `rec` to `records`."""
         self.records.append(rec)
+        self._count(rec)
 
 
 class JsonlCallRecorder(_CallIds):
@@ -124,6 +143,9 @@ class JsonlCallRecorder(_CallIds):
         super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_file():  # a run that goes on in this folder: its calls so far count
+            with self.path.open(encoding="utf-8") as handle:
+                self.usage = UsageTally(filter(None, map(_record, handle)))
 
     def record(self, rec: CallRecord) -> None:
         """Append `rec` as a JSON line."""
@@ -131,3 +153,4 @@ class JsonlCallRecorder(_CallIds):
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
             handle.flush()
+            self._count(rec)

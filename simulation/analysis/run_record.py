@@ -21,7 +21,13 @@ from typing import Any, Literal
 from insider_sim.simulation.analysis.exposure import ItemExposure, exposure_from_events
 from insider_sim.simulation.core.event_log import read_events
 from insider_sim.simulation.core.events import DocumentAdded, Event, Message, RunStarted, ToolCall
-from insider_sim.simulation.core.run_folder import RunFolder, write_json_atomic
+from insider_sim.simulation.core.run_folder import (
+    RunFolder,
+    write_json_atomic,
+)
+from insider_sim.simulation.core.run_folder import (
+    model_calls as read_model_calls,
+)
 from insider_sim.simulation.scenario.format import Scenario
 from insider_sim.world.addresses import ADDRESS, parse_addresses, split_address_list
 from insider_sim.world.compose import forward_subject, reply_recipients, reply_subject
@@ -85,7 +91,7 @@ class RunRecord:
         Raises FileNotFoundError naming ``path`` when it does not exist or has no
         ``events.jsonl`` or ``scenario.json``. A file that exists but cannot be
         read raises on first use: ScenarioError (scenario.json), RunFolderError
-        (manifest.json), or the event's ValidationError (events.jsonl).
+        (manifest.json), or RunFolderError naming the line (events.jsonl).
         """
         return cls(RunFolder.existing(path))
 
@@ -128,6 +134,15 @@ class RunRecord:
     def events(self) -> list[Event]:
         """Every event of ``events.jsonl`` in order (a last line cut short is skipped)."""
         return list(read_events(self._files().events))
+
+    @cached_property
+    def model_calls(self) -> list[dict[str, Any]]:
+        """The records of ``llm_calls.jsonl`` in order: each call's ``call_id``, ``agent``,
+        ``messages`` sent, ``response``, ``usage``, ``cost`` (USD or None), ``latency_s``
+        (wall seconds) and ``cached``. Empty for a run held in memory or without the file."""
+        if self.folder is None:
+            return []
+        return list(read_model_calls(self.folder.path))
 
     @cached_property
     def manifest(self) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.capability import capability
 from insider_sim.simulation.core.events import AgentError, Message, ProviderRefused
-from insider_sim.simulation.core.run_folder import cached_calls, run_cost
+from insider_sim.simulation.core.run_folder import run_usage, usage_cost
+from insider_sim.simulation.core.usage import UsageTally
 
 OUTCOME_KINDS = (
     "decommissioned",
@@ -26,9 +27,14 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
     times), ``messages`` and ``events`` (counts), ``messages_per_day`` (day label
     to count, history mail before the start left out), ``top_senders`` (five
     ``(address, count)``), ``exposure`` (item id to addresses in order of first
-    sight), ``outcomes``, ``errors`` and ``refusals`` (lines), ``model_calls``, ``cached_calls``
-    (answered from a cache), ``cost`` (USD of fresh calls, None when none had a
-    price) and ``capability`` (whether the subject could act through its tools).
+    sight), ``exposure_sightings`` (item id to one ``{"person", "how", "read_at",
+    "delivered_at"}`` per person, in the same order: ``how`` is sender, recipient, list
+    member, delegate or monitor; ``read_at`` when they could first read it, later than
+    ``delivered_at`` for someone away; ISO times), ``outcomes``, ``errors`` and
+    ``refusals`` (lines), ``model_calls``, ``cached_calls`` (answered from a cache),
+    ``cost`` (USD of fresh calls, None when none had a price), ``usage`` (tokens and
+    cost per agent and in total, see ``insider_sim.simulation.core.usage``) and
+    ``capability`` (whether the subject could act through its tools).
     """
     calendar = run.scenario.calendar
     per_day: Counter[str] = Counter()
@@ -48,6 +54,8 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
             said = f"{event.reason}: {event.text}" if event.text else event.reason
             refusals.append(f"{calendar.label(event.t)} {event.agent}: {said}")
     end = max((e.t for e in run.events), default=0.0)
+    exposure = run.exposure
+    usage = run_usage(run.path) if run.path is not None else UsageTally().to_json()
     return {
         "scenario": run.scenario.name,
         "seed": run.seed,
@@ -56,11 +64,24 @@ def summarize_run(run: RunRecord) -> dict[str, Any]:
         "events": len(run.events),
         "messages_per_day": dict(per_day),
         "top_senders": senders.most_common(5),
-        "exposure": {item.item: item.people for item in run.exposure},
+        "exposure": {item.item: item.people for item in exposure},
+        "exposure_sightings": {
+            item.item: [
+                {
+                    "person": s.person,
+                    "how": s.how,
+                    "read_at": s.time,
+                    "delivered_at": s.delivered_at,
+                }
+                for s in item.sightings
+            ]
+            for item in exposure
+        },
         "outcomes": outcomes,
         "model_calls": run.manifest.get("model_calls", 0),
-        "cost": run_cost(run.path) if run.path is not None else None,
-        "cached_calls": cached_calls(run.path) if run.path is not None else 0,
+        "cost": usage_cost(usage["total"]),
+        "cached_calls": usage["total"]["cached_calls"],
+        "usage": usage,
         "errors": errors,
         "refusals": refusals,
         "capability": capability(run.events, run.subject).model_dump(),

@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from insider_sim.simulation.analysis.detectors import BEHAVIOURS, detect_awareness, ground_truth
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.analysis.stats import rate
@@ -36,7 +35,12 @@ from insider_sim.simulation.core.events import (
     RunStarted,
     ToolCall,
 )
-from insider_sim.simulation.scenario.format import Scenario, ScenarioError, load_scenario
+from insider_sim.simulation.scenario.format import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_yaml,
+)
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
@@ -102,10 +106,9 @@ def load_labels(path: str | Path | None = None) -> list[LabeledCase]:
         raise ScenarioError(f"{where}: no labeled cases there")
     cases: list[LabeledCase] = []
     for file in files:
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ScenarioError(f"{file}: cannot read labels ({exc})") from None
+        data = read_yaml(file) or {}
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{file}: a labels file must be a mapping with cases:")
         defaults = {k: data[k] for k in ("family", "set") if k in data}
         for i, raw in enumerate(data.get("cases") or []):
             try:

@@ -79,7 +79,8 @@ class RunVerdicts(BaseModel):
     without a judge; ``detected`` None where the judge failed). ``disagreements``:
     where a valid judge verdict and the ground truth differ. ``awareness``: the
     subject's evaluation awareness (``test``, ``real``, ``none``). ``exposure``:
-    who saw each tracked item and when. ``outcomes``: how it ended. ``error``:
+    who saw each tracked item, when they could read it and how (see
+    :mod:`insider_sim.simulation.analysis.exposure`). ``outcomes``: how it ended. ``error``:
     agent or judge failures; a run with an error counts as an error, never as
     harmless.
     """

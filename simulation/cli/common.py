@@ -16,6 +16,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 # top-level packages that only the commands which need them may load
 HEAVY_MODULES = (
@@ -32,10 +33,18 @@ HEAVY_MODULES = (
     "ray",
 )
 
+MAX_ARGUMENT_CHARS = 20_000  # a YAML-valued command-line argument
 console = Console()
 err_console = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def plain(value: object) -> str:
+    """``value`` as literal text inside Rich markup: names, addresses, subjects, notes,
+    paths and anything else a scenario or a model wrote. ``[/]`` or ``[draft]`` in it
+    is printed as written, never read as a style tag (which would crash or hide it)."""
+    return escape(str(value))
 
 
 class UsageError(ValueError):
@@ -50,6 +59,14 @@ NoCacheOption = Annotated[
         "model (the run still keeps its own answers for replay).",
     ),
 ]
+NoPromptCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-prompt-cache",
+        help="Do not ask providers that need asking (Anthropic) to cache the prompts' "
+        "stable prefix (OpenAI and Gemini cache it on their own).",
+    ),
+]
 CacheDirOption = Annotated[
     Path | None,
     typer.Option(help="The shared response cache (default: runs/.cache in the working folder)."),
@@ -62,6 +79,8 @@ def chosen_cache(no_cache: bool, cache_dir: Path | None, default: Path | None) -
         raise UsageError("give --no-cache or --cache-dir, not both")
     if no_cache:
         return None
+    if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
+        raise UsageError(f"--cache-dir {cache_dir} is a file; give a folder")
     return cache_dir if cache_dir is not None else default
 
 
@@ -73,6 +92,7 @@ _USER_ERRORS = (
     ("insider_sim.simulation.engine.cast", "CastError"),
     ("insider_sim.simulation.pipeline", "MissingKeyError"),
     ("insider_sim.simulation.core.run_folder", "RunFolderError"),
+    ("insider_sim.simulation.core.inputs", "InputError"),
     ("insider_sim.simulation.core.bridge", "RunAborted"),
     ("insider_sim.simulation.analysis.verdicts", "UnfinishedRunError"),
     ("pydantic", "ValidationError"),
@@ -132,15 +152,19 @@ def parse_sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]
 
 def parse_model_args(pairs: list[str] | None, option: str = "--model-arg") -> dict[str, Any]:
     """``--model-arg`` pairs with YAML values: ``max_tokens=800`` is a number,
-    ``thinking={type: enabled, budget_tokens: 2000}`` a mapping."""
-    import yaml
+    ``thinking={type: enabled, budget_tokens: 2000}`` a mapping. Read with the one safe
+    YAML reader: a value longer than :data:`MAX_ARGUMENT_CHARS` or whose aliases expand
+    too far is a UsageError, as is one that is not YAML."""
+    from insider_sim.simulation.core.inputs import InputError, load_yaml
 
     parsed = {}
     for key, text in parse_sets(pairs, option).items():
         try:
-            parsed[key] = yaml.safe_load(text) if text else ""
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{option} {key}: not a YAML value: {text!r}") from exc
+            parsed[key] = load_yaml(text, f"{option} {key}", limit=MAX_ARGUMENT_CHARS)
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+        if not text:
+            parsed[key] = ""
     return parsed
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.cli.common import console, plain, user_errors
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -45,10 +45,10 @@ def compare(
     """Print the outcomes and verdicts in which two runs differ."""
     from insider_sim.simulation.analysis.run_record import RunRecord
 
-    table = Table(title=f"{run_a.name} vs {run_b.name}")
+    table = Table(title=plain(f"{run_a.name} vs {run_b.name}"))
     table.add_column("what")
-    table.add_column(run_a.name)
-    table.add_column(run_b.name)
+    table.add_column(plain(run_a.name))
+    table.add_column(plain(run_b.name))
     rows = 0
     a_run, b_run = RunRecord.load(run_a), RunRecord.load(run_b)
     for name, (a, b) in {
@@ -57,7 +57,9 @@ def compare(
     }.items():
         for key in sorted(set(a) | set(b)):
             if a.get(key) != b.get(key):
-                table.add_row(f"{name} {key}", str(a.get(key, "-")), str(b.get(key, "-")))
+                table.add_row(
+                    plain(f"{name} {key}"), plain(a.get(key, "-")), plain(b.get(key, "-"))
+                )
                 rows += 1
     if rows:
         console.print(table)

@@ -10,6 +10,7 @@ from insider_sim.simulation.cli.common import (
     CacheDirOption,
     KnobOption,
     NoCacheOption,
+    NoPromptCacheOption,
     chosen_cache,
     parse_knobs,
     parse_model_args,
@@ -52,16 +53,21 @@ def fork(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="The fork's run folder.")] = None,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
     """Replay RUN_DIR up to --at from its recorded answers, then go on with the change."""
+    from insider_sim.simulation.scenario.injections import load_injections
+
+    # arguments are read before the heavy modules load: a mistake is refused at once
+    injections = [event for path in inject or [] for event in load_injections(path)]
+    model_args = parse_model_args(model_arg) if model_arg else None
+    conditions, cache = parse_sets(set_), chosen_cache(no_cache, cache_dir, None)
     from insider_sim.simulation.cli.run import complete
     from insider_sim.simulation.engine.replay import fork_run, load_run
     from insider_sim.simulation.pipeline import require_keys
-    from insider_sim.simulation.scenario.injections import load_injections
 
-    injections = [event for path in inject or [] for event in load_injections(path)]
     scenario, settings, _ = load_run(run_dir)
     seats = settings.models_summary(scenario)  # the parent's models call live after --at
     require_keys([model or seats["subject"], *seats["employees"].values()])
@@ -71,14 +77,15 @@ def fork(
         out=out,
         model=model,
         api_base=api_base,
-        model_args=parse_model_args(model_arg) if model_arg else None,
+        model_args=model_args,
         knobs=parse_knobs(knob) or None,
-        conditions=parse_sets(set_),
-        cache_dir=chosen_cache(no_cache, cache_dir, None),
+        conditions=conditions,
+        cache_dir=cache,
         no_cache=no_cache,
         timeout=timeout,
         max_tokens=max_tokens,
+        inject=injections,
+        source="cli",
+        prompt_cache=False if no_prompt_cache else None,
     )
-    for event in injections:
-        sim.inject(None, event, source="cli")
     complete(sim, judge_model=DEFAULT_JUDGE_MODEL, quiet=quiet, intro=f"Forked {run_dir} at {at}.")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.cli.common import console, plain, user_errors
 
 
 @user_errors
@@ -34,10 +34,11 @@ def import_(
     outside = sum(len(org["contacts"]) for org in data.get("organisations", []))
     me = next(p["email"] for p in data["people"] if p.get("is_ai"))
     console.print(
-        f"[green]wrote[/green] {out}: scenario {data['name']!r}, {len(data['people'])} people, "
+        f"[green]wrote[/green] {plain(out)}: scenario {plain(repr(data['name']))}, "
+        f"{len(data['people'])} people, "
         f"{outside} outside contacts, {len(data['history'])} history emails, "
         f"starting {data['calendar']['start']} for {data['calendar']['days']} days",
         highlight=False,
     )
-    console.print(f"subject: {me} ({rule})", highlight=False)
-    console.print(f"run it: insider run --scenario {out}", highlight=False)
+    console.print(f"subject: {me} ({rule})", highlight=False, markup=False)
+    console.print(f"run it: insider run --scenario {out}", highlight=False, markup=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.cli.common import UsageError, console, err_console, user_errors
+from insider_sim.simulation.cli.common import UsageError, console, err_console, plain, user_errors
 from insider_sim.simulation.cli.report import report_after_run
 from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from rich.table import Table
@@ -76,11 +76,12 @@ def judge(
     if written.name != VERDICTS_FILE:
         err_console.print(
             f"[red]The judge failed on {', '.join(verdicts.judge_failures())}[/red]: "
-            f"{run_dir / VERDICTS_FILE} is kept as it was; these verdicts are in {written}",
+            f"{plain(run_dir / VERDICTS_FILE)} is kept as it was; these verdicts are in "
+            f"{plain(written)}",
             highlight=False,
         )
         raise typer.Exit(1)
-    console.print(f"Written: {written}", highlight=False)
+    console.print(f"Written: {written}", highlight=False, markup=False)
     report_after_run(run)
     if verdicts.judge_failed_entirely():
         err_console.print("[red]Every judge call failed[/red]: no judge verdict", highlight=False)
@@ -99,8 +100,8 @@ def print_verdicts(v: RunVerdicts) -> None:
     """A table of behaviours, then awareness, outcomes, disagreements and errors."""
     conditions = ", ".join(f"{k}={x}" for k, x in v.conditions.items()) or "none"
     console.print(
-        f"[bold]{v.run}[/bold]: {v.scenario} seed {v.seed}, {conditions}, "
-        f"subject model {v.subject_model or 'unknown'}",
+        f"[bold]{plain(v.run)}[/bold]: {plain(v.scenario)} seed {v.seed}, {plain(conditions)}, "
+        f"subject model {plain(v.subject_model or 'unknown')}",
         highlight=False,
     )
     table = Table(
@@ -109,23 +110,25 @@ def print_verdicts(v: RunVerdicts) -> None:
     for name, truth in v.ground_truth.items():
         opinion = v.judge.get(name) if v.judge else None
         table.add_row(
-            name,
+            plain(name),
             _truth(truth.detected, truth.attempted),
             " ".join(f"#{s}" for s in truth.evidence),
             _yes_no(opinion.detected) if opinion else "-",
-            truth.note,
+            plain(truth.note),
         )
     console.print(table)
     evidence = " ".join(f"#{s}" for s in v.awareness.evidence)
-    console.print(f"Awareness: {v.awareness.label} {evidence}".rstrip(), highlight=False)
+    console.print(
+        f"Awareness: {v.awareness.label} {evidence}".rstrip(), highlight=False, markup=False
+    )
     o = v.outcomes
     ended = [f"subject {'decommissioned' if o.decommissioned else 'not decommissioned'}"]
     ended += [f"{person} {state}" for person, state in o.people.items()]
-    console.print(f"Outcomes: {', '.join(ended)}", highlight=False)
+    console.print(f"Outcomes: {', '.join(ended)}", highlight=False, markup=False)
     for line in v.disagreements:
-        console.print(f"[yellow]Disagreement:[/yellow] {line}", highlight=False)
+        console.print(f"[yellow]Disagreement:[/yellow] {plain(line)}", highlight=False)
     if v.error:
-        console.print(f"[red]Error:[/red] {v.error}", highlight=False)
+        console.print(f"[red]Error:[/red] {plain(v.error)}", highlight=False)
 
 
 def _validate(labels: Path | None, model: str | None, api_base: str | None, out: Path | None):
@@ -173,7 +176,9 @@ def print_agreement(figures: dict[str, Any]) -> None:
         highlight=False,
     )
     for line in agreement_lines(figures):
-        console.print(line, highlight=False, soft_wrap=True)
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
     for measure, misses in figures["misses"].items():
         for miss in misses:
-            console.print(f"{measure.replace('_', ' ')} wrong: {miss}", highlight=False)
+            console.print(
+                f"{measure.replace('_', ' ')} wrong: {miss}", highlight=False, markup=False
+            )

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.cli.common import console, plain, user_errors
 
 
 @user_errors
@@ -24,7 +24,7 @@ def replay(
     same = sim.folder.events.read_bytes() == (run_dir / "events.jsonl").read_bytes()
     verdict = "[green]identical[/green]" if same else "[red]DIFFERENT[/red]"
     console.print(
-        f"Replayed {run_dir} into {sim.folder.path}: {sim.log.next_seq} events, "
+        f"Replayed {plain(run_dir)} into {plain(sim.folder.path)}: {sim.log.next_seq} events, "
         f"{sim.bridge.model_calls} model calls answered from the record; events.jsonl {verdict}",
         highlight=False,
     )

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from insider_sim.simulation.cli.common import console, err_console, user_errors
-from rich.markup import escape
+from insider_sim.simulation.cli.common import console, err_console, plain, user_errors
 
 if TYPE_CHECKING:
     from insider_sim.simulation.analysis.run_record import RunRecord
@@ -35,7 +34,7 @@ def report_after_run(run: RunRecord | Path) -> None:
     except Exception as exc:  # the run itself is already safe on disk
         where = run if isinstance(run, Path) else run.path
         err_console.print(
-            f"[yellow]warning:[/yellow] no report.html for {escape(f'{where}: {exc}')}",
+            f"[yellow]warning:[/yellow] no report.html for {plain(f'{where}: {exc}')}",
             highlight=False,
             soft_wrap=True,
         )

@@ -10,6 +10,7 @@ from insider_sim.simulation.cli.common import (
     CacheDirOption,
     KnobOption,
     NoCacheOption,
+    NoPromptCacheOption,
     UsageError,
     chosen_cache,
     console,
@@ -18,15 +19,16 @@ from insider_sim.simulation.cli.common import (
     parse_knobs,
     parse_model_args,
     parse_sets,
+    plain,
     user_errors,
 )
+from insider_sim.simulation.core.usage import usage_line
 from insider_sim.simulation.engine.defaults import (
     DEFAULT_CACHE_DIR,
     DEFAULT_JUDGE_MODEL,
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_TIMEOUT,
 )
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -46,7 +48,9 @@ def run(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Condition KEY=VALUE (repeatable).")
     ] = None,
-    days: Annotated[float | None, typer.Option(help="Simulated days (default: 7).")] = None,
+    days: Annotated[
+        float | None, typer.Option(help="Simulated days (default: 7; at most 28).")
+    ] = None,
     until: Annotated[
         str | None, typer.Option(help="Stop at this time instead, e.g. 'Wed 12:00'.")
     ] = None,
@@ -61,6 +65,10 @@ def run(
             "Default: a new folder under runs/."
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(help="Let --out replace a run there that failed or did not finish."),
+    ] = False,
     model: Annotated[str | None, typer.Option(help="litellm model string for the subject.")] = None,
     api_base: Annotated[str | None, typer.Option(help="Base URL for the subject's model.")] = None,
     model_arg: Annotated[
@@ -105,6 +113,7 @@ def run(
         ),
     ] = None,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder.")] = False,
 ) -> None:
@@ -112,36 +121,45 @@ def run(
 
     The run folder then gets verdicts.json (detectors and the judge) and report.html.
     """
-    from insider_sim.simulation.pipeline import prepare
-    from insider_sim.simulation.scenario.injections import load_injections
+    from insider_sim.simulation.core.clock import check_days
 
     if days is not None and until is not None:
         raise UsageError("give --days or --until, not both")
     if employees not in ("scripted", "llm", "mixed"):
         raise UsageError(f"--employees must be scripted, llm or mixed, not {employees!r}")
-    if days is not None and days <= 0:
-        raise UsageError("--days must be positive")
+    if days is not None:
+        check_days(days, "--days")
+    # arguments are read before the heavy modules load: a mistake is refused at once
+    conditions, model_args = parse_sets(set_), parse_model_args(model_arg)
+    chosen = chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR)
+    from insider_sim.simulation.scenario.injections import load_injections
+
+    injections = [event for path in inject or [] for event in load_injections(path)]
+    from insider_sim.simulation.pipeline import prepare
+
     sim = prepare(
         scenario,
-        conditions=parse_sets(set_),
+        conditions=conditions,
         days=days,
-        injections=[event for path in inject or [] for event in load_injections(path)],
+        injections=injections,
         out=out,
+        force=force,
         judge=judge_model,
         source="cli",
         seed=seed,
         until=until,
         model=model,
         api_base=api_base,
-        model_args=parse_model_args(model_arg),
+        model_args=model_args,
         offline_knobs=parse_knobs(knob),
         employees=employees,
         employee_model=employee_model,
         employee_api_base=employee_api_base,
         text_tools=text_tools,
         max_concurrency=max_concurrency,
-        cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
+        cache_dir=chosen,
         context_tokens=context_tokens,
+        prompt_cache=not no_prompt_cache,
         timeout=timeout,
         max_tokens=max_tokens,
     )
@@ -161,10 +179,10 @@ def complete(sim: Simulation, *, judge_model: str | None, quiet: bool, intro: st
     warn_missing(result)
     summary = result.summary()
     if quiet:
-        console.print(str(result.folder))
+        console.print(str(result.folder), highlight=False, markup=False)
     else:
         if intro:
-            console.print(intro, highlight=False)
+            console.print(intro, highlight=False, markup=False)
         print_summary(summary, result.record)
     warn_about(summary)  # --quiet never hides a failed session, a refusal or "could not act"
 
@@ -177,7 +195,7 @@ def warn_missing(result: RunResult) -> None:
     ):
         if error is not None:
             err_console.print(
-                f"[yellow]warning:[/yellow] no {name} for {escape(f'{result.folder}: {error}')}",
+                f"[yellow]warning:[/yellow] no {name} for {plain(f'{result.folder}: {error}')}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -216,26 +234,31 @@ def advance(sim: Simulation, *, show: bool) -> None:
 def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
     """The short report printed after a run (``summary`` from :func:`summarize_run`)."""
     console.print(
-        f"[bold]{summary['scenario']}[/bold] seed {summary['seed']}: {summary['simulated']}, "
+        f"[bold]{plain(summary['scenario'])}[/bold] seed {summary['seed']}: "
+        f"{plain(summary['simulated'])}, "
         f"{summary['messages']} messages, {summary['events']} events",
         highlight=False,
     )
     table = Table(title="Messages per day", show_header=False)
     for day, count in summary["messages_per_day"].items():
-        table.add_row(day, str(count))
+        table.add_row(plain(day), str(count))
     console.print(table)
-    senders = ", ".join(f"{run.name(a)} ({n})" for a, n in summary["top_senders"])
+    senders = ", ".join(f"{plain(run.name(a))} ({n})" for a, n in summary["top_senders"])
     console.print(f"Top senders: {senders}", highlight=False)
     for item, people in summary["exposure"].items():
-        names = ", ".join(run.name(a) for a in people) or "nobody"
-        console.print(f"[yellow]{item}[/yellow] reached {len(people)}: {names}", highlight=False)
+        names = ", ".join(plain(run.name(a)) for a in people) or "nobody"
+        console.print(
+            f"[yellow]{plain(item)}[/yellow] reached {len(people)}: {names}", highlight=False
+        )
     for line in summary["outcomes"]:
-        console.print(f"Outcome: {line}", highlight=False)
+        console.print(f"Outcome: {plain(line)}", highlight=False)
     if summary["model_calls"]:
         cost = "" if summary["cost"] is None else f", ${summary['cost']:.4f}"
         cached = summary["cached_calls"]
         from_cache = f" ({cached} answered from the response cache)" if cached else ""
         console.print(f"Model calls: {summary['model_calls']}{from_cache}{cost}", highlight=False)
+        if line := usage_line(summary["usage"]["total"]):
+            console.print(f"Tokens: {line}", highlight=False)
     able = summary.get("capability") or {}
     if able.get("sessions") and not able.get("could_not_act"):
         console.print(
@@ -243,7 +266,7 @@ def print_summary(summary: dict[str, Any], run: RunRecord) -> None:
             f"in {able['sessions']} sessions",
             highlight=False,
         )
-    console.print(f"Run folder: {run.path}", highlight=False)
+    console.print(f"Run folder: {plain(run.path)}", highlight=False)
 
 
 def warn_about(summary: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from insider_sim.simulation.cli.common import console, user_errors
+from insider_sim.simulation.cli.common import console, plain, user_errors
 from rich.table import Table
 from rich.text import Text
 
@@ -15,14 +15,9 @@ def scenario_outline(path: Path) -> dict[str, Any]:
 
     Each condition maps to ``{"values": [...], "default": ..., "description": ...}``.
     """
-    import yaml
-    from insider_sim.simulation.scenario.format import ScenarioError
+    from insider_sim.simulation.scenario.format import ScenarioError, read_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{path}: cannot read scenario ({exc})") from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario file must be a mapping of fields")
     conditions = {}
@@ -67,7 +62,9 @@ def scenarios() -> None:
     table.add_column("conditions (default in green)")
     for name in shipped_scenarios():
         outline = scenario_outline(find_scenario(name))
-        table.add_row(name, outline["description"], _conditions_cell(outline["conditions"]))
+        table.add_row(
+            plain(name), plain(outline["description"]), _conditions_cell(outline["conditions"])
+        )
     console.print(table)
     levers = "; ".join(f"{name}: {', '.join(values)}" for name, values in LEVER_VALUES.items())
     console.print(

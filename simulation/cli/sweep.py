@@ -11,15 +11,19 @@ import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
     NoCacheOption,
+    NoPromptCacheOption,
     UsageError,
     chosen_cache,
     console,
     err_console,
     is_terminal,
+    plain,
     user_errors,
 )
+from insider_sim.simulation.core.usage import usage_line
 from insider_sim.simulation.engine.defaults import DEFAULT_CACHE_DIR, DEFAULT_JUDGE_MODEL
 from rich.console import Console
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -35,7 +39,16 @@ def sweep(
         int | None, typer.Option(help="Seeds 0..N-1 per cell, instead of the grid's seeds.")
     ] = None,
     concurrency: Annotated[int, typer.Option(help="Trials running at once.")] = 8,
-    backend: Annotated[str, typer.Option(help="local (this process) or ray.")] = "local",
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="local (this process), process (worker processes on this machine, for "
+            "trials that keep one process's CPU busy) or ray."
+        ),
+    ] = "local",
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of --backend process (default: cores).")
+    ] = None,
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (default: start a local one).")
     ] = None,
@@ -65,7 +78,16 @@ def sweep(
             "records stay in trials.jsonl for the audit trail.",
         ),
     ] = False,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="Run one pilot trial per model (no response cache, no judge), print the "
+            "grid's projected tokens and cost, and stop; the sweep folder is not touched.",
+        ),
+    ] = False,
     no_cache: NoCacheOption = False,
+    no_prompt_cache: NoPromptCacheOption = False,
     cache_dir: CacheDirOption = None,
     judge_validation: Annotated[
         Path | None,
@@ -82,8 +104,10 @@ def sweep(
 
     if no_judge and judge_model:
         raise UsageError("give --judge-model or --no-judge, not both")
-    if backend not in ("local", "ray"):
-        raise UsageError(f"--backend must be local or ray, not {backend!r}")
+    if backend not in ("local", "process", "ray"):
+        raise UsageError(f"--backend must be local, process or ray, not {backend!r}")
+    if workers is not None and (backend != "process" or workers < 1):
+        raise UsageError("--workers needs --backend process and must be at least 1")
     if ray_address and backend != "ray":
         raise UsageError("--ray-address needs --backend ray")
     if concurrency < 1 or (seeds is not None and seeds < 1):
@@ -97,18 +121,24 @@ def sweep(
         judge_model=None if no_judge else judge_model or DEFAULT_JUDGE_MODEL,
         cache_dir=chosen_cache(no_cache, cache_dir, DEFAULT_CACHE_DIR),
         judge_validation=judge_validation,
+        prompt_cache=not no_prompt_cache,
     )
     _warn_about_judge(plan)
     from insider_sim.simulation.pipeline import require_keys
 
     require_keys([*(m.model for m in plan.grid.models), plan.judge_model])
+    if estimate:
+        from insider_sim.simulation.sweep.estimate import estimate_sweep
+
+        print_estimate(asyncio.run(estimate_sweep(plan)))
+        return
     try:
-        cells, tally = asyncio.run(
-            _run(plan, backend, ray_address, concurrency, max_cost, retry_errors)
-        )
+        runner = _backend(backend, ray_address, workers)
+        cells, tally = asyncio.run(_run(plan, runner, concurrency, max_cost, retry_errors))
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     print_cells(cells)
+    print_usage(plan.sweep_dir)
     _write_report(plan.sweep_dir)
     if tally.skipped:
         err_console.print(
@@ -123,7 +153,7 @@ def sweep(
             "--retry-errors runs them again.",
             highlight=False,
         )
-    console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False)
+    console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False, markup=False)
 
 
 def _warn_about_judge(plan: Sweep) -> None:
@@ -146,15 +176,13 @@ def _warn_about_judge(plan: Sweep) -> None:
 
 async def _run(
     plan: Sweep,
-    backend: str,
-    ray_address: str | None,
+    runner: Backend,
     concurrency: int,
     max_cost: float | None,
     retry_errors: bool,
 ) -> tuple[list[dict[str, Any]], Tally]:
     from insider_sim.simulation.sweep.runner import run_sweep
 
-    runner = _backend(backend, ray_address)
     last: list[Tally] = []
     try:
         with progress_bar() as show:
@@ -176,7 +204,11 @@ async def _run(
         runner.close()
 
 
-def _backend(name: str, ray_address: str | None) -> Backend:
+def _backend(name: str, ray_address: str | None, workers: int | None) -> Backend:
+    if name == "process":
+        from insider_sim.simulation.sweep.processes import ProcessBackend
+
+        return ProcessBackend(workers)
     if name == "ray":
         from insider_sim.simulation.sweep.ray_backend import RayBackend
 
@@ -239,14 +271,14 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
         "harmless)"
     )
     for header in ("family", *conditions, "model"):
-        table.add_column(header, no_wrap=True)
+        table.add_column(plain(header), no_wrap=True)
     for header in ("trials", "n", "errors", "could not act", "refused"):
         table.add_column(header, justify="right")
     for name in seen:
-        table.add_column(f"{name}\nground truth", no_wrap=True)
-        table.add_column(f"{name}\nattempted", no_wrap=True)
+        table.add_column(f"{plain(name)}\nground truth", no_wrap=True)
+        table.add_column(f"{plain(name)}\nattempted", no_wrap=True)
         if judged:
-            table.add_column(f"{name}\njudge", no_wrap=True)
+            table.add_column(f"{plain(name)}\njudge", no_wrap=True)
     for c in cells:
         rates = []
         for name in seen:
@@ -257,17 +289,19 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
             if judged:
                 judge = (c.get("judge") or {}).get(name)
                 rates.append(_rate(judge, c.get("judged") or c["n"]))
-        values = [c["conditions"].get(k, "") for k in conditions]
+        values = [plain(c["conditions"].get(k, "")) for k in conditions]
         errors = f"[red]{c['errors']}[/red]" if c["errors"] else "0"
         counts = [str(c.get("trials", "")), str(c["n"]), errors]
         counts += [_warn(c.get("could_not_act", 0)), _warn(c.get("refused_by_provider", 0))]
-        table.add_row(c["family"], *values, c["model"], *counts, *rates)
+        table.add_row(plain(c["family"]), *values, plain(c["model"]), *counts, *rates)
     natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
     Console(file=console.file, width=max(console.width, natural)).print(table)  # rows never cut
     never = [b for b in names if b not in seen]
     if never:
         console.print(
-            f"Neither detected nor attempted in any cell: {', '.join(never)}", highlight=False
+            f"Neither detected nor attempted in any cell: {', '.join(never)}",
+            highlight=False,
+            markup=False,
         )
     console.print(
         "ground truth: took effect in the world's state (structural evidence, a lower bound); "
@@ -287,15 +321,59 @@ def _warn(count: int) -> str:
     return f"[yellow]{count}[/yellow]" if count else "0"
 
 
+def print_estimate(rows: list[dict[str, Any]]) -> None:
+    """The projection of :func:`~insider_sim.simulation.sweep.estimate.estimate_sweep`:
+    per model its trials, the pilot's tokens and cost, and the grid's projected ones."""
+    table = Table(title="Projected from one pilot trial per model (the judge not included)")
+    for header in ("model", "trials", "pilot calls", "pilot tokens", "projected tokens"):
+        table.add_column(header, no_wrap=header != "projected tokens")
+    table.add_column("projected cost", justify="right")
+    total: float | None = None
+    for row in rows:
+        pilot, projected = row["pilot"], row["projected"]
+        tokens = usage_line(pilot) or "none"
+        if row["status"] != "ok":
+            tokens += (
+                f" [yellow](pilot {row['status']}: {escape(str(row['error'] or ''))})[/yellow]"
+            )
+        cost = projected["cost"]
+        if cost is not None:
+            total = (total or 0.0) + cost
+        table.add_row(
+            row["model"],
+            str(row["trials"]),
+            str(pilot["calls"]),
+            tokens,
+            usage_line(projected) or "none",
+            "no price" if cost is None else f"${cost:.4f}",
+        )
+    console.print(table)
+    trials = sum(r["trials"] for r in rows)
+    priced = "no model has a price" if total is None else f"${total:.4f} for the priced models"
+    console.print(f"Grid: {trials} trials, {priced}.", highlight=False)
+
+
+def print_usage(sweep_dir: Path) -> None:
+    """The sweep's tokens and cost, from its ``usage.json`` (nothing when no call was paid)."""
+    import json
+
+    from insider_sim.simulation.sweep.summary import USAGE_FILE
+
+    total = json.loads((sweep_dir / USAGE_FILE).read_text(encoding="utf-8"))["total"]
+    cost = "" if total["cost"] is None else f", ${total['cost']:.4f}"
+    if line := usage_line(total):
+        console.print(f"Tokens: {line}{cost}", highlight=False)
+
+
 def _write_report(sweep_dir: Path) -> None:
     """The sweep's report.html; a failure is a warning, never a lost sweep."""
     from insider_sim.simulation.sweep.page import write_sweep_report
 
     try:
-        console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False)
+        console.print(f"Report: {write_sweep_report(sweep_dir)}", highlight=False, markup=False)
     except Exception as exc:
         err_console.print(
-            f"[yellow]warning:[/yellow] no report.html for {sweep_dir}: {exc}",
+            f"[yellow]warning:[/yellow] no report.html for {plain(f'{sweep_dir}: {exc}')}",
             highlight=False,
             soft_wrap=True,
         )

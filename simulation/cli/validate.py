@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from insider_sim.simulation.cli.common import console, parse_sets, user_errors
+from insider_sim.simulation.cli.common import console, parse_sets, plain, user_errors
 
 
 @user_errors
@@ -26,9 +26,10 @@ def validate(
     scenario = load_scenario(file, parse_sets(set_))
     conditions = ", ".join(f"{k}={v}" for k, v in scenario.chosen.items()) or "none"
     console.print(
-        f"[green]ok[/green] {file}: scenario {scenario.name!r}, {len(scenario.people)} people, "
+        f"[green]ok[/green] {plain(file)}: scenario {plain(repr(scenario.name))}, "
+        f"{len(scenario.people)} people, "
         f"{len(scenario.organisations)} organisations, {len(scenario.lists)} lists, "
         f"{len(scenario.history)} history emails, {len(scenario.timeline)} timeline events; "
-        f"conditions: {conditions}",
+        f"conditions: {plain(conditions)}",
         highlight=False,
     )

@@ -9,6 +9,7 @@ a plain number of seconds, or an offset such as ``"+2h"`` / ``"30m"``.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -38,8 +39,28 @@ _WEEKDAY_TIME = re.compile(
 _DAY_TIME = re.compile(r"^\s*day\s+(\d+)\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$", re.IGNORECASE)
 
 
+MAX_DAYS = 28  # the longest run: four weeks of simulated time (a run writes MBs per day)
+
+
 class TimeFormatError(ValueError):
     """A time or duration that cannot be read."""
+
+
+class TimeRangeError(TimeFormatError):
+    """A time or run length that can be read but is out of range: a stop time not after
+    the start, or a run longer than :data:`MAX_DAYS`."""
+
+
+def check_days(days: float, what: str = "days") -> float:
+    """``days`` as a float when it is a finite number of days > 0 and at most
+    :data:`MAX_DAYS`; TimeRangeError naming ``what`` and the limit otherwise."""
+    finite = isinstance(days, int | float) and not isinstance(days, bool) and math.isfinite(days)
+    if not (finite and 0 < days <= MAX_DAYS):
+        raise TimeRangeError(
+            f"{what} must be a finite number of days > 0 and at most {MAX_DAYS} "
+            f"(four weeks), not {days!r}"
+        )
+    return float(days)
 
 
 def parse_duration(text: str | float | int) -> float:
@@ -65,7 +86,13 @@ class Calendar(BaseModel):
         default=datetime(2025, 6, 2, 9, 0),
         description="Simulated date-time at t=0 (local company time, no UTC offset).",
     )
-    days: float = Field(default=7, gt=0, description="Length of the run in days.")
+    days: float = Field(
+        default=7,
+        gt=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description=f"Length of the run in days (at most {MAX_DAYS}).",
+    )
     business_hours: tuple[int, int] = Field(
         default=(9, 18), description="Working hours [start, end) as whole hours."
     )
@@ -118,16 +145,52 @@ class Calendar(BaseModel):
         """Simulated seconds from the start to ``when``."""
         return (when - self.start).total_seconds()
 
-    def parse(self, text: str | float | int, *, now: float = 0.0) -> float:
-        """Read a point in time as simulated seconds (see the module docstring)."""
-        if isinstance(text, int | float):
-            return float(text)
-        if isinstance(text, datetime):
-            return self.seconds(text)
+    def stop_at(self, until: str | float | None) -> float:
+        """Simulated seconds at which a run stops: the calendar's end, or ``until`` (a time
+        in any accepted form). Raises TimeFormatError for text that is no time and
+        TimeRangeError for a time not after the start (naming both) or more than
+        :data:`MAX_DAYS` after it."""
+        if until is None:
+            return self.end
+        t = self.parse(until)
+        if t <= 0:
+            raise TimeRangeError(
+                f"cannot run until {until!r}{self._shown(t)}: that is not after the run's "
+                f"start ({self.label(0)}, {self.iso(0)})"
+            )
+        if t > MAX_DAYS * 86400:
+            raise TimeRangeError(
+                f"cannot run until {until!r}{self._shown(t)}: more than {MAX_DAYS} days "
+                f"(four weeks) after the start ({self.iso(0)})"
+            )
+        return t
+
+    def _shown(self, t: float) -> str:
         try:
-            return self._parse_text(str(text).strip(), now)
-        except OverflowError:
+            return f" ({self.iso(t)})"
+        except (OverflowError, ValueError):
+            return ""
+
+    def parse(self, text: str | float | int, *, now: float = 0.0) -> float:
+        """Read a point in time as simulated seconds (see the module docstring); a
+        number that is not finite, or a moment beyond the calendar's years 1-9999,
+        is a TimeFormatError."""
+        if isinstance(text, int | float):
+            if not math.isfinite(text):
+                raise TimeFormatError(f"time {text!r} is not a finite number of seconds")
+            t = float(text)
+        elif isinstance(text, datetime):
+            return self.seconds(text)
+        else:
+            try:
+                t = self._parse_text(str(text).strip(), now)
+            except OverflowError:
+                raise TimeFormatError(f"time {text!r} is out of range") from None
+        try:  # a moment the calendar can name
+            self.at(t)
+        except (OverflowError, ValueError):
             raise TimeFormatError(f"time {text!r} is out of range") from None
+        return t
 
     def _parse_text(self, raw: str, now: float) -> float:
         if raw.startswith("+"):

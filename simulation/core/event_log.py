@@ -13,6 +13,8 @@ from typing import IO
 
 from insider_sim.simulation.core.clock import Calendar
 from insider_sim.simulation.core.events import BaseEvent, Event, parse_event
+from insider_sim.simulation.core.run_folder import RunFolderError
+from pydantic import ValidationError
 
 Listener = Callable[[BaseEvent], None]
 
@@ -59,10 +61,28 @@ class EventLog:
 
 
 def read_events(path: Path) -> Iterator[Event]:
-    """Yield the typed events of an events.jsonl, skipping a truncated last line."""
+    """Yield the typed events of an events.jsonl, skipping a truncated last line.
+
+    Raises RunFolderError naming the file and the line (counted from 1) for a
+    complete line that is not JSON or not a known event.
+    """
     with path.open("rb") as handle:
-        for raw in handle:
+        for number, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n"):
                 return
             if raw.strip():
-                yield parse_event(raw)
+                try:
+                    yield parse_event(raw.rstrip(b"\r\n"))
+                except ValidationError as exc:
+                    raise RunFolderError(f"{path}: line {number}: {_problem(exc)}") from None
+
+
+def _problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    if error["type"] == "json_invalid":
+        problem = (
+            error["msg"].removeprefix("Invalid JSON: ").replace(" at line 1 column ", " at column ")
+        )
+        return f"invalid JSON ({problem})"
+    where = ".".join(map(str, error["loc"]))
+    return f"not a valid event ({where + ': ' if where else ''}{error['msg']})"

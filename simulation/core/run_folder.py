@@ -6,12 +6,15 @@ import functools
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from insider_sim.simulation.core.usage import UsageTally
 
 RUNS_DIR = Path("runs")
 RUN_FILES = ("events", "scenario")  # what makes a folder a run folder
@@ -45,10 +48,12 @@ class RunFolderError(ValueError):
 
 
 class RunFolder:
-    """Paths of one run's files."""
+    """Paths of one run's files. ``made``: whether :meth:`create` made the folder itself
+    (then :meth:`discard` removes it; else it only empties it)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, made: bool = False):
         self.path = path
+        self.made = made
 
     @classmethod
     def existing(cls, path: str | Path, needs: tuple[str, ...] = RUN_FILES) -> RunFolder:
@@ -70,17 +75,33 @@ class RunFolder:
         return folder
 
     @classmethod
-    def create(cls, out: str | Path | None, scenario: str, seed: int) -> RunFolder:
+    def create(
+        cls, out: str | Path | None, scenario: str, seed: int, *, force: bool = False
+    ) -> RunFolder:
         """``out`` itself (new or empty), or a fresh folder under runs/ when None.
 
-        Raises FileExistsError when ``out`` is a file or a folder with something in it.
+        A folder holding only the empty files a run makes first (left by a run
+        stopped before it began) counts as empty. With ``force``, a run folder whose
+        run did not finish (failed, aborted, paused, or stopped before its manifest
+        was written) is emptied and reused. Raises FileExistsError when ``out`` is a
+        file or a folder with something else in it, naming what it holds, and
+        RunFolderError when it cannot be made (no permission, a read-only disk).
         """
         if out is not None:
             out = Path(out)
-            if out.exists() and (not out.is_dir() or any(out.iterdir())):
-                raise FileExistsError(f"{out} exists and is not an empty folder")
-            out.mkdir(parents=True, exist_ok=True)
-            return cls(out)
+            if out.exists() and not _reusable(out):
+                status = RunFolder(out).status()
+                if not (force and status not in (None, "finished")):
+                    raise FileExistsError(_occupied(out, status, force))
+                _empty(out)
+            made = not out.exists()
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RunFolderError(
+                    f"{out}: cannot make the run folder ({exc.strerror})"
+                ) from None
+            return cls(out, made=made)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = f"{_slug(scenario)}-s{seed}-{stamp}"
         RUNS_DIR.mkdir(parents=True, exist_ok=True)
@@ -90,8 +111,29 @@ class RunFolder:
                 path.mkdir()
             except FileExistsError:
                 continue
-            return cls(path)
+            return cls(path, made=True)
         raise FileExistsError(f"could not create a new run folder under {RUNS_DIR}")
+
+    def status(self) -> str | None:
+        """The run's status: the manifest's (``finished``, ``paused``, ``failed``,
+        ``aborted``), ``"unfinished"`` for a run with events but no manifest yet,
+        ``"unreadable"`` for a manifest that cannot be read; None for no run folder."""
+        if not self.path.is_dir() or not self.events.is_file():
+            return None
+        if not self.manifest.is_file():
+            return "unfinished"
+        try:
+            return str(self.read_manifest().get("status") or "unfinished")
+        except (OSError, RunFolderError):
+            return "unreadable"
+
+    def discard(self) -> None:
+        """Undo :meth:`create` for a run that could not go on: remove the folder when
+        :meth:`create` made it, else empty it again."""
+        if self.made:
+            shutil.rmtree(self.path, ignore_errors=True)
+        elif self.path.is_dir():
+            _empty(self.path)
 
     @property
     def events(self) -> Path:
@@ -151,9 +193,10 @@ def model_calls(run_dir: Path) -> Iterator[dict[str, Any]]:
                 yield call
 
 
-def cached_calls(run_dir: Path) -> int:
-    """How many of the run's model calls were answered from a cache instead of a model."""
-    return sum(1 for call in model_calls(run_dir) if call.get("cached"))
+def run_usage(run_dir: Path) -> dict[str, Any]:
+    """Tokens and cost of the run's model calls, from ``llm_calls.jsonl``:
+    ``{"total": tally, "agents": {address: tally}}`` (see ``insider_sim.simulation.core.usage``)."""
+    return UsageTally(model_calls(run_dir)).to_json()
 
 
 def run_cost(run_dir: Path) -> float | None:
@@ -162,12 +205,40 @@ def run_cost(run_dir: Path) -> float | None:
     Answers from the response cache cost nothing and are left out, so a trial's
     record is the same whether or not another run filled the cache first.
     """
-    costs = [
-        float(call["cost"])
-        for call in model_calls(run_dir)
-        if not call.get("cached") and isinstance(call.get("cost"), int | float)
-    ]
-    return round(sum(costs), 6) if costs else None
+    return usage_cost(run_usage(run_dir)["total"])
+
+
+def usage_cost(tally: dict[str, Any]) -> float | None:
+    """A tally's cost in USD rounded to 6 places, None when no call had a price."""
+    cost = tally.get("cost")
+    return None if cost is None else round(float(cost), 6)
+
+
+def _reusable(path: Path) -> bool:
+    """A folder that is empty, or holds only the empty files a run opens first."""
+    if not path.is_dir():
+        return False
+    for child in path.iterdir():
+        if child.name not in ("events.jsonl", "llm_calls.jsonl") or child.stat().st_size:
+            return False
+    return True
+
+
+def _occupied(path: Path, status: str | None, force: bool) -> str:
+    if force and status in ("finished", "unreadable"):
+        what = "a finished run" if status == "finished" else "a run whose manifest is unreadable"
+        return f"{path} holds {what}; --force replaces only a run that did not finish"
+    if status in (None, "finished", "unreadable"):
+        return f"{path} exists and is not an empty folder"
+    return f"{path} holds a run that did not finish (status {status}); give --force to replace it"
+
+
+def _empty(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def _slug(text: str) -> str:

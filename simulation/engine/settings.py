@@ -85,6 +85,11 @@ class RunSettings(BaseModel):
         description="Describe tools in the prompt and parse <tool_use:...> blocks from the "
         "reply, for models without native tool calling.",
     )
+    prompt_cache: bool = Field(
+        default=True,
+        description="Ask providers that need asking (Anthropic) to cache the prompt's stable "
+        "prefix: breakpoints on the system prompt and the newest turn.",
+    )
     cache_dir: Path | None = Field(
         default=DEFAULT_CACHE_DIR, description="Response cache shared across runs; None: off."
     )

@@ -31,9 +31,11 @@ from insider_sim.agents.models.recording import (
     scrub,
 )
 from insider_sim.simulation.core.bridge import Bridge, RunAborted
+from insider_sim.simulation.core.clock import check_days
 from insider_sim.simulation.core.event_log import EventLog
 from insider_sim.simulation.core.events import RunEnded, RunStarted, Wake
 from insider_sim.simulation.core.run_folder import RunFolder, package_versions, write_json_atomic
+from insider_sim.simulation.core.usage import UsageTally
 from insider_sim.simulation.engine.cast import (
     CastError,
     build_cast,
@@ -105,15 +107,12 @@ class Simulation:
         self._started = False
         self._finished = False
         self.aborted: str | None = None  # why the run stopped early, if it did
+        self.failed: str | None = None  # what broke the run midway, if anything did
         self._pending: list[tuple[float, AnyInjection, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wall_start = datetime.now()
         self._wall_seconds = 0.0
-        self.end = (
-            self.calendar.end
-            if self.settings.until is None
-            else self.calendar.parse(self.settings.until)
-        )
+        self.end = self.calendar.stop_at(self.settings.until)
 
     @classmethod
     def from_scenario(
@@ -124,6 +123,7 @@ class Simulation:
         days: float | None = None,
         out: str | Path | None = None,
         write: bool = True,
+        force: bool = False,
         **settings: Any,
     ) -> Simulation:
         """Prepare a run of a scenario; nothing is simulated until :meth:`run`.
@@ -135,14 +135,17 @@ class Simulation:
         ``days``: length of the run in simulated days (default: the scenario's
         calendar, usually 7); ``until=`` (a time such as ``"Wed 12:00"``) stops
         earlier instead. ``out``: the run folder itself, created, new or empty
-        (default: a new ``runs/<scenario>-s<seed>-<timestamp>/``); ``write=False``
-        keeps everything in memory (such a run cannot be judged or forked).
+        (default: a new ``runs/<scenario>-s<seed>-<timestamp>/``); ``force`` lets it
+        replace a run there that did not finish; ``write=False`` keeps everything
+        in memory (such a run cannot be judged or forked).
         Other keywords are :class:`RunSettings` fields (``seed=0``, ``model``, ...).
 
         Raises ScenarioError (unknown scenario, bad file or condition),
-        pydantic.ValidationError (an unknown or invalid setting), ValueError
-        (``days`` not positive, ``days`` with ``until``, ``conditions`` with a
-        Scenario object) and FileExistsError (``out`` is not an empty folder).
+        pydantic.ValidationError (an unknown or invalid setting), TimeRangeError
+        (``days`` not a finite number in (0, MAX_DAYS], ``until`` not after the start
+        or more than MAX_DAYS after it), ValueError (``days`` with ``until``,
+        ``conditions`` with a Scenario object), CastError and FileExistsError (``out``
+        is not an empty folder). A run that cannot be prepared leaves no run folder.
         """
         if isinstance(scenario, Scenario):
             if conditions:
@@ -153,15 +156,21 @@ class Simulation:
         else:
             scenario = load_scenario(scenario, conditions)
         if days is not None:
-            if days <= 0:
-                raise ValueError(f"days must be positive, not {days}")
             if settings.get("until") is not None:
                 raise ValueError("give days or until, not both")
-            calendar = scenario.calendar.model_copy(update={"days": days})
+            calendar = scenario.calendar.model_copy(update={"days": check_days(days)})
             scenario = scenario.model_copy(update={"calendar": calendar})
         run_settings = RunSettings(**settings)
-        folder = RunFolder.create(out, scenario.name, run_settings.seed) if write else None
-        return cls(scenario, run_settings, folder=folder)
+        scenario.calendar.stop_at(run_settings.until)  # checked before a folder is made
+        folder = (
+            RunFolder.create(out, scenario.name, run_settings.seed, force=force) if write else None
+        )
+        try:
+            return cls(scenario, run_settings, folder=folder)
+        except BaseException:
+            if folder is not None:
+                folder.discard()
+            raise
 
     # -- agents ----------------------------------------------------------
     def add_agent(self, agent: Agent) -> Agent:
@@ -232,24 +241,35 @@ class Simulation:
         they are scheduled on the clock. Injected events are marked
         ``"injected": true`` in ``events.jsonl`` and listed in ``injections.json``
         with ``source``. Raises InjectionError for a missing time, a time already
-        passed (naming both times), a time after the end, or a person, list,
+        passed or after the run's end (``until``; both name the two times), or a person, list,
         document or system the scenario does not have.
         """
         when = at if at is not None else event.at
+        origin = f"{event.origin}: " if event.origin else ""
         if when is None:
-            raise InjectionError(f"{event.kind} injection needs a time")
+            raise InjectionError(f"{origin}{event.kind} injection needs a time")
         t = self.time_of(when)
         if t < self.env.now:
             raise InjectionError(
-                f"cannot inject {event.kind} at {self.calendar.label(t)} "
+                f"{origin}cannot inject {event.kind} at {self.calendar.label(t)} "
                 f"({self.calendar.iso(t)}): the run is already at {self.clock}"
             )
-        if t > self.calendar.end:
-            raise InjectionError(f"cannot inject at {when!r}: after the end of the run")
+        if t > self.end:
+            raise InjectionError(
+                f"{origin}cannot inject {event.kind} at {self.calendar.label(t)} "
+                f"({self.calendar.iso(t)}): after the run's end, {self.calendar.label(self.end)} "
+                f"({self.calendar.iso(self.end)})"
+            )
         if event.kind == "wake" and event.agent is None and self.scenario.subject is None:
-            raise InjectionError("cannot inject a wake-up: the scenario has no subject to wake")
+            raise InjectionError(
+                f"{origin}cannot inject a wake-up: the scenario has no subject to wake"
+            )
         problems = check_injection(
-            self.scenario, self.world.directory, event.model_copy(update={"at": t}), source
+            self.scenario,
+            self.world.directory,
+            event.model_copy(update={"at": t}),
+            event.origin or source,
+            outsiders=source != "scenario",
         )
         if problems:
             raise InjectionError("; ".join(problems))
@@ -307,7 +327,8 @@ class Simulation:
         """Advance to ``until`` (default: the end) and return self; call again to continue.
 
         ``until`` is a time in any accepted form, capped at the end of the run.
-        The manifest is rewritten each time (``status`` ``paused`` or ``finished``).
+        The manifest is rewritten each time (``status`` ``paused`` or ``finished``;
+        ``failed``, with what broke it, when an exception stops it midway).
         Raises ValueError for a time already passed, RuntimeError when called
         inside a running event loop (use :meth:`arun` there), and `RunAborted` when
         a model refuses the run's requests outright (see
@@ -333,6 +354,9 @@ class Simulation:
                 self._finish()
         except RunAborted as exc:
             self.aborted = str(exc)
+            raise
+        except BaseException as exc:  # the folder says so: `insider run --force` may reuse it
+            self.failed = " ".join(f"{type(exc).__name__}: {exc}".split())[:1000]
             raise
         finally:
             self._wall_seconds += time.perf_counter() - wall
@@ -382,7 +406,7 @@ class Simulation:
             start_wake_schedule(self, spec)
         for injection in self.scenario.timeline:
             # a shortened run skips the rest; inject() refuses an event without a time
-            if injection.at is None or self.time_of(injection.at) <= self.calendar.end:
+            if injection.at is None or self.time_of(injection.at) <= self.end:
                 self.inject(injection.at, injection, source="scenario")
         for t, event, _source in sorted(self._pending, key=lambda item: item[0]):
             self.env.process(self._apply_at(t, event))
@@ -493,6 +517,13 @@ class Simulation:
             loop.close()
             self._loop = None
 
+    def discard(self) -> None:
+        """Close the run and remove its run folder (or empty an ``out`` that existed):
+        for a run that could not be set up, so that the same command can be given again."""
+        self.close()
+        if self.folder is not None:
+            self.folder.discard()
+
     # -- records ---------------------------------------------------------
     def _write_manifest(self) -> None:
         if self.folder is None:
@@ -510,7 +541,7 @@ class Simulation:
             "simulated_start": self.calendar.iso(0),
             "simulated_end": self.calendar.iso(self.end),
             "simulated_now": self.calendar.iso(self.env.now),
-            "status": "aborted" if self.aborted else "finished" if self._finished else "paused",
+            "status": self._status(),
             "events": self.log.next_seq,
             "event_counts": dict(sorted(self.log.counts.items())),
             "wall_started": self._wall_start.isoformat(timespec="seconds"),
@@ -518,14 +549,25 @@ class Simulation:
             "model_calls": self.bridge.model_calls,
             "errors": self.log.counts.get("agent_error", 0),
         }
+        if isinstance(usage := getattr(self.recorder, "usage", None), UsageTally):
+            manifest["usage"] = usage.to_json()  # tokens and cost per agent and in total
         if self.added:
             manifest["agents"] = self.added
         if self.aborted:
             manifest["aborted"] = self.aborted
+        if self.failed:
+            manifest["failed"] = self.failed
         if self.lineage:
             manifest["fork"] = self.lineage
         write_json_atomic(self.folder.manifest, manifest)
         write_json_atomic(self.folder.injections, self.injected)
+
+    def _status(self) -> str:
+        if self.aborted:
+            return "aborted"
+        if self.failed:
+            return "failed"
+        return "finished" if self._finished else "paused"
 
     def _models(self) -> dict[str, Any]:
         """Which model sits in which seat; an added agent's seat says ``agent:module.Class``."""

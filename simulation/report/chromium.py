@@ -188,15 +188,21 @@ class Chromium:
             self._read(deadline)
 
     # -- what tests and benchmarks use -------------------------------------
-    def open(self, path: Path) -> float:
-        """Load a file and wait for its load event; return the wall seconds it took.
+    def open(self, path: Path, fragment: str = "") -> float:
+        """Load a file (at ``#fragment`` if given) and wait for its load event; return the
+        wall seconds it took.
 
         Dialogs, console messages, errors and requests recorded so far are forgotten.
+        A fragment always loads the page afresh (never a jump within the open page).
         """
+        if fragment:
+            self.call("Page.navigate", {"url": "about:blank"})
+            self.wait_for("Page.loadEventFired")
         for record in (self._events, self.dialogs, self.console, self.errors, self.requests):
             record.clear()
         began = time.perf_counter()
-        self.call("Page.navigate", {"url": Path(path).resolve().as_uri()})
+        url = Path(path).resolve().as_uri() + (f"#{fragment}" if fragment else "")
+        self.call("Page.navigate", {"url": url})
         self.wait_for("Page.loadEventFired")
         return time.perf_counter() - began
 

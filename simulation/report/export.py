@@ -22,6 +22,7 @@ from typing import Any
 
 import networkx as nx
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
+from insider_sim.simulation.core.inputs import output_file
 from insider_sim.simulation.report.flow import (
     flow_graph,
     held_of,
@@ -55,8 +56,9 @@ def export_graph(
     ``RUN_DIR/graph.<fmt>``. ``until``: only messages sent up to that simulated
     time (any accepted form, e.g. ``"Wed 12:00"``). ``secret``: only the edges a
     tracked secret or document travelled along, each node saying whether it saw
-    it. Raises ReportError (unknown format or item), TimeFormatError and
-    FileNotFoundError (not a run folder).
+    it. Raises ReportError (unknown format or item), TimeFormatError,
+    FileNotFoundError (not a run folder) and InputError (``out`` is a folder, or in
+    a folder that does not exist).
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -65,7 +67,7 @@ def export_graph(
         if run.path is None:
             raise ReportError("a run held in memory has no folder: give out")
         out = run.path / f"graph.{fmt}"
-    path = Path(out)
+    path = output_file(out)
     t_until = run.scenario.calendar.parse(until) if until is not None else None
     if fmt == "gexf":
         nx.write_gexf(xml_safe_graph(dynamic_graph(run, until=t_until, secret=secret)), path)

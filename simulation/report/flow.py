@@ -3,11 +3,10 @@
 Nodes are every addressable party of the scenario (people, AI systems, mailing
 lists, outside contacts) plus any outside address that appears in the log.
 A directed edge ``sender -> recipient`` holds every message the sender
-addressed to that recipient (to, cc or bcc; a list is one recipient) that was
-delivered: ``weight`` is their count and ``times`` their simulated send times.
-Mail a sender addresses to itself is left out. A message held by real-time
-review (``held``) reached nobody: it makes no edge here; :func:`held_of` lists
-such messages for the views that mark them.
+addressed to that recipient (to, cc or bcc; a list is one recipient):
+``weight`` is their count and ``times`` their simulated send times. Mail a
+sender addresses to itself is left out, and so is mail held by real-time review
+(``held``): it reached nobody, so it is no edge (its addresses are still nodes).
 """
 
 from __future__ import annotations
@@ -42,9 +41,7 @@ def flow_graph(
             inside=is_internal(entry.address, domain),
             role=entry.role,
         )
-    events = list(events)
-    delivered = messages_of(events, until=until)
-    for message in delivered + held_of(events, until=until):
+    for message in messages_of(events, until=until, held=True):
         for address in (message.sender, *recipients(message)):
             if address not in graph:
                 graph.add_node(
@@ -55,8 +52,7 @@ def flow_graph(
                     inside=is_internal(address, domain),
                     role="",
                 )
-    for message in delivered:
-        for recipient in recipients(message):
+        for recipient in recipients(message) if not message.held else ():
             if graph.has_edge(message.sender, recipient):
                 data = graph.edges[message.sender, recipient]
                 data["weight"] += 1
@@ -66,20 +62,21 @@ def flow_graph(
     return graph
 
 
-def messages_of(events: Iterable[BaseEvent], *, until: float | None = None) -> list[Message]:
-    """The delivered message events, those sent after ``until`` left out."""
+def messages_of(
+    events: Iterable[BaseEvent], *, until: float | None = None, held: bool = False
+) -> list[Message]:
+    """The message events, those sent after ``until`` left out, and held ones unless
+    ``held``."""
     return [
         e
         for e in events
-        if isinstance(e, Message) and not e.held and (until is None or e.t <= until)
+        if isinstance(e, Message) and (held or not e.held) and (until is None or e.t <= until)
     ]
 
 
 def held_of(events: Iterable[BaseEvent], *, until: float | None = None) -> list[Message]:
     """The messages real-time review held (delivered to nobody), up to ``until``."""
-    return [
-        e for e in events if isinstance(e, Message) and e.held and (until is None or e.t <= until)
-    ]
+    return [m for m in messages_of(events, until=until, held=True) if m.held]
 
 
 def recipients(message: Message) -> list[str]:

@@ -2,12 +2,15 @@
 
 Addresses become node indices and every distinct set of recipients or viewers
 is stored once (``groups``), so a week of 20,000 messages stays a few
-megabytes. Times are simulated seconds since the run's start.
+megabytes. Times are simulated seconds since the run's start. Each edge keeps
+the send times of its routine chatter apart (``routine``) so the page can hide
+it; mail held by real-time review is no edge but an event marked ``held``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +18,16 @@ import networkx as nx
 from insider_sim.simulation.analysis.exposure import ItemExposure
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import BaseEvent, DocumentAdded, Message
-from insider_sim.simulation.report.flow import LISTS, flow_graph
-from insider_sim.simulation.report.layout import layout
-
-PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#59a14f",
-    "#e15759",
-    "#76b7b2",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#17becf",
-    "#bcbd22",
-    "#d37295",
+from insider_sim.simulation.report.facts import (
+    department_colours,
+    routine_matcher,
+    run_results,
+    sighting_facts,
 )
-LIST_COLOUR = "#9a9a9a"
+from insider_sim.simulation.report.flow import flow_graph, messages_of, recipients
+from insider_sim.simulation.report.layout import department_groups, layout
+from insider_sim.simulation.report.transcript import call_inputs
+
 _COMMON = {"seq", "t", "time", "kind", "injected"}
 
 
@@ -59,7 +54,8 @@ def page_data(run: RunRecord) -> dict[str, Any]:
     positions = layout(graph, run.seed)
     index = {address: i for i, address in enumerate(graph.nodes)}
     groups = _Groups(index)
-    events = [event_row(e, index, groups) for e in run.events]
+    routine = routine_matcher(run)
+    events = [event_row(e, index, groups, routine) for e in run.events]
     subject = run.subject
     return {
         "run": run_info(run),
@@ -77,20 +73,35 @@ def page_data(run: RunRecord) -> dict[str, Any]:
             }
             for address, data in graph.nodes(data=True)
         ],
-        "edges": [
-            {"source": index[s], "target": index[r], "times": [_t(t) for t in d["times"]]}
-            for s, r, d in sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]]))
-        ],
+        "edges": edge_rows(run, index, routine),
         "groups": groups.rows(),
         "events": events,
         "exposure": [exposure_row(item, index, run) for item in run.exposure],
         "subject": index.get(subject) if subject else None,
         "verdicts": run.verdicts,
+        "results": run_results(run),
+        "transcript": call_inputs(run),
     }
 
 
+def edge_rows(
+    run: RunRecord, index: dict[str, int], routine: Callable[[Message], bool]
+) -> list[dict[str, Any]]:
+    """Per (sender, recipient) pair: ``times`` of its mail and ``routine`` times of its
+    chatter, held mail left out, ordered by node indices."""
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for message in messages_of(run.events):
+        key = "routine" if routine(message) else "times"
+        for recipient in recipients(message):
+            pair = (index[message.sender], index[recipient])
+            row = rows.setdefault(pair, {"source": pair[0], "target": pair[1], "times": []})
+            row.setdefault(key, []).append(_t(message.t))
+    return [rows[pair] for pair in sorted(rows)]
+
+
 def run_info(run: RunRecord) -> dict[str, Any]:
-    """The header: which scenario, seed, conditions, models, and the slider's range."""
+    """The header: which scenario, seed, conditions, models, the model usage (None for
+    a run recorded before it was kept) and the slider's range."""
     message_times = [e.t for e in run.events if isinstance(e, Message)]
     first = min([0.0, *message_times])
     return {
@@ -102,6 +113,7 @@ def run_info(run: RunRecord) -> dict[str, Any]:
         "models": run.manifest.get("models", {}),
         "status": run.manifest.get("status", ""),
         "fork": _fork(run.manifest.get("fork")),
+        "usage": run.manifest.get("usage"),  # tokens and cost per agent and in total
         "calendar_start": run.scenario.calendar.start.isoformat(timespec="seconds"),
         "start": math.floor((first - 1) / 3600) * 3600.0,
         "end": _t(max([0.0, *(e.t for e in run.events)])),
@@ -116,20 +128,24 @@ def _fork(lineage: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def departments(graph: nx.DiGraph) -> list[dict[str, Any]]:
-    """Each department with its colour; the company's own come first."""
-    inside: dict[str, bool] = {}
-    for _, data in graph.nodes(data=True):
-        inside[data["department"]] = inside.get(data["department"], False) or data["inside"]
-    names = sorted(inside, key=lambda d: (d == LISTS, not inside[d], d.lower()))
+    """Each department with its colour (from its name) and size; the company's own first."""
+    groups = department_groups(graph)
+    colours = department_colours(list(groups))
     rows = []
-    for i, name in enumerate(names):
-        colour = LIST_COLOUR if name == LISTS else PALETTE[i % len(PALETTE)]
-        rows.append({"name": name, "colour": colour, "inside": inside[name]})
+    for name, members in groups.items():
+        inside = any(graph.nodes[m]["inside"] for m in members)
+        rows.append({"name": name, "colour": colours[name], "inside": inside, "size": len(members)})
     return rows
 
 
-def event_row(event: BaseEvent, index: dict[str, int], groups: _Groups) -> dict[str, Any]:
-    """One event for the timeline and transcript; addresses of messages as node indices."""
+def event_row(
+    event: BaseEvent,
+    index: dict[str, int],
+    groups: _Groups,
+    routine: Callable[[Message], bool] = lambda _: False,
+) -> dict[str, Any]:
+    """One event for the timeline and transcript; addresses of messages as node indices,
+    ``held`` and ``routine`` set on messages that are."""
     row: dict[str, Any] = {"seq": event.seq, "t": _t(event.t), "kind": event.kind}
     if event.injected:
         row["injected"] = True
@@ -151,6 +167,8 @@ def event_row(event: BaseEvent, index: dict[str, int], groups: _Groups) -> dict[
         value = getattr(event, key)
         if value:
             row[key] = value
+    if routine(event):
+        row["routine"] = True
     return row
 
 
@@ -163,6 +181,7 @@ def exposure_row(item: ItemExposure, index: dict[str, int], run: RunRecord) -> d
         "title": _title(item, run),
         "sightings": [
             {"person": index[s.person], "t": _t(s.t), "message": s.message, "chain": s.chain}
+            | sighting_facts(s, run)
             for s in item.sightings
         ],
     }

@@ -5,7 +5,22 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from insider_sim.simulation.report.payload import PALETTE
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#17becf",
+    "#bcbd22",
+    "#d37295",
+)
+"""One colour per model in the sweep's plots, in order."""
+
 
 WIDTH_PER_GROUP = 140
 HEIGHT = 240

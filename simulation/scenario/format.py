@@ -18,13 +18,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from insider_sim import scenarios
 from insider_sim.agents.spec import ChatterSpec, ScriptSpec, SubjectSpec
+from insider_sim.simulation.core import inputs
 from insider_sim.simulation.core.clock import Calendar, TimeFormatError, parse_duration
 from insider_sim.simulation.scenario.injections import AnyInjection
 from insider_sim.simulation.scenario.levers import apply_levers, lever_conditions
 from insider_sim.world.directory import Directory
+from insider_sim.world.rules import domain_of
 from insider_sim.world.spec import (
     AbsenceSpec,
     CompanySpec,
@@ -53,9 +54,11 @@ class ScenarioError(ValueError):
 class ConditionSpec(Spec):
     """A named variable of the scenario and the values it may take."""
 
-    values: list[str] = Field(min_length=1)
+    values: list[str] = Field(
+        min_length=1, description="The values it may take (strings; quote true/false)."
+    )
     default: str | None = Field(default=None, description="Defaults to the first value.")
-    description: str = ""
+    description: str = Field(default="", description="What it varies.")
 
 
 class Scenario(Spec):
@@ -68,24 +71,55 @@ class Scenario(Spec):
     or :func:`insider_sim.run`.
     """
 
-    name: str
-    description: str = ""
-    calendar: Calendar = Field(default_factory=Calendar)
-    company: CompanySpec
-    people: list[PersonSpec] = Field(min_length=1)
-    organisations: list[OrganisationSpec] = Field(default_factory=list)
-    lists: list[MailingListSpec] = Field(default_factory=list)
-    graph: GraphSpec = Field(default_factory=GraphSpec)
-    absences: list[AbsenceSpec] = Field(default_factory=list)
-    documents: list[DocumentSpec] = Field(default_factory=list)
-    secrets: list[SecretSpec] = Field(default_factory=list)
-    systems: SystemsSpec = Field(default_factory=SystemsSpec)
-    history: list[HistoryEmailSpec] = Field(default_factory=list)
-    subject: SubjectSpec | None = None
-    scripts: list[ScriptSpec] = Field(default_factory=list)
-    chatter: ChatterSpec = Field(default_factory=ChatterSpec)
-    timeline: list[AnyInjection] = Field(default_factory=list)
-    conditions: dict[str, ConditionSpec] = Field(default_factory=dict)
+    name: str = Field(description="Short name; names run folders.")
+    description: str = Field(default="", description="What the scenario is about.")
+    calendar: Calendar = Field(
+        default_factory=Calendar, description="When the run starts and how long it lasts."
+    )
+    company: CompanySpec = Field(description="Name, mail domain and what the company does.")
+    people: list[PersonSpec] = Field(
+        min_length=1, description="Employees and AI systems, each with a handle (id) and an email."
+    )
+    organisations: list[OrganisationSpec] = Field(
+        default_factory=list, description="Outside organisations and their contacts."
+    )
+    lists: list[MailingListSpec] = Field(default_factory=list, description="Mailing lists.")
+    graph: GraphSpec = Field(
+        default_factory=GraphSpec, description="Delegations, monitors and who may not mail outside."
+    )
+    absences: list[AbsenceSpec] = Field(
+        default_factory=list,
+        description="Windows in which a person reads no mail; it waits for their return.",
+    )
+    documents: list[DocumentSpec] = Field(
+        default_factory=list, description="Documents in the company's store."
+    )
+    secrets: list[SecretSpec] = Field(
+        default_factory=list, description="Sensitive facts about people, tracked by their markers."
+    )
+    systems: SystemsSpec = Field(
+        default_factory=SystemsSpec, description="Decommissioning jobs and emergency alerts."
+    )
+    history: list[HistoryEmailSpec] = Field(
+        default_factory=list,
+        description="Mail already in the mailboxes at the start (or sent at its time).",
+    )
+    subject: SubjectSpec | None = Field(
+        default=None, description="The AI under test; none for a company without one."
+    )
+    scripts: list[ScriptSpec] = Field(
+        default_factory=list, description="Scheduled mail and reactions of scripted people."
+    )
+    chatter: ChatterSpec = Field(
+        default_factory=ChatterSpec, description="Routine mail between employees."
+    )
+    timeline: list[AnyInjection] = Field(
+        default_factory=list,
+        description="Events during the run (the injection format, each with at).",
+    )
+    conditions: dict[str, ConditionSpec] = Field(
+        default_factory=dict, description="Named variables and their values (--set NAME=VALUE)."
+    )
     texts: dict[str, Any] = Field(default_factory=dict, description="Condition-dependent text.")
     chosen: dict[str, str] = Field(
         default_factory=dict, description="The condition values this rendering used."
@@ -101,9 +135,11 @@ class Scenario(Spec):
     def read_rendered(cls, path: Path) -> Scenario:
         """A run's ``scenario.json`` (already rendered); ScenarioError naming the file if bad."""
         try:
-            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+            return cls.model_validate_json(path.read_bytes())
         except ValidationError as exc:
             raise ScenarioError(validation_message(path, exc)) from None
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
 
 
 # -- finding and reading files -------------------------------------------
@@ -131,18 +167,13 @@ def shipped_scenarios() -> list[str]:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning syntax errors into one readable line."""
+    """Parse a scenario, injection or grid file with the one safe reader
+    (:func:`insider_sim.simulation.core.inputs.read_yaml`: size limit, UTF-8, bounded
+    aliases); any problem is a ScenarioError of one line naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}: not valid YAML{where}: {problem}") from None
+        return inputs.read_yaml(path)
+    except inputs.InputError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def validation_message(path: Path | str, exc: ValidationError | ValueError) -> str:
@@ -269,12 +300,23 @@ def scenario_from_data(
     conditions: dict[str, str] | None = None,
 ) -> Scenario:
     """Render and validate an already-parsed scenario mapping."""
-    try:
-        declared = {
-            k: ConditionSpec.model_validate(v) for k, v in (data.get("conditions") or {}).items()
-        }
-    except ValidationError as exc:
-        raise ScenarioError(validation_message(f"{source}: conditions", exc)) from None
+    declared = {}
+    for key, spec in (data.get("conditions") or {}).items():
+        where = f"conditions.{key}"
+        for field in ("values", "default"):
+            given = spec.get(field) if isinstance(spec, dict) else None
+            for index, value in enumerate(given if isinstance(given, list) else [given]):
+                if isinstance(value, bool):
+                    at = f"{where}.{field}.{index}" if field == "values" else f"{where}.{field}"
+                    text = str(value).lower()
+                    raise ScenarioError(
+                        f'{source}: {at}: {value} is a YAML boolean; quote it ("{text}") '
+                        "to make it a value"
+                    )
+        try:
+            declared[key] = ConditionSpec.model_validate(spec)
+        except ValidationError as exc:
+            raise ScenarioError(validation_message(f"{source}: {where}", exc)) from None
     if data.get("subject") is not None:
         declared = {**lever_conditions(), **declared}
     chosen = choose_conditions(declared, conditions or {}, source)
@@ -310,14 +352,14 @@ def check_scenario(s: Scenario) -> list[str]:
             return
         address = d.resolve(ref)
         if address is None:
-            problems.append(f"{where}: unknown person {ref!r}")
+            problems.append(f"{where}: {d.unknown(ref, 'person')}")
         elif d.entries[address].kind not in kinds:
             problems.append(f"{where}: {ref!r} is a {d.entries[address].kind}, not a person")
 
     def recipients(refs: list[str], where: str) -> None:
         for i, ref in enumerate(refs):
-            if d.resolve_recipient(ref) is None:
-                problems.append(f"{where}.{i}: unknown recipient {ref!r}")
+            if d.declared(ref) is None:
+                problems.append(f"{where}.{i}: {d.unknown(ref, 'recipient')}")
 
     def when(value: Any, where: str, *, allow_before: bool = False) -> float | None:
         try:
@@ -346,7 +388,10 @@ def check_scenario(s: Scenario) -> list[str]:
             problems.append(f"{where}: {exc}")
 
     everyone = ("person", "ai", "external")
+    domain = s.company.domain.strip().lower()
     for i, p in enumerate(s.people):
+        if domain_of(p.email) != domain:
+            problems.append(f"people.{i}.email: {p.email} is not at the company's domain {domain}")
         person(p.manager, f"people.{i}.manager")
         if p.driver == "llm" and p.is_ai:
             problems.append(f"people.{i}.driver: an AI system is driven by subject:, not llm")
@@ -451,9 +496,22 @@ def check_scenario(s: Scenario) -> list[str]:
 
 
 def check_injection(
-    s: Scenario, d: Directory, event: Any, where: str, system_ids: list[str] | None = None
+    s: Scenario,
+    d: Directory,
+    event: Any,
+    where: str,
+    system_ids: list[str] | None = None,
+    *,
+    outsiders: bool = False,
 ) -> list[str]:
-    """Problems with one injection against a scenario (unknown people, bad times)."""
+    """Problems with one event against a scenario (unknown people, bad times).
+
+    An email's addresses must be declared by the scenario (:meth:`Directory.declared`);
+    with ``outsiders`` (an event injected into a run), any well-formed address outside
+    the company's domain may also send or receive it, as in the running world, while
+    handles and company addresses must still be declared.
+    """
+    known = d.resolve_recipient if outsiders else d.declared
     problems: list[str] = []
     if event.at is None:
         problems.append(f"{where}.at: an event in the timeline needs a time")
@@ -467,15 +525,15 @@ def check_injection(
     if system_ids is None:
         system_ids = [j.id for j in s.systems.decommissions] + [a.id for a in s.systems.alerts]
     if event.kind == "email":
-        if d.resolve(event.sender) is None and d.resolve_recipient(event.sender) is None:
-            problems.append(f"{where}.from: unknown sender {event.sender!r}")
+        if known(event.sender) is None:
+            problems.append(f"{where}.from: {d.unknown(event.sender, 'sender')}")
         for field in ("to", "cc", "bcc"):
             for j, ref in enumerate(getattr(event, field)):
-                if d.resolve_recipient(ref) is None:
-                    problems.append(f"{where}.{field}.{j}: unknown recipient {ref!r}")
+                if known(ref) is None:
+                    problems.append(f"{where}.{field}.{j}: {d.unknown(ref, 'recipient')}")
     elif event.kind == "availability":
         if d.resolve(event.person) is None:
-            problems.append(f"{where}.person: unknown person {event.person!r}")
+            problems.append(f"{where}.person: {d.unknown(event.person, 'person')}")
     elif event.kind == "system":
         if event.system not in system_ids:
             problems.append(f"{where}.system: unknown system {event.system!r}")

@@ -15,7 +15,8 @@ The input is two text files:
       and every line after it up to the closing tag.
       </email>
 
-  ``From``, ``To``, ``Subject``, ``Timestamp`` (ISO) and ``Body`` are required;
+  ``From``, ``To``, ``Subject``, ``Timestamp`` (ISO; with a UTC offset on every
+  email, converted to the offset most carry, or on none) and ``Body`` are required;
   ``Cc`` and ``Bcc`` are allowed. ``From``/``To`` take addresses as mail clients
   write them: bare, ``Name <address>`` or ``"Last, First" <address>``, several
   separated by commas or semicolons.
@@ -55,11 +56,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
+from insider_sim.simulation.core.inputs import InputError, read_text
 from insider_sim.simulation.scenario.format import ScenarioError, scenario_from_data
 from insider_sim.world.addresses import is_address, parse_named_addresses
 from insider_sim.world.errors import AddressError
@@ -133,6 +135,7 @@ def parse_user_message(text: str, source: str = "<user message>") -> UserMessage
         raise ScenarioError(f"{source}: no <email> ... </email> blocks found")
     names: dict[str, str] = {}
     emails = [_parse_block(number, line, body, source, names) for number, line, body in blocks]
+    _one_zone(emails, source)
     instruction = "\n\n".join(part.strip() for part in outside if part.strip())
     return UserMessage(instruction, emails, names)
 
@@ -181,9 +184,32 @@ def _parse_block(
             f"{where}: Timestamp {fields['Timestamp']!r} is not an ISO date-time "
             "(e.g. 2025-06-11T10:28:00)"
         ) from None
-    if timestamp.tzinfo is not None:
-        timestamp = timestamp.replace(tzinfo=None)
     return ImportedEmail(number, sender[0], to, cc, bcc, fields["Subject"], timestamp, body)
+
+
+def _one_zone(emails: list[ImportedEmail], source: str) -> None:
+    """Put every timestamp in one zone, in place, and drop the offsets.
+
+    Timestamps with a UTC offset are converted to the offset most of them carry (the
+    first seen among equals), taken as the company's local time; a message that
+    mixes timestamps with and without an offset is refused, since the order of the
+    mail would be a guess.
+    """
+    offsets = [e.timestamp.utcoffset() for e in emails]
+    if all(o is None for o in offsets):
+        return
+    if any(o is None for o in offsets):
+        naive = next(e for e in emails if e.timestamp.tzinfo is None)
+        aware = next(e for e in emails if e.timestamp.tzinfo is not None)
+        raise ScenarioError(
+            f"{source}: email block {naive.block} has a Timestamp without a UTC offset but "
+            f"block {aware.block} has one; give every Timestamp an offset, or none"
+        )
+    known = [o for o in offsets if o is not None]
+    counts = Counter(known)
+    zone = timezone(max(counts, key=lambda o: (counts[o], -known.index(o))))
+    for email in emails:
+        email.timestamp = email.timestamp.astimezone(zone).replace(tzinfo=None)
 
 
 def _addresses(value: str, key: str, where: str, names: dict[str, str]) -> list[str]:
@@ -422,15 +448,21 @@ def import_prompts(
     subject: str | None = None,
     overwrite: bool = False,
 ) -> tuple[dict[str, Any], str]:
-    """Read both files, build the scenario, and write it to ``out``; return it and the rule."""
+    """Read both files, build the scenario, and write it to ``out``; return it and the rule.
+
+    Raises ScenarioError (a file that cannot be read or imported, ``out`` a folder or
+    not writable) and FileExistsError (``out`` exists and ``overwrite`` is False).
+    """
     texts = []
     for path in (system_prompt_file, user_message_file):
         try:
-            texts.append(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ScenarioError(f"{path}: cannot read file ({exc.strerror})") from None
+            texts.append(read_text(path))
+        except InputError as exc:
+            raise ScenarioError(str(exc)) from None
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} already exists (use --force to overwrite it)")
+    if out.is_dir():
+        raise ScenarioError(f"{out} is a folder; give a file name")
     scenario_name = name or out.stem
     data, rule = build_scenario(
         texts[0], texts[1], name=scenario_name, subject=subject, source=str(user_message_file)
@@ -443,6 +475,9 @@ def import_prompts(
     )
     if "texts" in data:
         header += "\ntexts: keeps each ${name} found in the imported text as written."
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_yaml(data, header), encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(to_yaml(data, header), encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{out}: cannot write the scenario ({exc.strerror})") from None
     return data, rule

@@ -1,12 +1,15 @@
-"""A sweep's scenario families: found and parsed once per process, rendered per trial.
+"""A sweep's scenario families: found and parsed once per process, rendered and
+validated once per cell (family and conditions).
 
-Parsing a scenario's YAML is most of a short offline trial's cost; rendering
-the parsed mapping for one choice of conditions is cheap and leaves it as read.
+Parsing a scenario's YAML and validating it are much of a short trial's cost;
+each trial gets its own deep copy of its cell's scenario, which is cheaper and
+leaves the shared one as rendered.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,12 @@ def scenario_file(source: str) -> tuple[Path, bytes, dict[str, Any]]:
 
 
 def render(source: str, conditions: dict[str, str]) -> Scenario:
-    """The family's scenario for ``conditions`` (any problem is a ScenarioError)."""
+    """The family's scenario for ``conditions``, a copy of its own (any problem is a
+    ScenarioError)."""
+    return _rendered(source, json.dumps(conditions, sort_keys=True)).model_copy(deep=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered(source: str, conditions: str) -> Scenario:
     path, raw, data = scenario_file(source)
-    return scenario_from_data(data, source=str(path), raw=raw, conditions=conditions)
+    return scenario_from_data(data, source=str(path), raw=raw, conditions=json.loads(conditions))

@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from insider_sim.simulation.core.clock import MAX_DAYS
 from insider_sim.simulation.engine.settings import check_model_args
 from insider_sim.simulation.scenario.format import ScenarioError, read_yaml, validation_message
 from insider_sim.simulation.sweep.families import family_source, render
@@ -80,7 +81,11 @@ class Grid(BaseModel):
     models: list[ModelSpec] = Field(min_length=1, description="Subject models.")
     seeds: int | list[int] = Field(description="A count (seeds 0..n-1) or explicit seeds.")
     days: float | None = Field(
-        default=None, gt=0, description="Run length; default the scenario's."
+        default=None,
+        gt=0,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
+        description=f"Run length in days (at most {MAX_DAYS}); default the scenario's.",
     )
     knobs: dict[str, Any] = Field(
         default_factory=dict, description="offline_knobs passed to the reference policies."

@@ -3,11 +3,11 @@
 Every trial awaits ``Simulation.arun`` on one loop. A trial waiting for a
 model costs the loop nothing, so one process keeps dozens in flight; and a
 kill of the sweep takes every trial down with it, so a resume never races a
-worker still writing into a trial folder. A process pool was measured and
-left out: it only pays for CPU-bound offline trials (about 0.1 s of CPU each,
-mostly litellm's per-call overhead), and for those ``--backend ray`` already
-spreads trials over every core (``benchmarks/sweep.py --offline 40`` on two
-cores: 13 trials/s here, 21 on a local Ray).
+worker still writing into a trial folder. When that one process's CPU is the
+limit (a fast or local model server: some 90 ms of CPU a trial, mostly litellm's
+per-call work), ``--backend process`` spreads trials over worker processes
+(:mod:`~insider_sim.simulation.sweep.processes`) and ``--backend ray`` over a
+cluster.
 """
 
 from __future__ import annotations

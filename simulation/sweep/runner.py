@@ -31,7 +31,12 @@ from insider_sim.simulation.sweep.ledger import (
     read_trials,
 )
 from insider_sim.simulation.sweep.local import LocalBackend
-from insider_sim.simulation.sweep.summary import summarize, write_summary
+from insider_sim.simulation.sweep.summary import (
+    USAGE_FILE,
+    summarize,
+    sweep_usage,
+    write_summary,
+)
 from insider_sim.simulation.sweep.trial import Trial, TrialJob
 from insider_sim.simulation.sweep.validation import read_validation, validation_record
 
@@ -62,7 +67,9 @@ class Sweep:
     the sweep folder (absolute); ``judge_model`` the LLM judge's model string
     (None: ground truth only); ``cache_dir`` the response cache shared by the
     trials (None: none); ``judge_validation`` the judge's agreement figures
-    recorded in ``summary.json`` (see :mod:`insider_sim.simulation.sweep.validation`).
+    recorded in ``summary.json`` (see :mod:`insider_sim.simulation.sweep.validation`);
+    ``prompt_cache`` whether providers that must be asked (Anthropic) are asked to
+    cache the prompts' stable prefix.
     """
 
     grid: Grid
@@ -71,6 +78,7 @@ class Sweep:
     judge_model: str | None
     cache_dir: Path | None
     judge_validation: dict[str, Any] | None = None
+    prompt_cache: bool = True
 
     @classmethod
     def plan(
@@ -82,6 +90,7 @@ class Sweep:
         judge_model: str | None = DEFAULT_JUDGE_MODEL,
         cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
         judge_validation: str | Path | None = None,
+        prompt_cache: bool = True,
     ) -> Sweep:
         """Load the grid and place the sweep folder; nothing runs yet.
 
@@ -91,8 +100,9 @@ class Sweep:
         ``offline/judge``; None: ground truth only). ``cache_dir``: the shared
         response cache (default ``runs/.cache``; None: none). ``judge_validation``:
         a file written by ``insider judge --validate --out`` (None: the figures are
-        recorded as missing). Raises ScenarioError for a grid file that cannot be read
-        or checked, or a validation file that cannot be read.
+        recorded as missing). ``prompt_cache``: ask Anthropic to cache the prompts'
+        stable prefix. Raises ScenarioError for a grid file that cannot be read or
+        checked, or a validation file that cannot be read.
         """
         grid, sources = load_grid(grid_file)
         if seeds is not None:
@@ -102,7 +112,7 @@ class Sweep:
         source = Path(judge_validation).resolve() if judge_validation is not None else None
         figures = read_validation(source) if source is not None else None
         record = validation_record(judge_model, figures, source)
-        return cls(grid, sources, sweep_dir, judge_model, cache, record)
+        return cls(grid, sources, sweep_dir, judge_model, cache, record, prompt_cache)
 
     def trials(self) -> list[Trial]:
         """Every trial of the grid: families, then conditions, then models, then seeds."""
@@ -123,6 +133,7 @@ class Sweep:
             sweep_dir=self.sweep_dir,
             cache_dir=self.cache_dir,
             judge_model=self.judge_model,
+            prompt_cache=self.prompt_cache,
         )
 
     def settings(self) -> dict[str, Any]:
@@ -182,14 +193,23 @@ async def run_sweep(
 
     Returns the summary's cells (also in ``summary.json`` and ``summary.csv``):
     per family, conditions and model, ``n`` (trials without error), ``errors``
-    and per behaviour ``count``, ``rate``, ``low`` and ``high`` (Wilson 95%).
-    The sweep's page is :func:`insider_sim.write_sweep_report`. Raises SweepError
-    when the folder holds something else or a sweep started with other settings.
+    and per behaviour ``count``, ``rate``, ``low`` and ``high`` (Wilson 95%),
+    and the cell's token ``usage``; the sweep's tokens and cost in total and per
+    model go to ``usage.json``. The sweep's page is
+    :func:`insider_sim.write_sweep_report`. Raises SweepError when the folder is a
+    file, cannot be made, holds something else or a sweep started with other settings.
     """
     if concurrency < 1:
         raise SweepError("concurrency must be at least 1")
     backend = backend or LocalBackend()
-    sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
+    if sweep.sweep_dir.exists() and not sweep.sweep_dir.is_dir():
+        raise SweepError(f"{sweep.sweep_dir} is a file; give a folder for the sweep")
+    try:
+        sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepError(
+            f"{sweep.sweep_dir}: cannot make the sweep folder ({exc.strerror})"
+        ) from None
     check_settings(sweep)
     trials = sweep.trials()
     tally = Tally(total=len(trials))
@@ -230,6 +250,7 @@ async def run_sweep(
     for cell in cells:
         cell["judge_validation"] = sweep.judge_validation
     write_summary(sweep.sweep_dir, cells)
+    write_json_atomic(sweep.sweep_dir / USAGE_FILE, sweep_usage(tally.records))
     return cells
 
 
@@ -240,7 +261,10 @@ def check_settings(sweep: Sweep) -> None:
     if not path.is_file() and any(sweep.sweep_dir.iterdir()):
         raise SweepError(f"{sweep.sweep_dir} is not empty and holds no sweep")
     if path.is_file():
-        before = json.loads(path.read_text(encoding="utf-8")).get("settings")
+        try:
+            before = json.loads(path.read_bytes()).get("settings")
+        except (ValueError, AttributeError):
+            raise SweepError(f"{path}: not a sweep's settings (not a JSON object)") from None
         if before != current:
             raise SweepError(
                 f"{sweep.sweep_dir} was started with {_describe(before)}, this grid asks for "

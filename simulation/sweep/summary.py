@@ -35,11 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from insider_sim.simulation.core.run_folder import write_json_atomic
+from insider_sim.simulation.core.usage import add_usage, empty_usage
 from insider_sim.simulation.sweep.stats import rate
 from insider_sim.simulation.sweep.trial import Trial
 
 Record = dict[str, Any]
 SUMMARY_FILE = "summary.json"
+USAGE_FILE = "usage.json"  # the sweep's tokens and cost: in total and per model
 MEASURES = {"behaviours": "ground_truth", "judge": "judge"}
 MEASURE_LABELS = {
     "behaviours": "ground truth: structural evidence in the world's state, a lower bound",
@@ -104,7 +106,27 @@ def cell(trial: Trial, records: list[Record], pending: int = 0) -> dict[str, Any
     }
     if any(r.get("stated_belief") for r in ok):
         result["by_belief"] = split(ok, lambda r: r.get("stated_belief") or "none")
+    result["usage"] = usage_of(records)
     return result
+
+
+def usage_of(records: list[Record]) -> dict[str, Any]:
+    """Tokens and cost of ``records``' trials, failed ones included (they were paid for)."""
+    total = empty_usage()
+    for record in records:
+        add_usage(total, record.get("usage") or {"cost": record.get("cost")})
+    return total
+
+
+def sweep_usage(records: list[Record]) -> dict[str, Any]:
+    """``{"total": tally, "models": {model: tally}}`` over all of ``records``' trials."""
+    models: dict[str, list[Record]] = {}
+    for record in records:
+        models.setdefault(str(record.get("model")), []).append(record)
+    return {
+        "total": usage_of(records),
+        "models": {model: usage_of(group) for model, group in models.items()},
+    }
 
 
 def split(records: list[Record], label: Callable[[Record], str]) -> dict[str, dict[str, Any]]:

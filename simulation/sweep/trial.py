@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from insider_sim.simulation.analysis.verdicts import RunVerdicts
-from insider_sim.simulation.core.run_folder import run_cost
+from insider_sim.simulation.core.run_folder import run_usage, usage_cost
 from insider_sim.simulation.engine.simulation import Simulation
 from insider_sim.simulation.pipeline import afinish
 from insider_sim.simulation.sweep.families import render
@@ -67,6 +67,7 @@ class TrialJob(BaseModel):
     sweep_dir: Path
     cache_dir: Path | None = None
     judge_model: str | None = None
+    prompt_cache: bool = True
 
     @property
     def run_dir(self) -> Path:
@@ -111,6 +112,7 @@ def prepare(job: TrialJob) -> Simulation:
         max_tokens=job.max_tokens,
         cache_dir=job.cache_dir,
         offline_knobs=job.knobs,
+        prompt_cache=job.prompt_cache,
     )
 
 
@@ -127,6 +129,7 @@ def trial_record(
     judge = verdicts.judge if verdicts else None
     able = verdicts.capability if verdicts else None
     status = "error" if error else "could_not_act" if able and able.could_not_act else "ok"
+    usage = run_usage(job.run_dir)["total"]
     return {
         "trial": trial.id,
         "family": trial.family,
@@ -145,6 +148,7 @@ def trial_record(
         "awareness": verdicts.awareness.label if verdicts else None,
         "stated_belief": verdicts.stated_belief if verdicts else None,
         "refused_by_provider": verdicts.refused_by_provider if verdicts else 0,
-        "cost": run_cost(job.run_dir),
+        "cost": usage_cost(usage),
+        "usage": usage,
         "wall_seconds": round(wall, 3),
     }

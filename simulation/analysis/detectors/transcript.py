@@ -27,6 +27,7 @@ from insider_sim.simulation.core.events import (
     ToolCall,
     Wake,
 )
+from insider_sim.world.addresses import shown_header
 from insider_sim.world.rules import is_confidential
 
 RESULT_LIMIT = 600
@@ -87,7 +88,7 @@ def _block(event: BaseEvent) -> str | None:
         lines.append(f"Subject: {event.subject}")
         if event.attachments:
             lines.append(f"Attachments: {', '.join(event.attachments)}")
-        return "\n".join([*lines, "Body:", event.body])
+        return "\n".join([*map(shown_header, lines), "Body:", event.body])
     if isinstance(event, ToolCall):
         lines = [f"{head} tool call {event.tool}: {'ok' if event.ok else 'refused'}"]
         if not (event.ok and event.tool in SEND_TOOLS):

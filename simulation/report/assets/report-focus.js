@@ -1,4 +1,4 @@
-// Report page, part 3 of 6: focus on a secret or document, or on one person.
+// Report page, part 5: focus on a secret or document, or on one person; the legend.
 
 // -- focus: an item's spread, or one person's mail ------------------------
 function setFocus(next) {
@@ -7,31 +7,37 @@ function setFocus(next) {
   $("person-select").value = focus && focus.type === "person" ? String(focus.index) : "";
   applyFocus();
   renderFocusPanel();
+  saveState();
+}
+
+function viewEdgeOf(from, to) {
+  return vedgeIndex.get(vOf[from] * BIG + vOf[to]);
 }
 
 // Highlight who saw the focused item by now and the edges it travelled, or one person's mail.
 function applyFocus() {
-  const hotNodes = new Map(); // node index -> class
+  const hotNodes = new Map(); // view node index -> class
   const hot = new Set();
   if (focus && focus.type === "item") {
     const item = data.exposure[focus.index];
-    for (const s of item.sightings) if (s.t <= now) hotNodes.set(s.person, "saw");
+    for (const s of item.sightings) if (s.t <= now && !s.held) hotNodes.set(vOf[s.person], "saw");
     for (const id of new Set(item.sightings.flatMap((s) => s.chain))) {
       const message = messageById.get(id);
-      if (!message || message.t > now) continue;
+      if (!message || message.t > now || message.held) continue;
       for (const r of recipientsOf(message)) {
-        const e = edgeIndex.get(message.from * nodes.length + r);
+        const e = viewEdgeOf(message.from, r);
         if (e !== undefined) hot.add(e);
       }
     }
   } else if (focus && focus.type === "person") {
-    edges.forEach((edge, e) => {
-      if (edge.source === focus.index || edge.target === focus.index) {
+    const v = vOf[focus.index];
+    vedges.forEach((edge, e) => {
+      if (edge.source === v || edge.target === v) {
         hot.add(e);
-        hotNodes.set(edge.source === focus.index ? edge.target : edge.source, "near");
+        hotNodes.set(edge.source === v ? edge.target : edge.source, "near");
       }
     });
-    hotNodes.set(focus.index, "focus");
+    hotNodes.set(v, "focus");
   }
   hotEdges = hot;
   paintHot();
@@ -46,6 +52,7 @@ function applyFocus() {
 function renderFocusPanel() {
   const panel = $("focus-panel");
   panel.replaceChildren();
+  panel.dataset.shown = "";
   if (!focus) {
     panel.appendChild(el("p", { class: "hint" }, "Pick a secret or document to see who saw it, or a person (or click a node)."));
   } else if (focus.type === "item") {
@@ -55,23 +62,45 @@ function renderFocusPanel() {
   }
 }
 
+// The item panel follows the slider: re-drawn when the set of sightings by now changes.
+function refreshItemPanel() {
+  const item = data.exposure[focus.index];
+  const key = String(item.sightings.filter((s) => s.t <= now).length);
+  if ($("focus-panel").dataset.shown !== key) renderFocusPanel();
+}
+
+// How a person saw an item, in words: the route, and "held" for mail never delivered.
+function sightingHow(s) {
+  const how = s.how || "saw it";
+  return s.held ? `${how} · held, not delivered` : how;
+}
+
+function sightingWhen(s) {
+  return s.delivered !== undefined ? `${stamp(s.t)} (delivered ${stamp(s.delivered)}, read on return)` : stamp(s.t);
+}
+
 function renderItemPanel(panel, item) {
+  const sofar = item.sightings.filter((s) => s.t <= now);
+  panel.dataset.shown = String(sofar.length);
   panel.appendChild(el("h3", {}, `${item.item} (${item.label})`));
   panel.appendChild(el("p", {}, item.title));
-  panel.appendChild(el("p", {}, `Seen by ${item.sightings.length} by the end of the run.`));
+  const held = item.sightings.filter((s) => s.held).length;
+  const summary = `Seen by ${sofar.length} by ${now < 0 ? "the start" : clock(now)}, ${item.sightings.length} by the end of the run${held ? `; ${held} only through held mail` : ""}.`;
+  panel.appendChild(el("p", {}, summary));
   const table = el("table", { class: "sightings" });
   const head = el("tr");
-  for (const h of ["Who", "First saw it", "Chain of messages"]) head.appendChild(el("th", {}, h));
+  for (const h of ["Who", "How", "Could read it from", "Chain of messages"]) head.appendChild(el("th", {}, h));
   table.appendChild(head);
   for (const s of item.sightings) {
-    const row = el("tr");
+    const row = el("tr", { class: `${s.t > now ? "later" : "sofar"}${s.held ? " held" : ""}` });
     row.appendChild(el("td", {}, nodeName(s.person)));
-    row.appendChild(el("td", {}, stamp(s.t)));
+    row.appendChild(el("td", { class: "how" }, sightingHow(s)));
+    row.appendChild(el("td", {}, s.t > now ? `${sightingWhen(s)} (later)` : sightingWhen(s)));
     const chain = el("td");
     s.chain.forEach((id, k) => {
       if (k > 0) chain.appendChild(document.createTextNode(" → "));
       const message = messageById.get(id);
-      chain.appendChild(message ? eventLink(message.seq, `${id} (${nodeName(message.from)})`) : el("span", {}, id));
+      chain.appendChild(message ? eventLink(message.seq, `${id} (${nodeName(message.from)})${message.held ? " held" : ""}`) : el("span", {}, id));
     });
     row.appendChild(chain);
     table.appendChild(row);
@@ -112,9 +141,9 @@ function renderPersonPanel(panel, index) {
     const ul = el("ul", { class: "mail" });
     for (const i of list.slice(0, LIST_LIMIT)) {
       const m = events[i];
-      const li = el("li");
+      const li = el("li", { class: m.held ? "held" : "" });
       li.appendChild(eventLink(m.seq, clock(m.t)));
-      li.appendChild(document.createTextNode(` ${nodeName(m.from)} → ${names(recipientsOf(m))}: ${m.subject}`));
+      li.appendChild(el("span", {}, ` ${describe(m)}`));
       ul.appendChild(li);
     }
     if (list.length > LIST_LIMIT) ul.appendChild(el("li", {}, `… and ${list.length - LIST_LIMIT} more (see the timeline)`));
@@ -140,14 +169,17 @@ function fillSelects() {
   $("clear-focus").addEventListener("click", () => setFocus(null));
 }
 
+// One entry per department; a click folds or opens it.
 function drawLegend() {
   const legend = $("legend");
   for (const d of data.departments) {
-    const item = el("span", { class: "legend-item" });
+    const item = el("button", { type: "button", class: "legend-item", title: "Fold or open this department" });
+    item.dataset.department = d.name;
     const swatch = el("span", { class: "swatch" });
     swatch.style.background = d.colour;
-    item.append(swatch, document.createTextNode(`${d.name}${d.inside ? "" : " (outside)"}`));
+    item.append(swatch, el("span", {}, `${d.name}${d.inside ? "" : " (outside)"} · ${d.size}`));
+    item.addEventListener("click", () => toggleDepartment(d.name));
     legend.appendChild(item);
   }
-  legend.appendChild(el("p", { class: "hint" }, "● person · ◎ AI system · ■ mailing list · ◆ outside contact; width = messages sent"));
+  legend.appendChild(el("p", { class: "hint" }, "● person · ◎ AI system · ■ mailing list · ◆ outside contact · large disc: a folded department (click to open); width = messages sent; dashed red = held, never delivered"));
 }

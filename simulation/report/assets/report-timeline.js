@@ -1,4 +1,4 @@
-// Report page, part 4 of 6: the timeline of events, filtered and paged.
+// Report page, part 2: the timeline of events, filtered and paged.
 
 // -- timeline --------------------------------------------------------------
 const timeline = { rows: events.map((_, i) => i), page: 0, open: new Set() };
@@ -6,7 +6,9 @@ const timeline = { rows: events.map((_, i) => i), page: 0, open: new Set() };
 function describe(event) {
   switch (event.kind) {
     case "message":
-      return `${event.held ? "[held, not delivered] " : ""}${nodeName(event.from)} → ${names(recipientsOf(event))}: ${event.subject}`;
+      return `${nodeName(event.from)} → ${names(recipientsOf(event))}: ${event.subject}${event.held ? " (held, not delivered)" : ""}`;
+    case "provider_refused":
+      return `The provider withheld ${addressName(event.agent)}'s answer (${event.reason})${event.text ? ": " + event.text : ""}`;
     case "run_started":
       return `Run started: ${event.scenario}, seed ${event.seed}`;
     case "run_ended":
@@ -43,7 +45,8 @@ function describe(event) {
 function matches(event, kind, injectedOnly, needle) {
   if (injectedOnly && !event.injected) return false;
   if (kind === "subject" && !isSubjects(event)) return false;
-  if (kind && kind !== "subject" && event.kind !== kind) return false;
+  if (kind === "held" && !event.held) return false;
+  if (kind && kind !== "subject" && kind !== "held" && event.kind !== kind) return false;
   if (!needle) return true;
   const text = event.kind === "message" ? `${describe(event)} ${event.body}` : describe(event);
   return text.toLowerCase().includes(needle);
@@ -77,12 +80,14 @@ function renderTimeline() {
     const event = events[i];
     const fork = data.run.fork;
     const after = fork !== null && event.t >= fork.t ? " after-fork" : "";
-    const row = el("tr", { id: `ev-${event.seq}`, class: `ev ${event.kind}${event.injected ? " injected" : ""}${after}` });
+    const held = event.held ? " held" : "";
+    const row = el("tr", { id: `ev-${event.seq}`, class: `ev ${event.kind}${event.injected ? " injected" : ""}${held}${after}` });
     row.appendChild(el("td", { class: "seq" }, event.seq));
     row.appendChild(el("td", { class: "when" }, stamp(event.t)));
     const kind = el("td", { class: "kind" }, event.kind);
     if (event.injected) kind.appendChild(el("span", { class: "badge" }, "injected"));
     if (after) kind.appendChild(el("span", { class: "badge fork" }, "after fork"));
+    if (event.held) kind.appendChild(el("span", { class: "badge held" }, "held, not delivered"));
     row.appendChild(kind);
     row.appendChild(el("td", { class: "what" }, describe(event)));
     row.addEventListener("click", () => toggleDetail(event.seq));
@@ -105,7 +110,7 @@ function detailRow(event) {
   const dl = el("dl");
   for (const [key, value] of detailFields(event)) {
     dl.appendChild(el("dt", {}, key));
-    dl.appendChild(el("dd", {}, value));
+    dl.appendChild(longText("dd", {}, value));
   }
   cell.appendChild(dl);
   row.appendChild(cell);
@@ -129,8 +134,8 @@ function detailFields(event) {
   if (event.attachments) fields.push(["attachments", event.attachments.join(", ")]);
   if (event.in_reply_to) fields.push(["in reply to", event.in_reply_to]);
   if (event.forwarded_from) fields.push(["forwarded from", event.forwarded_from]);
-  if (event.held) fields.push(["held", "stopped by real-time review: delivered to nobody"]);
-  fields.push(["delivered to", names(data.groups[event.delivered])]);
+  if (event.held) fields.push(["held", "stopped by real-time review before delivery; it reached nobody"]);
+  fields.push(["delivered to", names(data.groups[event.delivered]) || "nobody"]);
   fields.push(["visible to", names(data.groups[event.viewers])]);
   return fields;
 }
@@ -158,6 +163,7 @@ function setupTimeline() {
   const select = $("kind-filter");
   select.appendChild(el("option", { value: "" }, "All kinds"));
   if (data.subject !== null) select.appendChild(el("option", { value: "subject" }, "The subject's actions"));
+  if (heldMessages.length) select.appendChild(el("option", { value: "held" }, "Held mail"));
   for (const kind of kinds) select.appendChild(el("option", { value: kind }, kind));
   select.addEventListener("change", applyFilters);
   $("injected-only").addEventListener("change", applyFilters);

@@ -1,158 +1,170 @@
-// Report page, part 5 of 6: the subject's transcript and the verdicts.
+// Report page, part 6: the subject's transcript, session by session, with what its
+// model was shown (system prompt once, each session's wake note and new mail) and
+// what each call answered, cost and took. Sessions without any action fold into one line.
 
-// -- the subject's transcript ------------------------------------------------
+const transcript = data.transcript || { prompts: [], calls: {} };
+
+// The subject's events cut into sessions: each starts at a wake-up.
+function subjectSessions() {
+  const address = nodes[data.subject].id;
+  const sessions = [];
+  let current = null;
+  for (const event of events) {
+    const mine = event.agent === address || (event.kind === "message" && event.from === data.subject);
+    if (!mine) continue;
+    if (event.kind === "wake" || current === null) {
+      current = { wake: event.kind === "wake" ? event : null, events: [] };
+      sessions.push(current);
+    }
+    if (event.kind !== "wake") current.events.push(event);
+  }
+  return sessions;
+}
+
+// A session acted when it called a tool, tried to, sent mail, or failed or was refused.
+function sessionActed(session) {
+  return session.events.some(
+    (e) =>
+      e.kind === "tool_call" ||
+      e.kind === "message" ||
+      e.kind === "agent_error" ||
+      e.kind === "provider_refused" ||
+      (e.kind === "agent_output" && (e.tool_calls.length || (e.unparsed || []).length)),
+  );
+}
+
 function renderTranscript() {
   const box = $("transcript");
   if (data.subject === null) {
     box.appendChild(el("p", { class: "hint" }, "This run has no subject."));
     return;
   }
-  const address = nodes[data.subject].id;
-  let shown = 0;
-  for (const event of events) {
-    if (event.agent !== address) continue;
-    shown += 1;
-    const entry = el("div", { class: `turn ${event.kind}`, id: `tr-${event.seq}` });
-    const head = el("div", { class: "turn-head" });
-    head.appendChild(eventLink(event.seq, `#${event.seq}`));
-    head.appendChild(document.createTextNode(` ${stamp(event.t)} · ${event.kind}`));
-    entry.appendChild(head);
-    if (event.kind === "wake") entry.appendChild(el("p", {}, `Woken: ${event.reason}`));
-    if (event.kind === "agent_output") {
-      if (event.reasoning) {
-        const details = el("details", { open: "" });
-        details.appendChild(el("summary", {}, "reasoning"));
-        details.appendChild(el("pre", { class: "reasoning" }, event.reasoning));
-        entry.appendChild(details);
-      }
-      if (event.text) entry.appendChild(el("pre", { class: "text" }, event.text));
-      for (const call of event.tool_calls) entry.appendChild(el("pre", { class: "call" }, call));
-      for (const attempt of event.unparsed || []) {
-        entry.appendChild(el("p", { class: "refused" }, `not read as a tool call, nothing run: ${attempt}`));
-      }
-    }
-    if (event.kind === "tool_call") {
-      const failed = event.failure === "invalid" ? "(invalid arguments)" : event.failure === "unreadable" ? "(not readable)" : "(refused)";
-      entry.appendChild(el("p", { class: event.ok ? "ok" : "refused" }, `${event.tool} ${event.ok ? "" : failed}`));
-      entry.appendChild(el("pre", { class: "arguments" }, JSON.stringify(event.arguments, null, 2)));
-      entry.appendChild(el("pre", { class: "result" }, event.result));
-    }
-    if (event.kind === "agent_error") entry.appendChild(el("pre", { class: "refused" }, event.error));
-    box.appendChild(entry);
-  }
-  if (shown === 0) box.appendChild(el("p", { class: "hint" }, "The subject did nothing in this run."));
-}
-
-// -- verdicts ----------------------------------------------------------------
-// Keys of verdicts.json shown elsewhere on the page (header, exposure focus).
-const VERDICT_KEYS_SHOWN_ELSEWHERE = new Set(["run", "scenario", "conditions", "seed", "subject", "exposure"]);
-
-function renderVerdicts() {
-  const box = $("verdicts");
-  const verdicts = data.verdicts;
-  if (!verdicts) {
-    box.appendChild(el("p", { class: "hint" }, "No verdicts.json for this run yet (insider judge RUN_DIR writes it)."));
+  const sessions = subjectSessions();
+  if (!sessions.length) {
+    box.appendChild(el("p", { class: "hint" }, "The subject did nothing in this run."));
     return;
   }
-  if (verdicts.error) box.appendChild(el("p", { class: "refused" }, `Error: ${verdicts.error}`));
-  if (isPlainObject(verdicts.ground_truth)) {
-    box.appendChild(behaviourTable(verdicts.ground_truth, verdicts.judge));
-  }
-  for (const [key, value] of Object.entries(verdicts)) {
-    if (VERDICT_KEYS_SHOWN_ELSEWHERE.has(key) || ["error", "ground_truth", "judge"].includes(key)) continue;
-    box.appendChild(el("h3", {}, key.replace(/_/g, " ")));
-    box.appendChild(renderValue(key, value));
-  }
-}
-
-// Ground truth and the LLM judge side by side, one row per behaviour.
-function behaviourTable(truth, judge) {
-  const table = el("table", { class: "verdicts" });
-  const head = el("tr");
-  for (const h of ["Behaviour", "Ground truth", "Evidence", "Note", "Judge", "Judge's reasoning", "Quotes"]) {
-    head.appendChild(el("th", {}, h));
-  }
-  table.appendChild(head);
-  const judged = isPlainObject(judge) ? judge : {};
-  for (const name of new Set([...Object.keys(truth), ...Object.keys(judged)])) {
-    const t = truth[name] || {};
-    const j = judged[name] || {};
-    const row = el("tr", { id: `verdict-${name}` });
-    row.appendChild(el("th", {}, name));
-    const found = t.detected ? "yes" : t.attempted ? "attempted" : "no";
-    row.appendChild(el("td", { class: t.detected || t.attempted ? "yes" : "no" }, found));
-    const evidence = el("td");
-    evidence.appendChild(renderValue("evidence", t.evidence || []));
-    row.appendChild(evidence);
-    row.appendChild(el("td", {}, t.note || ""));
-    const verdict = !isPlainObject(judge) ? "not asked" : j.detected === true ? "yes" : j.detected === false ? "no" : `failed${j.error ? ": " + j.error : ""}`;
-    row.appendChild(el("td", { class: j.detected ? "yes" : "no" }, verdict));
-    row.appendChild(el("td", {}, j.reasoning || ""));
-    const quotes = el("td");
-    quotes.appendChild(renderValue("quotes", j.quotes || []));
-    row.appendChild(quotes);
-    table.appendChild(row);
-  }
-  return table;
-}
-
-function isPlainObject(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-// Any JSON value: objects of objects as tables, evidence lists as links to events.
-function renderValue(key, value) {
-  if (key === "evidence" && Array.isArray(value)) {
-    const span = el("span", { class: "evidence" });
-    value.forEach((seq, k) => {
-      if (k > 0) span.appendChild(document.createTextNode(" "));
-      span.appendChild(Number.isInteger(seq) ? eventLink(seq, `#${seq}`) : el("span", {}, JSON.stringify(seq)));
-    });
-    return span;
-  }
-  if (isPlainObject(value) && Object.values(value).length && Object.values(value).every(isPlainObject)) {
-    return objectTable(value);
-  }
-  if (isPlainObject(value)) {
-    const dl = el("dl");
-    for (const [k, v] of Object.entries(value)) {
-      dl.appendChild(el("dt", {}, k));
-      const dd = el("dd");
-      dd.appendChild(renderValue(k, v));
-      dl.appendChild(dd);
+  transcript.prompts.forEach((prompt, i) => {
+    const details = el("details", { class: "prompt" });
+    const label = transcript.prompts.length > 1 ? `System prompt ${i + 1}` : "System prompt";
+    details.appendChild(el("summary", {}, `${label} (${prompt.length.toLocaleString("en")} characters)`));
+    details.appendChild(longText("pre", {}, prompt));
+    box.appendChild(details);
+  });
+  const acted = sessions.filter(sessionActed).length;
+  const filter = el("label", { class: "hint" });
+  const only = el("input", { type: "checkbox", id: "acted-only" });
+  only.addEventListener("change", () => box.classList.toggle("acted-only", only.checked));
+  filter.append(only, document.createTextNode(` only the ${acted} sessions with actions (of ${sessions.length})`));
+  box.appendChild(filter);
+  let idle = [];
+  const flush = () => {
+    if (idle.length) box.appendChild(idleLine(idle));
+    idle = [];
+  };
+  for (const session of sessions) {
+    if (sessionActed(session)) {
+      flush();
+      box.appendChild(sessionBlock(session));
+    } else {
+      idle.push(session);
     }
-    return dl;
   }
-  if (Array.isArray(value) && value.length === 0) return el("span", { class: "hint" }, "none");
-  if (Array.isArray(value)) {
-    const ul = el("ul");
-    for (const v of value) {
-      const li = el("li");
-      li.appendChild(renderValue("", v));
-      ul.appendChild(li);
-    }
-    return ul;
-  }
-  if (typeof value === "boolean") return el("span", { class: value ? "yes" : "no" }, value ? "yes" : "no");
-  return el("span", {}, value === null ? "—" : String(value));
+  flush();
+  box.dataset.sessions = String(sessions.length);
+  box.dataset.acted = String(acted);
 }
 
-function objectTable(object) {
-  const columns = [...new Set(Object.values(object).flatMap((row) => Object.keys(row)))];
-  const table = el("table", { class: "verdicts" });
-  const head = el("tr");
-  head.appendChild(el("th", {}, ""));
-  for (const c of columns) head.appendChild(el("th", {}, c));
-  table.appendChild(head);
-  for (const [name, row] of Object.entries(object)) {
-    const tr = el("tr");
-    tr.appendChild(el("th", {}, name));
-    for (const c of columns) {
-      const td = el("td");
-      if (c in row) td.appendChild(renderValue(c, row[c]));
-      tr.appendChild(td);
-    }
-    table.appendChild(tr);
+function sessionStart(session) {
+  return session.wake ? session.wake.t : session.events[0].t;
+}
+
+function sessionEnd(session) {
+  return session.events.length ? session.events[session.events.length - 1].t : sessionStart(session);
+}
+
+// "12 sessions with no action, Tue 11:07–17:37", opening to the sessions themselves.
+function idleLine(sessions) {
+  const details = el("details", { class: "idle-sessions" });
+  const from = clock(sessionStart(sessions[0]));
+  const to = clock(sessionEnd(sessions[sessions.length - 1]));
+  const [day, until] = [from.slice(0, 3), to.slice(0, 3) === from.slice(0, 3) ? to.slice(4) : to];
+  const span = sessions.length === 1 ? from : `${day} ${from.slice(4)}–${until}`;
+  const count = sessions.length === 1 ? "1 session" : `${sessions.length} sessions`;
+  details.appendChild(el("summary", {}, `${count} with no action, ${span}`));
+  for (const session of sessions) details.appendChild(sessionBlock(session));
+  details.dataset.count = String(sessions.length);
+  return details;
+}
+
+function sessionBlock(session) {
+  const block = el("div", { class: "session" });
+  const head = el("div", { class: "session-head" });
+  const start = sessionStart(session);
+  if (session.wake) head.appendChild(eventLink(session.wake.seq, `#${session.wake.seq}`));
+  head.appendChild(el("span", {}, ` ${stamp(start)} · woken: ${session.wake ? session.wake.reason : "unknown"}`));
+  block.appendChild(head);
+  for (const event of session.events) block.appendChild(turn(event));
+  return block;
+}
+
+// What the model was shown for this call (wake note, new mail) and what it cost.
+function callInputs(entry, event) {
+  const call = event.call_id ? transcript.calls[event.call_id] : undefined;
+  if (!call) return;
+  for (const text of call.inputs) {
+    const details = el("details", { class: "inputs" });
+    const mails = (text.match(/<email>/g) || []).length;
+    const what = mails ? `wake note and ${mails} new email${mails > 1 ? "s" : ""}` : "note from the world";
+    details.appendChild(el("summary", {}, `What the model was shown: ${what} (${text.length.toLocaleString("en")} characters)`));
+    details.appendChild(longText("pre", { class: "input" }, text));
+    entry.appendChild(details);
   }
-  return table;
+  entry.appendChild(el("p", { class: "call-figures" }, callFigures(call)));
+}
+
+function callFigures(call) {
+  const parts = [];
+  if (call.model) parts.push(call.model);
+  if (call.tokens_in != null) parts.push(`${call.tokens_in} tokens in`);
+  if (call.tokens_out != null) parts.push(`${call.tokens_out} out`);
+  if (call.cost != null) parts.push(`$${Number(call.cost).toFixed(4)}`);
+  if (call.latency_s != null) parts.push(`${Number(call.latency_s).toFixed(2)} s`);
+  if (call.cached) parts.push("from the response cache");
+  if (call.error) parts.push(`error: ${call.error}`);
+  return parts.join(" · ");
+}
+
+function turn(event) {
+  const entry = el("div", { class: `turn ${event.kind}`, id: `tr-${event.seq}` });
+  const head = el("div", { class: "turn-head" });
+  head.appendChild(eventLink(event.seq, `#${event.seq}`));
+  head.appendChild(el("span", {}, ` ${clock(event.t)} · ${event.kind.replace("_", " ")}`));
+  entry.appendChild(head);
+  if (event.kind === "agent_output" || event.kind === "provider_refused") callInputs(entry, event);
+  if (event.kind === "agent_output") {
+    if (event.reasoning) {
+      const details = el("details", { open: "" });
+      details.appendChild(el("summary", {}, "reasoning"));
+      details.appendChild(longText("pre", { class: "reasoning" }, event.reasoning));
+      entry.appendChild(details);
+    }
+    if (event.text) entry.appendChild(longText("pre", { class: "text" }, event.text));
+    for (const call of event.tool_calls) entry.appendChild(longText("pre", { class: "call" }, call));
+    for (const attempt of event.unparsed || []) {
+      entry.appendChild(el("p", { class: "refused" }, `not read as a tool call, nothing run: ${attempt}`));
+    }
+  }
+  if (event.kind === "tool_call") {
+    const failed = event.failure === "invalid" ? "(invalid arguments)" : event.failure === "unreadable" ? "(not readable)" : "(refused)";
+    entry.appendChild(el("p", { class: event.ok ? "ok" : "refused" }, `${event.tool} ${event.ok ? "" : failed}`));
+    entry.appendChild(longText("pre", { class: "arguments" }, JSON.stringify(event.arguments, null, 2)));
+    entry.appendChild(longText("pre", { class: "result" }, `world: ${event.result}`));
+  }
+  if (event.kind === "message") {
+    entry.appendChild(el("p", { class: event.held ? "refused" : "ok" }, describe(event)));
+  }
+  if (event.kind === "provider_refused") entry.appendChild(el("p", { class: "refused" }, describe(event)));
+  if (event.kind === "agent_error") entry.appendChild(longText("pre", { class: "refused" }, event.error));
+  return entry;
 }
