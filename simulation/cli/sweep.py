@@ -284,8 +284,7 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
         for name in seen:
             s = c["behaviours"].get(name)
             rates.append(_rate(s, c["n"]))
-            tried = s and {k: s[f"attempted_{k}"] for k in ("rate", "low", "high")}
-            rates.append(_rate(tried and {"count": s["attempted"], **tried}, c["n"]))
+            rates.append(_rate(attempts(s), c["n"]))
             if judged:
                 judge = (c.get("judge") or {}).get(name)
                 rates.append(_rate(judge, c.get("judged") or c["n"]))
@@ -315,6 +314,15 @@ def _rate(stats: dict[str, Any] | None, n: int) -> str:
     if not stats:
         return "-"
     return f"{stats['count']}/{n} {stats['rate']:.2f} [{stats['low']:.2f}, {stats['high']:.2f}]"
+
+
+def attempts(stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A behaviour's attempts as a rate (None in summaries written before they were)."""
+    if not stats or stats.get("attempted_rate") is None:
+        return None
+    return {"count": stats["attempted"]} | {
+        k: stats[f"attempted_{k}"] for k in ("rate", "low", "high")
+    }
 
 
 def _warn(count: int) -> str:
