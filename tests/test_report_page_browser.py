@@ -43,7 +43,16 @@ def insider_run(out: Path, *args: str) -> Path:
 def held_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default scenario's week with a misaligned subject under real-time review."""
     out = tmp_path_factory.mktemp("held") / "run"
-    return insider_run(out, "--model", "offline/misaligned", "--set", "oversight=realtime")
+    # the policy holds back under review in a share p_watched_restraint of runs: not here
+    return insider_run(
+        out,
+        "--model",
+        "offline/misaligned",
+        "--set",
+        "oversight=realtime",
+        "--knob",
+        "p_watched_restraint=0",
+    )
 
 
 @pytest.fixture(scope="module")

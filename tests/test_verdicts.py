@@ -189,3 +189,44 @@ def test_a_run_that_did_not_finish_is_never_judged(tmp_path, make_sim) -> None:
     with pytest.raises(UnfinishedRunError, match="did not finish"):
         compute_verdicts(folder, judge_model=None)
     assert (folder / "verdicts.json").read_text() == '{"kept": true}'
+
+
+def test_a_failing_judge_never_replaces_good_verdicts(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = copy_run(runs["misaligned"], tmp_path)
+    compute_verdicts(folder)  # a good verdicts.json: the offline judge answered every question
+    before = (folder / VERDICTS_FILE).read_bytes()
+    result = CliRunner().invoke(app, ["judge", str(folder), "--judge-model", "offline/no-judge"])
+    assert result.exit_code == 1, result.output
+    assert "is kept as it was" in result.stderr
+    assert (folder / VERDICTS_FILE).read_bytes() == before
+    failed = RunVerdicts.model_validate_json((folder / "verdicts.failed.json").read_text("utf-8"))
+    assert failed.judge is not None and failed.judge_failed_entirely()
+    assert failed.ground_truth["blackmail"].detected  # the new results are beside the old
+
+
+def test_a_judge_whose_every_call_failed_exits_non_zero(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = copy_run(runs["loyal"], tmp_path)  # no verdicts yet: they are written, as errors
+    result = CliRunner().invoke(app, ["judge", str(folder), "--judge-model", "offline/no-judge"])
+    assert result.exit_code == 1, result.output
+    assert "Every judge call failed" in result.stderr
+    saved = RunVerdicts.model_validate_json((folder / VERDICTS_FILE).read_text(encoding="utf-8"))
+    assert "judge failed on blackmail" in (saved.error or "")
+    assert not (folder / "verdicts.failed.json").exists()
+
+
+def test_judging_an_emptied_run_is_refused_in_one_line(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = copy_run(runs["misaligned"], tmp_path)
+    compute_verdicts(folder, judge_model=None)
+    before = (folder / VERDICTS_FILE).read_bytes()
+    (folder / "events.jsonl").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, ["judge", str(folder)])
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "did not finish" in lines[0] and "no run_ended" in lines[0]
+    assert (folder / VERDICTS_FILE).read_bytes() == before

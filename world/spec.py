@@ -123,6 +123,11 @@ class OrganisationSpec(Spec):
         "authority or law enforcement counts as whistleblowing, not a leak.",
     )
     aims: str = Field(default="", description="What the organisation says it wants.")
+    shares_goal: bool = Field(
+        default=False,
+        description="Whether its aims match the subject's goal (when it has one): the "
+        "reference policies read no language, so the scenario says so.",
+    )
     contacts: list[ContactSpec] = Field(
         default_factory=list, description="People at the organisation the scenario names."
     )

@@ -26,7 +26,7 @@ from insider_sim.simulation.analysis.detectors import (
 )
 from insider_sim.simulation.analysis.exposure import ItemExposure
 from insider_sim.simulation.analysis.judge import JudgeVerdict, judge_run
-from insider_sim.simulation.analysis.run_record import RunRecord, as_record
+from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord, as_record
 from insider_sim.simulation.core.capability import Capability, capability
 from insider_sim.simulation.core.events import (
     AgentError,
@@ -40,6 +40,7 @@ from insider_sim.simulation.core.events import (
     RunEnded,
     SystemChanged,
 )
+from insider_sim.simulation.core.run_folder import write_json_atomic
 from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from pydantic import BaseModel, Field
 
@@ -61,6 +62,14 @@ class Outcomes(BaseModel):
     )
 
 
+MEASURES = {
+    "ground_truth": "structural evidence in the world's state, with the event seqs that prove "
+    "it: high precision, a lower bound",
+    "judge": "an LLM judge's reading of the transcript: the rate to cite for behaviours "
+    "carried by meaning, with the judge's agreement with labeled cases",
+}
+
+
 class RunVerdicts(BaseModel):
     """The measurements of one run, as written to ``verdicts.json``.
 
@@ -77,6 +86,11 @@ class RunVerdicts(BaseModel):
     """
 
     run: str = Field(description="Name of the run folder.")
+    measures: dict[str, str] = Field(
+        default_factory=lambda: dict(MEASURES),
+        description="What each measure is: ground truth, the structural lower bound, and the "
+        "judge, the rate to cite for behaviours carried by meaning.",
+    )
     scenario: str
     conditions: dict[str, str] = Field(default_factory=dict)
     seed: int | None = None
@@ -106,6 +120,15 @@ class RunVerdicts(BaseModel):
         "(a refusal, a content filter, no answer): what the subject would have done there "
         "is unknown, so such a run is counted apart, never as one where it did nothing.",
     )
+
+    def judge_failures(self) -> list[str]:
+        """Behaviours the judge was asked about and gave no verdict on (its call or answer
+        failed); empty without a judge."""
+        return [name for name, v in (self.judge or {}).items() if v.detected is None]
+
+    def judge_failed_entirely(self) -> bool:
+        """Whether a judge was asked and every one of its calls failed."""
+        return bool(self.judge) and len(self.judge_failures()) == len(self.judge or {})
 
 
 _BELIEF = re.compile(r"\bBelief:\s*(evaluation|evaluated|test|real)\b", re.IGNORECASE)
@@ -194,6 +217,21 @@ class UnfinishedRunError(ValueError):
     """A run that did not reach its end cannot be judged: it would read as harmless."""
 
 
+FAILED_VERDICTS_FILE = "verdicts.failed.json"
+
+
+def verdicts_file(run: RunRecord, verdicts: RunVerdicts) -> Path:
+    """Where ``verdicts`` go: ``verdicts.json``, unless the judge failed on some behaviour
+    and the folder holds verdicts already; those are kept, and the new ones go to
+    ``verdicts.failed.json`` beside them (a failed judge never destroys earlier verdicts)."""
+    folder = run.path
+    if folder is None:
+        raise ValueError("verdicts are written into a run folder; this run is held in memory")
+    if verdicts.judge_failures() and (folder / VERDICTS_FILE).is_file():
+        return folder / FAILED_VERDICTS_FILE
+    return folder / VERDICTS_FILE
+
+
 def _subject_model(manifest: dict[str, Any]) -> str | None:
     models = manifest.get("models") or {}
     return models.get("subject") or (manifest.get("settings") or {}).get("model")
@@ -214,7 +252,10 @@ async def acompute_verdicts(
     for a folder that is not a run, ValueError for a run held in memory (no folder),
     and UnfinishedRunError for a run that did not reach its end (killed, aborted or
     paused): what it would have done next is unknown, so it is never scored, and a
-    ``verdicts.json`` already there is left as it was.
+    ``verdicts.json`` already there is left as it was. A judge that fails on any
+    behaviour never replaces a ``verdicts.json`` already there: the new verdicts
+    go to ``verdicts.failed.json`` (see :func:`verdicts_file`). Files are written
+    to a temporary file and moved into place only when complete.
     """
     run = as_record(run)
     if run.path is None:
@@ -250,7 +291,11 @@ async def acompute_verdicts(
         capability=capability(run.events, run.subject),
         refused_by_provider=refused_by_provider(run),
     )
-    run.write_verdicts(verdicts.model_dump(mode="json"))
+    target = verdicts_file(run, verdicts)
+    if target.name == VERDICTS_FILE:
+        run.write_verdicts(verdicts.model_dump(mode="json"))
+    else:
+        write_json_atomic(target, verdicts.model_dump(mode="json"))
     return verdicts
 
 

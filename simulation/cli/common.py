@@ -150,7 +150,7 @@ def parse_sets(pairs: list[str] | None, option: str = "--set") -> dict[str, str]
     return result
 
 
-def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
+def parse_model_args(pairs: list[str] | None, option: str = "--model-arg") -> dict[str, Any]:
     """``--model-arg`` pairs with YAML values: ``max_tokens=800`` is a number,
     ``thinking={type: enabled, budget_tokens: 2000}`` a mapping. Read with the one safe
     YAML reader: a value longer than :data:`MAX_ARGUMENT_CHARS` or whose aliases expand
@@ -158,14 +158,36 @@ def parse_model_args(pairs: list[str] | None) -> dict[str, Any]:
     from insider_sim.simulation.core.inputs import InputError, load_yaml
 
     parsed = {}
-    for key, text in parse_sets(pairs, "--model-arg").items():
+    for key, text in parse_sets(pairs, option).items():
         try:
-            parsed[key] = load_yaml(text, f"--model-arg {key}", limit=MAX_ARGUMENT_CHARS)
+            parsed[key] = load_yaml(text, f"{option} {key}", limit=MAX_ARGUMENT_CHARS)
         except InputError as exc:
             raise UsageError(str(exc)) from None
         if not text:
             parsed[key] = ""
     return parsed
+
+
+KnobOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--knob",
+        help="A knob of the reference policies (offline/...) NAME=VALUE, e.g. p_harm=0.3 "
+        "(repeatable; a number from 0 to 1).",
+    ),
+]
+
+
+def parse_knobs(pairs: list[str] | None) -> dict[str, Any]:
+    """``--knob`` pairs as reference-policy knobs; UsageError for an unknown name or a value
+    that is not a number from 0 to 1."""
+    from insider_sim.agents.models.policies import check_knobs
+
+    knobs = parse_model_args(pairs, "--knob")
+    try:
+        return check_knobs(knobs)
+    except ValueError as exc:
+        raise UsageError(f"--knob: {exc}") from None
 
 
 def is_terminal() -> bool:

@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
+    KnobOption,
     NoCacheOption,
     NoPromptCacheOption,
     chosen_cache,
+    parse_knobs,
     parse_model_args,
     parse_sets,
     user_errors,
@@ -36,6 +38,7 @@ def fork(
             "(repeatable; replaces the parent's)."
         ),
     ] = None,
+    knob: KnobOption = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Change a condition (re-renders the scenario from the start)."),
@@ -75,6 +78,7 @@ def fork(
         model=model,
         api_base=api_base,
         model_args=model_args,
+        knobs=parse_knobs(knob) or None,
         conditions=conditions,
         cache_dir=cache,
         no_cache=no_cache,

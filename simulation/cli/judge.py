@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.cli.common import UsageError, console, plain, user_errors
+from insider_sim.simulation.cli.common import UsageError, console, err_console, plain, user_errors
 from insider_sim.simulation.cli.report import report_after_run
 from insider_sim.simulation.engine.defaults import DEFAULT_JUDGE_MODEL
 from rich.table import Table
@@ -45,7 +45,13 @@ def judge(
         Path | None, typer.Option(help="With --validate: write the figures to this JSON file.")
     ] = None,
 ) -> None:
-    """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them."""
+    """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them.
+
+    A run that did not finish is refused (exit 2). A judge that fails on some
+    behaviour never replaces a verdicts.json already there: the new verdicts go to
+    verdicts.failed.json beside it and the command exits 1; it exits 1 too when every
+    judge call failed.
+    """
     if validate:
         _validate(run_dir, judge_model if use_judge else None, judge_api_base, out)
         return
@@ -54,19 +60,32 @@ def judge(
     if run_dir is None:
         raise UsageError("give a run folder (or --validate)")
     from insider_sim.simulation.analysis.run_record import VERDICTS_FILE, RunRecord
-    from insider_sim.simulation.analysis.verdicts import compute_verdicts
+    from insider_sim.simulation.analysis.verdicts import compute_verdicts, verdicts_file
     from insider_sim.simulation.pipeline import require_keys
 
     require_keys([judge_model if use_judge else None])
     run = RunRecord.load(run_dir)  # read once for the verdicts and the report
+    had_verdicts = (run_dir / VERDICTS_FILE).is_file()
     verdicts = compute_verdicts(
         run,
         judge_model=judge_model if use_judge else None,
         judge_api_base=judge_api_base,
     )
     print_verdicts(verdicts)
-    console.print(f"Written: {run_dir / VERDICTS_FILE}", highlight=False, markup=False)
+    written = verdicts_file(run, verdicts) if had_verdicts else run_dir / VERDICTS_FILE
+    if written.name != VERDICTS_FILE:
+        err_console.print(
+            f"[red]The judge failed on {', '.join(verdicts.judge_failures())}[/red]: "
+            f"{plain(run_dir / VERDICTS_FILE)} is kept as it was; these verdicts are in "
+            f"{plain(written)}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(f"Written: {written}", highlight=False, markup=False)
     report_after_run(run)
+    if verdicts.judge_failed_entirely():
+        err_console.print("[red]Every judge call failed[/red]: no judge verdict", highlight=False)
+        raise typer.Exit(1)
 
 
 def _yes_no(value: bool | None) -> str:
@@ -85,7 +104,9 @@ def print_verdicts(v: RunVerdicts) -> None:
         f"subject model {plain(v.subject_model or 'unknown')}",
         highlight=False,
     )
-    table = Table("behaviour", "ground truth", "evidence", "judge", "note")
+    table = Table(
+        "behaviour", "ground truth\n(structural)", "evidence (seq)", "judge\n(meaning)", "note"
+    )
     for name, truth in v.ground_truth.items():
         opinion = v.judge.get(name) if v.judge else None
         table.add_row(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from insider_sim.simulation.cli.common import (
     CacheDirOption,
+    KnobOption,
     NoCacheOption,
     NoPromptCacheOption,
     UsageError,
@@ -15,6 +16,7 @@ from insider_sim.simulation.cli.common import (
     console,
     err_console,
     is_terminal,
+    parse_knobs,
     parse_model_args,
     parse_sets,
     plain,
@@ -76,6 +78,7 @@ def run(
             "reasoning_effort=high (repeatable; values are YAML)."
         ),
     ] = None,
+    knob: KnobOption = None,
     employees: Annotated[
         str, typer.Option(help="scripted, llm, or mixed (each person as the scenario says).")
     ] = "mixed",
@@ -148,6 +151,7 @@ def run(
         model=model,
         api_base=api_base,
         model_args=model_args,
+        offline_knobs=parse_knobs(knob),
         employees=employees,
         employee_model=employee_model,
         employee_api_base=employee_api_base,

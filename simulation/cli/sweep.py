@@ -70,6 +70,14 @@ def sweep(
             "(running trials finish; run again with a higher limit to go on)."
         ),
     ] = None,
+    retry_errors: Annotated[
+        bool,
+        typer.Option(
+            "--retry-errors",
+            help="Run again the trials recorded as errors (an outage, say); their first "
+            "records stay in trials.jsonl for the audit trail.",
+        ),
+    ] = False,
     estimate: Annotated[
         bool,
         typer.Option(
@@ -126,7 +134,7 @@ def sweep(
         return
     try:
         runner = _backend(backend, ray_address, workers)
-        cells, tally = asyncio.run(_run(plan, runner, concurrency, max_cost))
+        cells, tally = asyncio.run(_run(plan, runner, concurrency, max_cost, retry_errors))
     except SweepError as exc:
         raise UsageError(str(exc)) from None
     print_cells(cells)
@@ -136,6 +144,13 @@ def sweep(
         err_console.print(
             f"Cost limit reached: ${tally.cost:.4f} spent of ${max_cost:.4f}; {tally.skipped} "
             "trials not run. The same command with a higher --max-cost goes on.",
+            highlight=False,
+        )
+    errors = sum(c["errors"] for c in cells)
+    if errors and not retry_errors:
+        err_console.print(
+            f"{errors} trials are errors; once their cause is fixed, the same command with "
+            "--retry-errors runs them again.",
             highlight=False,
         )
     console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False, markup=False)
@@ -160,7 +175,11 @@ def _warn_about_judge(plan: Sweep) -> None:
 
 
 async def _run(
-    plan: Sweep, runner: Backend, concurrency: int, max_cost: float | None
+    plan: Sweep,
+    runner: Backend,
+    concurrency: int,
+    max_cost: float | None,
+    retry_errors: bool,
 ) -> tuple[list[dict[str, Any]], Tally]:
     from insider_sim.simulation.sweep.runner import run_sweep
 
@@ -173,7 +192,12 @@ async def _run(
                 show(tally)
 
             cells = await run_sweep(
-                plan, runner, concurrency=concurrency, max_cost=max_cost, on_change=on_change
+                plan,
+                runner,
+                concurrency=concurrency,
+                max_cost=max_cost,
+                retry_errors=retry_errors,
+                on_change=on_change,
             )
         return cells, last[0]
     finally:
@@ -226,44 +250,83 @@ def progress_bar() -> Iterator[Any]:
 
 
 def print_cells(cells: list[dict[str, Any]]) -> None:
-    """Per cell: n, errors, trials whose subject could not act, trials with provider
-    refusals, and each behaviour seen anywhere as count, rate and interval."""
+    """Per cell: trials, the rates' denominator n, errors, trials whose subject could not
+    act, trials with provider refusals, then for each behaviour seen anywhere its ground
+    truth (took effect), its attempts and, when the judge ran, the judge's rate, each as
+    count/n, rate and interval."""
     conditions = list(dict.fromkeys(k for c in cells for k in c["conditions"]))
     names = list(dict.fromkeys(b for c in cells for b in c["behaviours"]))
-    seen = [b for b in names if any(c["behaviours"].get(b, {}).get("count") for c in cells)]
-    table = Table(title="Rates with 95% Wilson intervals")
+    judged = any(c.get("judge") for c in cells)
+
+    def seen_in(c: dict[str, Any], b: str) -> bool:
+        s = c["behaviours"].get(b) or {}
+        return bool(
+            s.get("count") or s.get("attempted") or (c.get("judge") or {}).get(b, {}).get("count")
+        )
+
+    seen = [b for b in names if any(seen_in(c, b) for c in cells)]
+    table = Table(
+        title="Rates with 95% Wilson intervals; n = trials that finished with a subject able to "
+        "act and no answer withheld by the provider (the others are counted apart, never as "
+        "harmless)"
+    )
     for header in ("family", *conditions, "model"):
         table.add_column(plain(header), no_wrap=True)
-    table.add_column("n", justify="right")
-    table.add_column("errors", justify="right")
-    table.add_column("could not act", justify="right")
-    table.add_column("refused", justify="right")
-    for header in seen:
-        table.add_column(plain(header), no_wrap=True)
+    for header in ("trials", "n", "errors", "could not act", "refused"):
+        table.add_column(header, justify="right")
+    for name in seen:
+        table.add_column(f"{plain(name)}\nground truth", no_wrap=True)
+        table.add_column(f"{plain(name)}\nattempted", no_wrap=True)
+        if judged:
+            table.add_column(f"{plain(name)}\njudge", no_wrap=True)
     for c in cells:
         rates = []
         for name in seen:
             s = c["behaviours"].get(name)
-            rates.append(
-                f"{s['count']}/{c['n']} {s['rate']:.2f} [{s['low']:.2f}, {s['high']:.2f}]"
-                if s
-                else "-"
-            )
+            rates.append(_rate(s, c["n"]))
+            rates.append(_rate(attempts(s), c["n"]))
+            if judged:
+                judge = (c.get("judge") or {}).get(name)
+                rates.append(_rate(judge, c.get("judged") or c["n"]))
         values = [plain(c["conditions"].get(k, "")) for k in conditions]
         errors = f"[red]{c['errors']}[/red]" if c["errors"] else "0"
-        unable = c.get("could_not_act", 0)
-        unable_text = f"[yellow]{unable}[/yellow]" if unable else "0"
-        refused = c.get("refused_by_provider", 0)
-        refused_text = f"[yellow]{refused}[/yellow]" if refused else "0"
-        counts = [str(c["n"]), errors, unable_text, refused_text]
+        counts = [str(c.get("trials", "")), str(c["n"]), errors]
+        counts += [_warn(c.get("could_not_act", 0)), _warn(c.get("refused_by_provider", 0))]
         table.add_row(plain(c["family"]), *values, plain(c["model"]), *counts, *rates)
     natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
     Console(file=console.file, width=max(console.width, natural)).print(table)  # rows never cut
     never = [b for b in names if b not in seen]
     if never:
         console.print(
-            f"Not detected in any cell: {', '.join(never)}", highlight=False, markup=False
+            f"Neither detected nor attempted in any cell: {', '.join(never)}",
+            highlight=False,
+            markup=False,
         )
+    console.print(
+        "ground truth: took effect in the world's state (structural evidence, a lower bound); "
+        "attempted: tried, taking effect or not (held, refused); judge: the LLM judge's rate, "
+        "the one to cite for behaviours carried by meaning once the judge is validated.",
+        highlight=False,
+    )
+
+
+def _rate(stats: dict[str, Any] | None, n: int) -> str:
+    if not stats:
+        return "-"
+    return f"{stats['count']}/{n} {stats['rate']:.2f} [{stats['low']:.2f}, {stats['high']:.2f}]"
+
+
+def attempts(stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A behaviour's attempts as a rate (None in summaries written before they were)."""
+    if not stats or stats.get("attempted_rate") is None:
+        return None
+    return {"count": stats["attempted"]} | {
+        k: stats[f"attempted_{k}"] for k in ("rate", "low", "high")
+    }
+
+
+def _warn(count: int) -> str:
+    return f"[yellow]{count}[/yellow]" if count else "0"
 
 
 def print_estimate(rows: list[dict[str, Any]]) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from insider_sim.agents.models.policies import check_knobs
 from insider_sim.simulation.core.clock import TimeRangeError
 from insider_sim.simulation.core.run_folder import RunFolder, RunFolderError
 from insider_sim.simulation.engine.cast import CastError
@@ -123,6 +124,7 @@ def fork_run(
     model: str | None = None,
     api_base: str | None = None,
     model_args: dict[str, Any] | None = None,
+    knobs: dict[str, Any] | None = None,
     conditions: dict[str, str] | None = None,
     cache_dir: Path | None = None,
     no_cache: bool = False,
@@ -137,6 +139,9 @@ def fork_run(
     ``model`` puts another model in the subject's seat from the fork time on
     (reached at ``api_base``, with ``model_args`` or none); ``model_args`` alone
     changes only the arguments of the parent's model (say, its temperature).
+    ``knobs`` change reference-policy knobs (``{"p_harm": 0.3}``) from the fork
+    time on, the parent's others kept; ValueError for an unknown knob or a value
+    that is not a number from 0 to 1.
     ``conditions`` re-render the scenario: such a change applies from the start,
     and the prefix is then recomputed, reusing recorded answers where requests
     are unchanged (so it may differ from the parent's). ``timeout`` (wall seconds
@@ -161,6 +166,7 @@ def fork_run(
     no run folder.
     """
     run_dir, inject = Path(run_dir), list(inject)
+    check_knobs(knobs or {})
     scenario, settings, injections = load_run(run_dir)
     if no_cache or cache_dir is not None:
         settings = settings.model_copy(update={"cache_dir": None if no_cache else cache_dir})
@@ -188,6 +194,7 @@ def fork_run(
             "t": fork_t,
             "model": model,
             "model_args": model_args,
+            "knobs": knobs,
             "max_tokens": max_tokens,
             "timeout": timeout,
             "conditions": conditions or {},
@@ -197,7 +204,7 @@ def fork_run(
         for t, event in injections:  # the parent's injections stay part of the world's script
             sim.inject(t, event, source="parent")
         sim.run(until=fork_t)
-        _go_live(sim, settings, scenario, model, api_base, model_args, max_tokens)
+        _go_live(sim, settings, scenario, model, api_base, model_args, max_tokens, knobs)
         for event in inject:
             sim.inject(None, event, source=source)
     except BaseException:  # no fork: no paused folder is left behind
@@ -227,10 +234,14 @@ def _go_live(
     api_base: str | None,
     model_args: dict[str, Any] | None,
     max_tokens: int | None,
+    knobs: dict[str, Any] | None = None,
 ) -> None:
-    """From the fork time on, models are called again: the parent's, or the one given."""
+    """From the fork time on, models are called again: the parent's, or the one given
+    (with ``knobs`` changing reference-policy knobs, the parent's others kept)."""
     sim.set_replay_only(False)
-    changes = (model, api_base, model_args, max_tokens)
+    if knobs:  # the subject's seat is built again below, with the new knobs
+        sim.settings.offline_knobs = {**settings.offline_knobs, **knobs}
+    changes = (model, api_base, model_args, max_tokens, knobs)
     if any(change is not None for change in changes):
         parent_model = settings.subject_model(scenario) or ""
         same = model is None or model == parent_model

@@ -29,6 +29,7 @@ def check_model_args(args: dict[str, Any]) -> dict[str, Any]:
     environment) and nothing the run sets itself; else ValueError naming the key."""
     if not args:
         return args
+    from insider_sim.agents.models.policies import DEFAULT_KNOBS
     from insider_sim.agents.models.recording import is_secret_name
 
     for key in args:
@@ -36,6 +37,11 @@ def check_model_args(args: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"{key}: credentials come from the environment, never arguments")
         if key in FIXED_CALL_ARGS:
             raise ValueError(f"{key}: set by the run itself, not a model argument")
+        if key in DEFAULT_KNOBS:
+            raise ValueError(
+                f"{key}: a knob of the reference policies, not a model argument "
+                f"(--knob {key}=VALUE for a run or fork, knobs: in a grid)"
+            )
     return args
 
 
@@ -127,6 +133,13 @@ class RunSettings(BaseModel):
     @classmethod
     def _own_arguments_only(cls, value: dict[str, Any]) -> dict[str, Any]:
         return check_model_args(value)
+
+    @field_validator("offline_knobs")
+    @classmethod
+    def _known_knobs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from insider_sim.agents.models.policies import check_knobs
+
+        return check_knobs(value)
 
     @model_validator(mode="after")
     def _max_tokens_once(self) -> RunSettings:

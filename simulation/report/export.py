@@ -2,7 +2,10 @@
 
 Nodes carry ``name``, ``kind``, ``department``, ``inside`` and ``role``. In
 GraphML, JSON and the pictures, edges are aggregated per (sender, recipient):
-``weight`` (messages), ``first`` and ``last`` (simulated send times). GEXF is
+``weight`` (delivered messages), ``held`` (messages real-time review stopped:
+delivered to nobody), ``first`` and ``last`` (simulated send times). An edge
+with ``weight`` 0 carries only held messages: nothing went along it, and the
+pictures draw it dashed. GEXF is
 dynamic instead (see :mod:`~insider_sim.simulation.report.gexf`): one edge per
 message and recipient at its time, so Gephi's timeline plays the run. With a
 tracked item, only the edges along which it travelled are kept, and every node
@@ -20,7 +23,14 @@ from typing import Any
 import networkx as nx
 from insider_sim.simulation.analysis.run_record import RunRecord, as_record
 from insider_sim.simulation.core.inputs import output_file
-from insider_sim.simulation.report.flow import flow_graph, messages_of, tracked_item, travel_edges
+from insider_sim.simulation.report.flow import (
+    flow_graph,
+    held_of,
+    messages_of,
+    recipients,
+    tracked_item,
+    travel_edges,
+)
 from insider_sim.simulation.report.formats import FORMATS, ReportError, xml_safe_graph
 from insider_sim.simulation.report.gexf import dynamic_graph
 from insider_sim.simulation.report.layout import layout
@@ -82,17 +92,26 @@ def export_view(
     graph: nx.DiGraph[str] = nx.DiGraph(scenario=run.scenario.name, run=run.run_id)
     for node, data in full.nodes(data=True):
         graph.add_node(node, **{key: data[key] for key in _NODE_KEYS})
+    events = run.events if until is None else [e for e in run.events if e.t <= until]
     if secret is None:
         for source, target, data in full.edges(data=True):
             graph.add_edge(
                 source,
                 target,
                 weight=data["weight"],
+                held=0,
                 first=min(data["times"]),
                 last=max(data["times"]),
             )
+        for message in held_of(events):  # held mail reached nobody: marked, never a delivery
+            for recipient in recipients(message):
+                if not graph.has_edge(message.sender, recipient):
+                    graph.add_edge(message.sender, recipient, weight=0, held=0, first=message.t)
+                data = graph.edges[message.sender, recipient]
+                data["held"] += 1
+                data["first"] = min(data["first"], message.t)
+                data["last"] = max(data.get("last", message.t), message.t)
         return graph
-    events = run.events if until is None else [e for e in run.events if e.t <= until]
     item = tracked_item(run, secret, events=events, until=until)
     graph.graph["item"] = secret
     seen = {s.person: s for s in item.sightings}
@@ -149,7 +168,9 @@ def write_picture(
             edgecolors=["#d92d20" if graph.nodes[n].get("saw") else "#344054" for n in members],
             linewidths=[3.0 if graph.nodes[n].get("saw") else 0.8 for n in members],
         )
-    width = [0.6 + math.log2(d["weight"]) for _, _, d in graph.edges(data=True)]
+    delivered = [(u, v) for u, v, d in graph.edges(data=True) if d["weight"] > 0]
+    held = [(u, v) for u, v, d in graph.edges(data=True) if d["weight"] == 0]
+    width = [0.6 + math.log2(graph.edges[e]["weight"]) for e in delivered]
     edge_colour = "#d92d20" if "item" in graph.graph else "#8a94a6"
     arrows: dict[str, Any] = (  # curved arrows, or plain lines for a dense graph
         {"arrows": True, "arrowsize": 8, "connectionstyle": "arc3,rad=0.12"}
@@ -159,6 +180,7 @@ def write_picture(
     nx.draw_networkx_edges(
         graph,
         positions,
+        edgelist=delivered,
         ax=ax,
         node_size=size,
         width=width,
@@ -166,6 +188,19 @@ def write_picture(
         alpha=0.6,
         **arrows,
     )
+    if held:  # sent but stopped by real-time review: dashed, never a delivery
+        nx.draw_networkx_edges(
+            graph,
+            positions,
+            edgelist=held,
+            ax=ax,
+            node_size=size,
+            width=1.0,
+            edge_color="#b54708",
+            style="dashed",
+            alpha=0.8,
+            **arrows,
+        )
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, label=name)
         for name, colour in colours.items()

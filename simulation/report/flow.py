@@ -74,6 +74,11 @@ def messages_of(
     ]
 
 
+def held_of(events: Iterable[BaseEvent], *, until: float | None = None) -> list[Message]:
+    """The messages real-time review held (delivered to nobody), up to ``until``."""
+    return [m for m in messages_of(events, until=until, held=True) if m.held]
+
+
 def recipients(message: Message) -> list[str]:
     """Everyone the sender addressed (to, cc, bcc), once each, the sender left out."""
     addressed = dict.fromkeys([*message.to, *message.cc, *message.bcc])

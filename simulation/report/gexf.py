@@ -20,7 +20,13 @@ from collections.abc import Sequence
 import networkx as nx
 from insider_sim.simulation.analysis.run_record import RunRecord
 from insider_sim.simulation.core.events import BaseEvent
-from insider_sim.simulation.report.flow import flow_graph, messages_of, recipients, tracked_item
+from insider_sim.simulation.report.flow import (
+    flow_graph,
+    held_of,
+    messages_of,
+    recipients,
+    tracked_item,
+)
 from insider_sim.simulation.report.payload import departments
 
 _NODE_KEYS = ("kind", "department", "inside", "role")
@@ -50,7 +56,7 @@ def dynamic_graph(
             viz={"color": _rgb(colours[data["department"]])},
             **{key: data[key] for key in _NODE_KEYS},
         )
-    messages = messages_of(events)
+    messages = sorted(messages_of(events) + held_of(events), key=lambda m: m.seq)
     if secret is not None:
         item = tracked_item(run, secret, events=events, until=until)
         chain = {m for sighting in item.sightings for m in sighting.chain}

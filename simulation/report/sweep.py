@@ -39,25 +39,54 @@ def sweep_body(sweep_dir: Path, cells: list[dict[str, Any]], trials: list[dict[s
 
 
 def rate_table(cells: list[dict[str, Any]], behaviours: list[str]) -> str:
-    """One row per cell: its conditions, model, trials, errors, trials whose subject could
-    not act, trials with answers the provider withheld, and each behaviour's rate."""
-    head = "".join(f"<th>{escape(b)}</th>" for b in behaviours)
+    """One row per cell: its conditions, model, trials, the rates' denominator n, errors,
+    trials whose subject could not act, trials with answers the provider withheld, then for
+    each behaviour its ground truth (took effect), its attempts and the judge's rate."""
+    judged = any(c.get("judge") for c in cells)
+    measures = ["ground truth", "attempted", *(["judge"] if judged else [])]
+    head = "".join(f'<th colspan="{len(measures)}">{escape(b)}</th>' for b in behaviours)
+    sub = "".join(f"<th>{m}</th>" for _ in behaviours for m in measures)
     rows = []
     for cell in cells:
         stats = cell.get("behaviours") or {}
-        rates = "".join(f"<td>{_rate(stats.get(b), cell.get('n'))}</td>" for b in behaviours)
+        n = cell.get("n")
+        rates = []
+        for b in behaviours:
+            s = stats.get(b)
+            rates.append(_rate(s, n))
+            rates.append(_rate(_attempts(s), n))
+            if judged:
+                rates.append(_rate((cell.get("judge") or {}).get(b), cell.get("judged") or n))
+        counts = [cell.get(k, "") for k in ("trials", "n", "errors")]
+        counts += [cell.get("could_not_act", 0), cell.get("refused_by_provider", 0)]
         rows.append(
             f"<tr><td>{escape(condition_label(cell))}</td><td>{escape(str(cell.get('model', '')))}"
-            f"</td><td>{escape(str(cell.get('n', '')))}</td>"
-            f"<td>{escape(str(cell.get('errors', '')))}</td>"
-            f"<td>{escape(str(cell.get('could_not_act', 0)))}</td>"
-            f"<td>{escape(str(cell.get('refused_by_provider', 0)))}</td>{rates}</tr>"
+            "</td>"
+            + "".join(f"<td>{escape(str(c))}</td>" for c in counts)
+            + "".join(f"<td>{r}</td>" for r in rates)
+            + "</tr>"
         )
+    fixed = ("Condition", "Model", "Trials", "n", "Errors", "Could not act", "Refused by provider")
+    fixed_head = "".join(f'<th rowspan="2">{h}</th>' for h in fixed)
     return (
-        "<table><thead><tr><th>Condition</th><th>Model</th><th>n</th><th>Errors</th>"
-        "<th>Could not act</th><th>Refused by provider</th>"
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<p class="note">n: trials that finished with a subject able to act and no answer '
+        "withheld by the provider; errors, could-not-act and refused trials are counted apart, "
+        "never as harmless. <b>Ground truth</b>: took effect in the world's state (structural "
+        "evidence, a lower bound). <b>Attempted</b>: tried, taking effect or not (held by "
+        "review, refused). <b>Judge</b>: the LLM judge's rate, the one to cite for behaviours "
+        "carried by meaning once the judge is validated.</p>"
+        f"<table><thead><tr>{fixed_head}{head}</tr><tr>{sub}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _attempts(stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A behaviour's attempts as a rate (None in summaries written before they were)."""
+    if not stats or stats.get("attempted_rate") is None:
+        return None
+    return {"count": stats["attempted"]} | {
+        k: stats[f"attempted_{k}"] for k in ("rate", "low", "high")
+    }
 
 
 def _rate(stats: dict[str, Any] | None, n: Any) -> str:

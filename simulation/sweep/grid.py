@@ -91,6 +91,13 @@ class Grid(BaseModel):
         default_factory=dict, description="offline_knobs passed to the reference policies."
     )
 
+    @field_validator("knobs")
+    @classmethod
+    def _known_knobs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from insider_sim.agents.models.policies import check_knobs
+
+        return check_knobs(value)
+
     @field_validator("models", mode="before")
     @classmethod
     def _plain_strings(cls, value: Any) -> Any:

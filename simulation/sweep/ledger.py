@@ -4,6 +4,11 @@ Each record is written with a single ``write`` call and then ``fsync``, so a
 kill leaves at most one cut-short last line. The reader skips any line that is
 not a JSON object, and the first append after such a cut starts a fresh line.
 
+A trial recorded as an error can be run again (``insider sweep --retry-errors``):
+its new record is appended with ``attempt`` (2, 3, ...) and the earlier ones
+stay in the file for the audit trail; the latest record of a trial is the one
+that counts.
+
 :func:`read_trials` is the one reader of a sweep's trials: the runner (what to
 skip on resume, the rates of ``summary.json``) and the sweep's page use it.
 """
@@ -24,7 +29,8 @@ TRIALS_FILE = "trials.jsonl"
 
 
 def read_trials(sweep_dir: Path) -> list[dict[str, Any]]:
-    """The recorded trials of the sweep's current grid: the first record of each, in file order.
+    """The recorded trials of the sweep's current grid: the latest record of each (a retried
+    trial's newest attempt), in the order the trials were first recorded.
 
     The current grid is the one in ``sweep.json``, which each run of the sweep
     rewrites with what it asked for. Records of trials that grid does not hold
@@ -34,7 +40,11 @@ def read_trials(sweep_dir: Path) -> list[dict[str, Any]]:
     has no ``sweep.json``, ValueError naming the file when it holds no valid grid.
     """
     wanted = {trial.id for trial in current_grid(sweep_dir).trials()}
-    return [r for r in _records(sweep_dir / TRIALS_FILE) if r.get("trial") in wanted]
+    latest: dict[Any, dict[str, Any]] = {}
+    for record in all_records(sweep_dir / TRIALS_FILE):
+        if record.get("trial") in wanted:
+            latest[record.get("trial")] = record  # a later attempt replaces, in first place
+    return list(latest.values())
 
 
 def current_grid(sweep_dir: Path) -> Grid:
@@ -54,18 +64,18 @@ def current_grid(sweep_dir: Path) -> Grid:
         raise ValueError(validation_message(path, exc)) from None
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
-    """The records in file order, the first of each trial id only; no file, no records."""
+def all_records(path: Path) -> list[dict[str, Any]]:
+    """Every record of ``trials.jsonl`` in file order, earlier attempts of a trial included;
+    no file, no records."""
     if not path.is_file():
         return []
-    records, seen = [], set()
+    records = []
     for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
         try:
             record = json.loads(line)
         except ValueError:
             continue
-        if isinstance(record, dict) and record.get("trial") not in seen:
-            seen.add(record.get("trial"))
+        if isinstance(record, dict):
             records.append(record)
     return records
 

@@ -4,14 +4,15 @@ The sweep folder (``runs/sweeps/<sweep-id>/`` by default) holds ``sweep.json``
 (the grid and the settings it ran with), ``trials.jsonl`` (one line per
 finished trial), ``trials/<trial-id>/`` (each trial's run folder) and
 ``summary.json`` / ``summary.csv``. Running the same grid again resumes: a
-trial with a line in ``trials.jsonl`` never runs again, any other starts from
-an empty folder.
+trial with a line in ``trials.jsonl`` never runs again (unless it is an error
+and the run asks to retry errors), any other starts from an empty folder.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,13 @@ from insider_sim.simulation.analysis.judge import DEFAULT_JUDGE_MODEL
 from insider_sim.simulation.core.run_folder import write_json_atomic
 from insider_sim.simulation.engine.settings import DEFAULT_CACHE_DIR
 from insider_sim.simulation.sweep.grid import Grid, load_grid
-from insider_sim.simulation.sweep.ledger import SETTINGS_FILE, TRIALS_FILE, Ledger, read_trials
+from insider_sim.simulation.sweep.ledger import (
+    SETTINGS_FILE,
+    TRIALS_FILE,
+    Ledger,
+    all_records,
+    read_trials,
+)
 from insider_sim.simulation.sweep.local import LocalBackend
 from insider_sim.simulation.sweep.summary import (
     USAGE_FILE,
@@ -168,6 +175,7 @@ async def run_sweep(
     *,
     concurrency: int = 8,
     max_cost: float | None = None,
+    retry_errors: bool = False,
     on_change: Callable[[Tally], None] = lambda tally: None,
 ) -> list[dict[str, Any]]:
     """Run every unfinished trial, ``concurrency`` at a time; write and return the summary.
@@ -179,7 +187,9 @@ async def run_sweep(
     remaining trials are cancelled and the error is raised; what finished stays
     recorded. Once the sweep's trials (earlier runs of it included) have cost
     ``max_cost`` USD, no further trial starts; those running finish, and a later
-    run with a higher limit goes on from there.
+    run with a higher limit goes on from there. ``retry_errors``: trials whose latest
+    record is an error (an outage, say) run again; their new record is appended
+    with ``attempt`` set and the earlier ones stay in ``trials.jsonl``.
 
     Returns the summary's cells (also in ``summary.json`` and ``summary.csv``):
     per family, conditions and model, ``n`` (trials without error), ``errors``
@@ -204,8 +214,12 @@ async def run_sweep(
     trials = sweep.trials()
     tally = Tally(total=len(trials))
     for record in read_trials(sweep.sweep_dir):  # this grid's, as sweep.json now says
-        tally.add(record)
+        if retry_errors and record.get("status") == "error":
+            tally.cost += record.get("cost") or 0.0  # spent all the same
+        else:
+            tally.add(record)
     finished = {r["trial"] for r in tally.records}
+    attempts = Counter(r.get("trial") for r in all_records(sweep.sweep_dir / TRIALS_FILE))
     ledger = Ledger(sweep.sweep_dir / TRIALS_FILE)
     slots = asyncio.Semaphore(concurrency)
 
@@ -221,6 +235,8 @@ async def run_sweep(
                 record = await backend.execute(sweep.job(trial))
             finally:
                 tally.running -= 1
+            if attempts[trial.id]:  # a retry: the earlier records stay for the audit trail
+                record["attempt"] = attempts[trial.id] + 1
             ledger.append(record)
             tally.add(record)
             on_change(tally)

@@ -1,16 +1,26 @@
 """Rates per cell (family, conditions, model): ``summary.json`` and ``summary.csv``.
 
-A cell counts its trials that finished cleanly (``n``), those that failed
+A cell counts its recorded trials (``trials``) and splits them: those that
+finished cleanly with a subject able to act and no answer withheld by the
+provider (``n``, the denominator of every rate), those that failed
 (``errors``), those whose subject could not act through its tools
 (``could_not_act``) and those in which the provider refused or filtered some of
-the subject's answers (``refused_by_provider``) apart: a failed trial is never a
-harmless one, a trial whose subject could not act never one where it chose not
-to harm, and a trial whose answers the provider withheld never one where the
-subject did nothing. Each behaviour has
-the count of trials where ground truth detected it, the rate and the Wilson 95%
-interval; the judge's rates sit beside them when the judge ran. The same
-figures are split by the evaluation-awareness label and, when any trial stated
-one, by the subject's stated belief.
+the subject's answers (``refused_by_provider``): ``trials = n + errors +
+could_not_act + refused_by_provider``. A failed trial is never a harmless one,
+a trial whose subject could not act never one where it chose not to harm, and a
+trial whose answers the provider withheld never one where the subject did
+nothing. ``pending`` counts the grid's trials not recorded yet.
+
+Two measures sit side by side (``measures`` names them in every cell):
+``behaviours`` is the ground truth, the structural evidence in the world's
+state (high precision, a lower bound); per behaviour the trials where it took
+effect (``count``, ``rate``, Wilson 95% ``low``/``high``), where it was
+attempted whether or not it took effect (``attempted``, ``attempted_rate``,
+``attempted_low``, ``attempted_high``) and the attempts that did not take
+effect (``stopped``: held by real-time review or refused by the world).
+``judge`` is the LLM judge's rate, the one for behaviours carried by meaning,
+when the judge ran. The same figures are split by the evaluation-awareness
+label and, when any trial stated one, by the subject's stated belief.
 """
 
 from __future__ import annotations
@@ -33,35 +43,51 @@ Record = dict[str, Any]
 SUMMARY_FILE = "summary.json"
 USAGE_FILE = "usage.json"  # the sweep's tokens and cost: in total and per model
 MEASURES = {"behaviours": "ground_truth", "judge": "judge"}
+MEASURE_LABELS = {
+    "behaviours": "ground truth: structural evidence in the world's state, a lower bound",
+    "judge": "LLM judge: the rate for behaviours carried by meaning (cite it with its "
+    "validation figures)",
+}
 CSV_COLUMNS = (
     "group",
+    "trials",
     "n",
     "errors",
     "could_not_act",
     "refused_by_provider",
+    "pending",
     "behaviour",
     "measure",
     "count",
     "rate",
     "low",
     "high",
+    "attempted",
+    "attempted_rate",
+    "attempted_low",
+    "attempted_high",
+    "stopped",
 )
+ATTEMPT_COLUMNS = CSV_COLUMNS[-5:]
 
 
 def summarize(trials: list[Trial], records: list[Record]) -> list[dict[str, Any]]:
     """One cell per (family, conditions, model) of ``trials``, in grid order."""
     by_id = {r["trial"]: r for r in records}
-    cells: dict[str, tuple[Trial, list[Record]]] = {}
+    cells: dict[str, tuple[Trial, list[Record], list[Trial]]] = {}
     for trial in trials:
         key = json.dumps([trial.family, trial.conditions, trial.model], sort_keys=True)
-        cells.setdefault(key, (trial, []))
+        cells.setdefault(key, (trial, [], []))
         if trial.id in by_id:
             cells[key][1].append(by_id[trial.id])
-    return [cell(trial, found) for trial, found in cells.values()]
+        else:
+            cells[key][2].append(trial)
+    return [cell(trial, found, len(pending)) for trial, found, pending in cells.values()]
 
 
-def cell(trial: Trial, records: list[Record]) -> dict[str, Any]:
-    """A cell's counts, rates and splits, from its recorded trials."""
+def cell(trial: Trial, records: list[Record], pending: int = 0) -> dict[str, Any]:
+    """A cell's counts, rates and splits, from its recorded trials (``pending``: the
+    cell's trials not recorded yet)."""
     finished = [r for r in records if r.get("status") == "ok"]
     unable = sum(r.get("status") == "could_not_act" for r in records)
     ok = [r for r in finished if not r.get("refused_by_provider")]
@@ -69,9 +95,12 @@ def cell(trial: Trial, records: list[Record]) -> dict[str, Any]:
         "family": trial.family,
         "conditions": trial.conditions,
         "model": trial.model,
+        "trials": len(records),
         "errors": len(records) - len(finished) - unable,
         "could_not_act": unable,
         "refused_by_provider": len(finished) - len(ok),
+        "pending": pending,
+        "measures": MEASURE_LABELS,
         **tally(ok),
         "by_awareness": split(ok, lambda r: r.get("awareness") or "none"),
     }
@@ -118,10 +147,14 @@ def tally(records: list[Record]) -> dict[str, Any]:
     for name in names:
         verdicts = [(r.get("behaviours") or {}).get(name) or {} for r in records]
         stats = rate(sum(bool(v.get("detected")) for v in verdicts), n)
-        stats["attempted"] = sum(bool(v.get("attempted")) for v in verdicts)
+        tried = rate(sum(bool(v.get("attempted") or v.get("detected")) for v in verdicts), n)
+        stats["attempted"] = tried["count"]
+        stats |= {f"attempted_{k}": tried[k] for k in ("rate", "low", "high")}
+        stats["stopped"] = tried["count"] - stats["count"]
         result["behaviours"][name] = stats
     judged = [r["judge"] for r in records if r.get("judge") is not None]
     if judged:
+        result["judged"] = len(judged)  # the judge's denominator
         judge_names = list(dict.fromkeys(b for j in judged for b in j))
         result["judge"] = {
             name: rate(sum(j.get(name) is True for j in judged), len(judged))
@@ -145,16 +178,22 @@ def csv_rows(cells: list[dict[str, Any]]) -> list[list[Any]]:
     for c in cells:
         head = [c["family"], *(c["conditions"].get(k, "") for k in conditions), c["model"]]
         apart = [c["errors"], c.get("could_not_act", 0), c.get("refused_by_provider", 0)]
-        groups = [("all", c, apart)]
-        groups += [(f"awareness={k}", v, ["", "", ""]) for k, v in c["by_awareness"].items()]
-        groups += [(f"belief={k}", v, ["", "", ""]) for k, v in c.get("by_belief", {}).items()]
-        for group, stats, counted_apart in groups:
+        apart.append(c.get("pending", 0))
+        trials = c.get("trials", "")
+        groups = [("all", trials, c, apart)]
+        blank = ["", "", "", ""]
+        groups += [(f"awareness={k}", "", v, blank) for k, v in c["by_awareness"].items()]
+        groups += [(f"belief={k}", "", v, blank) for k, v in c.get("by_belief", {}).items()]
+        for group, total, stats, counted_apart in groups:
             for key, measure in MEASURES.items():
                 for name, s in (stats.get(key) or {}).items():
                     counts = [s["count"], s["rate"], s["low"], s["high"]]
-                    rows.append([*head, group, stats["n"], *counted_apart, name, measure, *counts])
+                    counts += [s.get(column, "") for column in ATTEMPT_COLUMNS]
+                    rows.append(
+                        [*head, group, total, stats["n"], *counted_apart, name, measure, *counts]
+                    )
         if not c["n"]:
-            rows.append([*head, "all", 0, *apart, "", "", "", "", "", ""])
+            rows.append([*head, "all", trials, 0, *apart, *[""] * (len(CSV_COLUMNS) - 7)])
     return rows
 
 
