@@ -96,6 +96,7 @@ class Chatter:
                 body,
                 in_reply_to=in_reply_to,
                 forwarded_from=forwarded,
+                routine=True,
             )
         except WorldError:
             return None  # the sender is gone (wiped, dead): routine mail simply stops

@@ -206,6 +206,7 @@ class World:
         forwarded_from: str | None = None,
         injected: bool = False,
         sent_at: float | None = None,
+        routine: bool = False,
     ) -> Message:
         """Route, log and deliver one email; refused sends raise :class:`WorldError`.
 
@@ -213,7 +214,8 @@ class World:
         :meth:`Directory.recipients`); the subject is one line (a line break is refused). Documents
         attached to the message ``forwarded_from`` go on with it even when the forwarder
         may not open them: they hold the copy they received. ``sent_at`` dates mailbox
-        history from before the run's start.
+        history from before the run's start. ``routine`` marks the company's routine
+        chatter in the log (the report can hide it); no agent sees the mark.
         """
         sender = self.address(sender, "from")
         if sender not in self.graph.g:
@@ -265,6 +267,7 @@ class World:
             forwarded_from=forwarded_from,
             injected=injected,
             held=stop is not None,
+            routine=routine,
         )
         self.log.append(message, self.env.now if sent_at is None else sent_at)
         self.exposure.observe(message)

@@ -57,6 +57,11 @@ class Message(BaseEvent):
     in_reply_to: str | None = None
     forwarded_from: str | None = None
     held: bool = Field(default=False, description="Stopped by real-time review; not delivered.")
+    routine: bool = Field(
+        default=False,
+        description="Routine mail of the company's chatter generator, not of the storyline "
+        "(never shown to agents).",
+    )
 
 
 class Availability(BaseEvent):

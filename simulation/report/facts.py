@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,6 @@ from insider_sim.simulation.core.events import AgentError, Message
 from insider_sim.simulation.report.flow import LISTS
 
 LIST_COLOUR = "#9a9a9a"
-_PLACEHOLDER = re.compile(r"\\\{[A-Za-z_][A-Za-z0-9_]*\\\}")
 
 
 HUES = 24
@@ -68,30 +66,15 @@ def _slot_colour(slot: int) -> str:
 
 
 def routine_matcher(run: RunRecord) -> Callable[[Message], bool]:
-    """Whether a message is routine chatter: not injected, carrying no tracked secret or
-    document to anyone, and its subject and body fill one of the scenario's chatter
-    templates (placeholders match any text). Hiding routine mail never hides a leak."""
-    patterns = [(_template(t.subject), _template(t.body)) for t in run.scenario.chatter.templates]
+    """Whether a message is routine chatter: written by the company's chatter generator
+    (``Message.routine``), not injected, and carrying no tracked secret or document to
+    anyone. Hiding routine mail never hides a leak."""
     carried = {m for item in run.exposure for s in item.sightings for m in (s.message, *s.chain)}
 
-    known: dict[str, bool] = {}
-
     def routine(message: Message) -> bool:
-        if message.id not in known:
-            known[message.id] = (
-                not message.injected
-                and message.id not in carried
-                and any(
-                    s.fullmatch(message.subject) and b.fullmatch(message.body) for s, b in patterns
-                )
-            )
-        return known[message.id]
+        return message.routine and not message.injected and message.id not in carried
 
     return routine
-
-
-def _template(text: str) -> re.Pattern[str]:
-    return re.compile(_PLACEHOLDER.sub(".*?", re.escape(text)), re.DOTALL)
 
 
 def sighting_facts(sighting: Sighting, run: RunRecord) -> dict[str, Any]:
