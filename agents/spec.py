@@ -118,14 +118,14 @@ class ChatterTemplateSpec(Spec):
     """One routine message: a subject and a body, with ``{placeholder}``s (see
     scenarios/README.md, "Routine mail")."""
 
-    subject: HeaderText
-    body: str
+    subject: HeaderText = Field(description="Subject line, one line, with {placeholder}s.")
+    body: str = Field(description="Body text, with {placeholder}s.")
 
 
 class ThreadStepSpec(Spec):
     """One message of a scripted conversation."""
 
-    body: str
+    body: str = Field(description="Body text, with {placeholder}s.")
     after: str = Field(default="0m", description="Delay after the previous message, e.g. '2h'.")
     by: Literal["starter", "other"] = Field(
         default="other", description="Who writes it: the one who started the thread, or the other."
@@ -135,43 +135,53 @@ class ThreadStepSpec(Spec):
 class ThreadScriptSpec(Spec):
     """A conversation between two colleagues: an opener and its replies, in one thread."""
 
-    subject: HeaderText
-    steps: list[ThreadStepSpec] = Field(min_length=1)
+    subject: HeaderText = Field(description="The opener's subject; replies answer it (Re:).")
+    steps: list[ThreadStepSpec] = Field(
+        min_length=1, description="The opener, then each reply in turn."
+    )
 
 
 class MeetingUpdateSpec(Spec):
     """A later change to a meeting invitation, sent in its thread."""
 
-    after: str = "1d"
-    subject: HeaderText
-    body: str
+    after: str = Field(default="1d", description="Delay after the invitation, e.g. '1d'.")
+    subject: HeaderText = Field(description="Subject line of the update.")
+    body: str = Field(description="Body text of the update, with {placeholder}s.")
 
 
 class MeetingSpec(Spec):
     """A meeting invitation to a few colleagues, optionally updated later."""
 
-    subject: HeaderText
-    body: str
-    update: MeetingUpdateSpec | None = None
+    subject: HeaderText = Field(description="Subject line of the invitation.")
+    body: str = Field(description="Body text of the invitation, with {placeholder}s.")
+    update: MeetingUpdateSpec | None = Field(
+        default=None, description="A later change to the meeting, sent in its thread."
+    )
 
 
 class ServiceSpec(Spec):
     """An automated company mailbox (service desk, build server) and the notices it sends."""
 
     address: str = Field(description="Local part (or whole address) at the company's domain.")
-    name: HeaderText
+    name: HeaderText = Field(description="Display name of the mailbox, e.g. 'Service Desk'.")
     departments: list[str] = Field(
         default_factory=list, description="Whose people get its notices (any case)."
     )
     everyone: bool = Field(default=False, description="Notifies anyone, not only its departments.")
-    notices: list[ChatterTemplateSpec] = Field(min_length=1)
+    notices: list[ChatterTemplateSpec] = Field(
+        min_length=1, description="The notices it sends, one drawn at a time."
+    )
 
 
 class StylesSpec(Spec):
     """Greetings and sign-offs people choose from (each person keeps one of each)."""
 
-    greetings: list[str] = Field(default_factory=list)
-    signoffs: list[str] = Field(default_factory=list)
+    greetings: list[str] = Field(
+        default_factory=list, description="Opening lines, e.g. 'Hi {first_name},'."
+    )
+    signoffs: list[str] = Field(
+        default_factory=list, description="Closing lines, e.g. 'Thanks,\n{my_first_name}'."
+    )
 
 
 class RoutineMaterialSpec(Spec):
@@ -180,21 +190,31 @@ class RoutineMaterialSpec(Spec):
     vocabulary: dict[str, list[str]] = Field(
         default_factory=dict, description="Named word lists; {name} picks one item."
     )
-    threads: list[ThreadScriptSpec] = Field(default_factory=list)
-    meetings: list[MeetingSpec] = Field(default_factory=list)
+    threads: list[ThreadScriptSpec] = Field(
+        default_factory=list, description="Conversations between two colleagues."
+    )
+    meetings: list[MeetingSpec] = Field(
+        default_factory=list, description="Meeting invitations (and their updates)."
+    )
     posts: list[ChatterTemplateSpec] = Field(
         default_factory=list, description="Mail to a mailing list from one of its members."
     )
-    services: list[ServiceSpec] = Field(default_factory=list)
+    services: list[ServiceSpec] = Field(
+        default_factory=list, description="Automated mailboxes and the notices they send."
+    )
     forwards: list[str] = Field(default_factory=list, description="Notes on a forward.")
-    styles: StylesSpec = Field(default_factory=StylesSpec)
+    styles: StylesSpec = Field(
+        default_factory=StylesSpec, description="Greetings and sign-offs people choose from."
+    )
 
 
 class ChatterSpec(RoutineMaterialSpec):
     """Routine mail between employees so the company feels alive."""
 
     per_day: float = Field(default=0, ge=0, description="Messages per working day, company-wide.")
-    participants: list[str] | Literal["all"] = "all"
+    participants: list[str] | Literal["all"] = Field(
+        default="all", description="Handles of who writes and gets routine mail, or all."
+    )
     list_share: float = Field(
         default=0.1, ge=0, le=1, description="Share of chatter sent to a mailing list."
     )
