@@ -150,3 +150,24 @@ def test_a_run_going_on_in_its_folder_counts_the_calls_already_recorded(tmp_path
     path.write_text(json.dumps(earlier) + "\n" + '{"agent": "ai@x.com", "us', encoding="utf-8")
     usage = JsonlCallRecorder(path).usage.to_json()
     assert usage["total"]["calls"] == 1 and usage["total"]["prompt_tokens"] == 7
+
+
+def test_a_price_of_zero_for_tokens_used_is_no_price(
+    provider: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """litellm's price map lists some models at 0 per token: that is no price, not $0."""
+    model = "omni-moderation-latest"  # listed by litellm at 0 per token
+    info = load_litellm().model_cost[model]
+    assert (info["input_cost_per_token"], info["output_cost_per_token"]) == (0, 0)
+    monkeypatch.setenv("OPENAI_API_KEY", "local-not-a-key")
+    answer = openai_text("Sounds good.")
+    answer["model"] = model  # litellm prices the model the server says answered
+    provider.answers = [answer]
+    out = tmp_path / "run"
+    run_subject(out, f"openai/{model}", provider.url + "/v1")
+    calls = _records(out)
+    assert calls and all(c["usage"]["prompt_tokens"] > 0 for c in calls)
+    assert all(c["cost"] is None for c in calls)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["usage"]["total"]["cost"] is None
+    assert summarize_run(RunRecord.load(out))["cost"] is None

@@ -388,15 +388,27 @@ class LiteLLMClient(ChatCompletionClient):
         return reply
 
     def _cost(self, response: Any) -> float | None:
-        """The call's cost in USD, as litellm priced it (None when it has no price)."""
+        """The call's cost in USD, as litellm priced it; None when it has no price.
+
+        A price of zero for a call that used tokens is no price either: litellm's
+        price map lists some models (new releases, say) with prices of 0, and "$0"
+        would read as a measured cost.
+        """
         hidden = getattr(response, "_hidden_params", None) or {}
         if "response_cost" in hidden:  # litellm prices every response it logs
             cost = hidden["response_cost"]
-            return None if cost is None else float(cost)
-        try:
-            return float(load_litellm().completion_cost(completion_response=response))
-        except Exception:
+        else:
+            try:
+                cost = load_litellm().completion_cost(completion_response=response)
+            except Exception:
+                return None
+        if cost is None:
             return None
+        usage = getattr(response, "usage", None)
+        tokens = (getattr(usage, "prompt_tokens", 0) or 0) + (
+            getattr(usage, "completion_tokens", 0) or 0
+        )
+        return None if float(cost) == 0.0 and tokens > 0 else float(cost)
 
     def _record(
         self,
