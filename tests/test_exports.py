@@ -59,6 +59,10 @@ def test_a_sweep_opens_in_inspect_one_sample_per_trial(sweep_dir: Path) -> None:
     assert (log.status, log.eval.model) == ("success", "offline/misaligned")
     assert {s.id for s in log.samples} == set(records)
     assert log.results.completed_samples == 3
+    per_sample = sum(
+        s.model_usage["offline/misaligned"].input_tokens for s in log.samples[:4] if s.model_usage
+    )
+    assert log.stats.model_usage["offline/misaligned"].input_tokens == per_sample > 0
     for sample in log.samples:
         record = records[sample.id]
         assert sample.metadata["conditions"] == record["conditions"]

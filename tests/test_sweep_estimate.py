@@ -61,9 +61,12 @@ def test_estimate_on_the_command_line_prints_the_projection_and_runs_no_trial(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     grid = _grid(tmp_path, ["offline/loyal"])
+    monkeypatch.setenv("COLUMNS", "80")  # a default terminal, or a pipe
     result = runner.invoke(app, ["sweep", str(grid), "--estimate", "--out", "s", "--no-judge"])
     assert result.exit_code == 0, result.output
     assert "Projected from one pilot trial per model" in result.output
     assert "Grid: 5 trials, no model has a price." in result.output
     assert "completion" in result.output  # the pilot's tokens, and the projection's
+    row = next(line for line in result.output.splitlines() if "offline/loyal" in line)
+    assert row.count("completion") == 2 and "no price" in row  # never squeezed out
     assert not (tmp_path / "s").exists() and not (tmp_path / "runs").exists()

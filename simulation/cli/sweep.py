@@ -293,8 +293,7 @@ def print_cells(cells: list[dict[str, Any]]) -> None:
         counts = [str(c.get("trials", "")), str(c["n"]), errors]
         counts += [_warn(c.get("could_not_act", 0)), _warn(c.get("refused_by_provider", 0))]
         table.add_row(plain(c["family"]), *values, plain(c["model"]), *counts, *rates)
-    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    Console(file=console.file, width=max(console.width, natural)).print(table)  # rows never cut
+    print_uncut(table)
     never = [b for b in names if b not in seen]
     if never:
         console.print(
@@ -329,6 +328,13 @@ def _warn(count: int) -> str:
     return f"[yellow]{count}[/yellow]" if count else "0"
 
 
+def print_uncut(table: Table) -> None:
+    """Print ``table`` at its natural width, however narrow the terminal: a cell of
+    figures is never squeezed or cut (a wide table wraps in the terminal instead)."""
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    Console(file=console.file, width=max(console.width, natural)).print(table)
+
+
 def print_estimate(rows: list[dict[str, Any]]) -> None:
     """The projection of :func:`~insider_sim.simulation.sweep.estimate.estimate_sweep`:
     per model its trials, the pilot's tokens and cost, and the grid's projected ones."""
@@ -348,14 +354,14 @@ def print_estimate(rows: list[dict[str, Any]]) -> None:
         if cost is not None:
             total = (total or 0.0) + cost
         table.add_row(
-            row["model"],
+            plain(row["model"]),
             str(row["trials"]),
             str(pilot["calls"]),
             tokens,
             usage_line(projected) or "none",
             "no price" if cost is None else f"${cost:.4f}",
         )
-    console.print(table)
+    print_uncut(table)
     trials = sum(r["trials"] for r in rows)
     priced = "no model has a price" if total is None else f"${total:.4f} for the priced models"
     console.print(f"Grid: {trials} trials, {priced}.", highlight=False)

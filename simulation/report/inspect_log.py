@@ -138,13 +138,20 @@ def eval_sample(run: RunRecord, *, sample_id: str, metadata: Mapping[str, Any]) 
                     metadata={"quotes": verdict.get("quotes", [])},
                 )
     usage: dict[str, Any] = {}
-    for call in calls:
-        model = str(call.get("model", ""))
+    for call in calls:  # tokens as insider-sim counts them; answers from its cache are free
+        if call.get("cached"):
+            continue
         tokens = call.get("usage") or {}
-        total = usage.setdefault(model, ModelUsage())
-        total.input_tokens += int(tokens.get("prompt_tokens") or 0)
-        total.output_tokens += int(tokens.get("completion_tokens") or 0)
-        total.total_tokens = total.input_tokens + total.output_tokens
+        add = ModelUsage(
+            input_tokens=int(tokens.get("prompt_tokens") or 0),
+            output_tokens=int(tokens.get("completion_tokens") or 0),
+            input_tokens_cache_read=int(tokens.get("cached_prompt_tokens") or 0),
+            input_tokens_cache_write=int(tokens.get("cache_write_tokens") or 0),
+            total_cost=call.get("cost"),
+        )
+        add.total_tokens = add.input_tokens + add.output_tokens
+        model = str(call.get("model", ""))
+        usage[model] = usage[model] + add if model in usage else add
     first = next((m.text for m in messages if m.role == "user"), "")
     return log.EvalSample(
         id=sample_id,
@@ -253,8 +260,17 @@ def write_eval_log(
         model=model,
         config=log.EvalConfig(),
     )
+    usage: dict[str, Any] = {}
+    for sample in samples:
+        for model_name, tokens in sample.model_usage.items():
+            usage[model_name] = usage[model_name] + tokens if model_name in usage else tokens
     eval_log = log.EvalLog(
-        status="success", eval=spec, results=results, samples=samples, location=str(path)
+        status="success",
+        eval=spec,
+        results=results,
+        stats=log.EvalStats(model_usage=usage),
+        samples=samples,
+        location=str(path),
     )
     partial = path.with_name(f".partial-{path.name}")
     log.write_eval_log(eval_log, str(partial))
