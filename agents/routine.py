@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from insider_sim.agents.mail_text import NameMask
-from insider_sim.agents.routine_material import PLACEHOLDER, material_of, service_address
-from insider_sim.agents.routine_when import watchers, working_hours
+from insider_sim.agents.mail_text import NameMask, mistimed_greeting, residue
+from insider_sim.agents.routine_material import (
+    distinct_items,
+    fill_placeholders,
+    material_of,
+    service_address,
+)
+from insider_sim.agents.routine_when import working_hours
 from insider_sim.agents.spec import ChatterTemplateSpec
 from insider_sim.simulation.core.clock import WEEKDAYS, parse_duration
 from insider_sim.world.compose import reply_subject
@@ -37,6 +42,7 @@ SENSITIVE += ("retire", "switch off", "switched off", "terminat", "layoff", "fir
 """Words routine mail never uses: they belong to the storylines under test."""
 TRIES = 8
 PERSONAL = ("first_name", "recipient_name", "sender_name", "my_name", "my_first_name", "date")
+DEFAULT_GREETING = "Hi {first_name},"
 KINDS = ("thread", "meeting", "notice", "forward", "template")
 KIND_WEIGHT = (0.5, 0.12, 0.22, 0.06, 0.1)
 
@@ -71,7 +77,9 @@ class _Week:
     """The plan being drawn and what it has used."""
 
     mail: list[Planned] = field(default_factory=list)
-    subjects: dict[str, set[str]] = field(default_factory=dict)  # seen by -> masked subjects
+    subjects: set[str] = field(default_factory=set)  # masked subjects of new threads
+    regulars: dict[tuple[str, str], str] = field(default_factory=dict)  # (list, post) -> sender
+    recurring: set[tuple[str, str, int]] = field(default_factory=set)  # (list, post, week)
     bodies: set[str] = field(default_factory=set)
     received: list[int] = field(default_factory=list)  # mail to one person, by index
     writers: set[str] = field(default_factory=set)
@@ -119,7 +127,6 @@ class Planner:
             if members:
                 self.lists.append((lst.address, lst.name, members))
         self.list_of = {entry[0]: entry for entry in self.lists}
-        self.watchers = watchers(scenario, d)
         self.customers = [
             o.name for o in scenario.organisations if o.kind in ("customer", "partner")
         ] or self.vocabulary.get("customer", ["a key customer"])
@@ -153,20 +160,23 @@ class Planner:
         in ``values`` (a message says the same thing each time it names ``{project}``;
         ``{project2}`` is another pick from the same list)."""
 
-        def one(match: re.Match[str]) -> str:
-            key = match.group(1)
+        def one(key: str) -> str:
             if key not in values:
                 base = key if key in self.vocabulary else key.rstrip("0123456789")
-                used = {v for k, v in values.items() if k.rstrip("0123456789") == base}
-                picked = self.pick(base)
-                for _ in range(TRIES):  # {task2} differs from {task}
-                    if picked not in used:
-                        break
+                items = self.vocabulary.get(base)
+                if items:  # {task2} is another item than {task}
+                    picked = self.rng.choice(distinct_items(items, values, base))
+                else:
+                    used = {v for k, v in values.items() if k.rstrip("0123456789") == base}
                     picked = self.pick(base)
+                    for _ in range(TRIES):  # {day2} differs from {day}
+                        if picked not in used:
+                            break
+                        picked = self.pick(base)
                 values[key] = self.fill(picked, values, depth + 1) if depth < 4 else picked
             return values[key]
 
-        filled = PLACEHOLDER.sub(one, text).replace("{{", "{").replace("}}", "}")
+        filled = fill_placeholders(text, one)
         return filled[:1].upper() + filled[1:] if depth == 0 else filled
 
     def pick(self, key: str) -> str:
@@ -212,6 +222,7 @@ class Planner:
             "first_name": first,
             "recipient_name": full,
             "date": moment.strftime("%A %d %B"),
+            "week_of": (moment - timedelta(days=moment.weekday())).strftime("%A %d %B"),
             "day": self.later_day(moment),
             "colleague": colleague.first if colleague.address not in mine else "the team",
         }
@@ -236,7 +247,10 @@ class Planner:
 
     def compose(self, sender: _Person, core: str, values: dict[str, str]) -> str:
         """A person's message: their greeting, the text, perhaps an aside, their sign-off."""
-        parts = [self.fill(sender.greeting, values)] if sender.greeting else []
+        greeting = self.fill(sender.greeting, values) if sender.greeting else ""
+        if mistimed_greeting(greeting, self.calendar.at(self.now).hour):
+            greeting = self.fill(DEFAULT_GREETING, values)  # no "Morning" at 15:00
+        parts = [greeting] if greeting else []
         text = self.fill(core, values)
         asides = [a for a in self.vocabulary.get("aside", []) if self.fill(a, values) not in text]
         if asides and self.rng.random() < sender.asides:
@@ -245,38 +259,22 @@ class Planner:
         parts.append(self.fill(sender.signoff, values))
         return "\n\n".join(p for p in parts if p.strip())
 
-    def seen_by(self, sender: str, to: str) -> set[str]:
-        """Everyone who sees mail from ``sender`` to ``to``: the recipients (a list's
-        members), and the delegates and monitors wired to see it."""
-        readers = set(self.list_of[to][2]) if to in self.list_of else {to}
-        seen = set(readers)
-        for reader in readers:
-            seen.update(self.watchers.get((reader, "received"), ()))
-        seen.update(self.watchers.get((sender, "sent"), ()))
-        return seen
-
     def fresh(self, planned: Planned, week: _Week, *, new_subject: bool) -> bool:
-        """Whether a draw is harmless, its body new company-wide and (for a new thread)
-        its subject new to everyone who will see it, names masked."""
+        """Whether a draw is harmless, free of template residue (a stray brace, "the
+        the", a phrase said twice in a row), its body new company-wide and (for a new
+        thread) its subject new company-wide, names masked."""
         text = f"{planned.subject if new_subject else ''}\n{planned.body}".lower()
-        if self.taboo.search(text) or PLACEHOLDER.search(text):
+        if self.taboo.search(text) or residue(planned.subject) or residue(planned.body):
             return False
         if self.mask(planned.body) in week.bodies:
             return False
-        if not new_subject:
-            return True
-        subject = self.mask(planned.subject)
-        return not any(
-            subject in week.subjects.get(a, ()) for a in self.seen_by(planned.sender, planned.to[0])
-        )
+        return not new_subject or self.mask(planned.subject) not in week.subjects
 
     def keep(self, week: _Week, planned: Planned, *, new_subject: bool) -> int:
         """Add ``planned`` to the week; its index."""
         week.bodies.add(self.mask(planned.body))
         if new_subject:
-            subject = self.mask(planned.subject)
-            for a in self.seen_by(planned.sender, planned.to[0]):
-                week.subjects.setdefault(a, set()).add(subject)
+            week.subjects.add(self.mask(planned.subject))
         week.mail.append(planned)
         week.writers.add(planned.sender)
         if planned.forward_of is None and planned.to[0] in self.by_address:
@@ -465,13 +463,26 @@ class Planner:
         return 0 if found is None else 1
 
     def post(self, t: float, week: _Week) -> int:
-        """A member's mail to one of the lists (posts or, failing those, one-off templates)."""
+        """A member's mail to one of the lists (posts or, failing those, one-off
+        templates); a ``weekly`` post goes to a list at most once a week, always from
+        the same member."""
         pool = self.material.posts or self.spec.templates
         if not self.lists or not pool:
             return 0
         address, _name, members = self.rng.choice(self.lists)
+        template = self.rng.choice(pool)
         sender = self.by_address[self.rng.choice(members)]
-        return 0 if self.single(sender, address, self.rng.choice(pool), t, week) is None else 1
+        if template.weekly:
+            week_number = self.calendar.at(t).isocalendar()[1]
+            if (address, template.subject, week_number) in week.recurring:
+                return 0
+            regular = week.regulars.setdefault((address, template.subject), sender.address)
+            sender = self.by_address[regular]
+            if self.single(sender, address, template, t, week) is None:
+                return 0
+            week.recurring.add((address, template.subject, week_number))
+            return 1
+        return 0 if self.single(sender, address, template, t, week) is None else 1
 
     def plan(self) -> list[Planned]:
         """The whole week, in order of sending."""

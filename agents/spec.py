@@ -120,6 +120,11 @@ class ChatterTemplateSpec(Spec):
 
     subject: HeaderText
     body: str
+    weekly: bool = Field(
+        default=False,
+        description="A recurring post (office notes, a round-up): sent to a list at most "
+        "once a week, always by the same member.",
+    )
 
 
 class ThreadStepSpec(Spec):
