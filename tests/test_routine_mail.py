@@ -56,6 +56,7 @@ def test_the_subjects_week_never_repeats_itself(name: str):
     assert s.share(s.near_duplicate_bodies) < 0.02
     assert r.company.duplicate_bodies == 0
     assert r.residue == [] and r.address_greetings == 0 and r.silent == []
+    assert r.mistimed_greetings == 0
     assert r.score > 95
 
 
