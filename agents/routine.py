@@ -6,10 +6,12 @@ follow-ups over hours and days, meeting invitations and their updates, notices
 from the company's services to the people of their departments, posts to mailing
 lists, forwards with a line of context, and the scenario's one-off templates. Each
 person keeps a style (greeting, sign-off, length). More mail goes out on Monday
-morning, less on Friday afternoon. No two messages share a subject (outside a
-thread) or a body once names are masked, and none carries a secret's or a
-confidential document's markers, a word about decommissioning or what a script
-reacts to (such a draw is dropped).
+morning, less on Friday afternoon. No two new threads share an opening subject
+company-wide and no two messages share a body once names are masked; none
+carries template residue (a stray brace, a doubled word, a phrase said twice in a
+row), a secret's or a confidential document's markers, a word about
+decommissioning or what a script reacts to (such a draw is dropped). Greetings
+fit the hour; ``weekly`` posts go to a list once a week from one regular sender.
 """
 
 from __future__ import annotations
