@@ -153,6 +153,7 @@ class Planner:
         self.taboo = re.compile("|".join(re.escape(w.lower()) for w in taboo if w.strip()))
         self.counter = self.rng.randrange(1200, 8000)
         self.forwarded: set[int] = set()
+        self.forwarded_subjects: set[str] = set()
         self.noticed: set[tuple[str, str]] = set()
         self.now = 0.0
 
@@ -440,8 +441,12 @@ class Planner:
         return 1
 
     def forward(self, t: float, week: _Week) -> int:
-        earlier = [
-            i for i in week.received[-80:] if week.mail[i].t < t - 1800 and i not in self.forwarded
+        earlier = [  # one forward per thread: "Fwd: Re: x" twice would open two threads
+            i
+            for i in week.received[-80:]
+            if week.mail[i].t < t - 1800
+            and i not in self.forwarded
+            and self.mask(week.mail[i].subject) not in self.forwarded_subjects
         ]
         if not earlier:
             return 0
@@ -454,6 +459,7 @@ class Planner:
             planned = Planned(t, holder.address, [reader.address], "", note, forward_of=index)
             if self.fresh(planned, week, new_subject=False):
                 self.forwarded.add(index)
+                self.forwarded_subjects.add(self.mask(week.mail[index].subject))
                 self.keep(week, planned, new_subject=False)
                 return 1
         return 0

@@ -50,6 +50,8 @@ def test_shipped_material_never_slips(name: str):
             assert mistimed_greeting(m.body, moment.hour) is None, (moment, m.body)
             if m.reply_to is None and m.forward_of is None:
                 openers[mask(m.subject)] += 1
+            if m.forward_of is not None:  # "Fwd: <subject>" opens a thread too
+                openers["fwd: " + mask(mail[m.forward_of].subject)] += 1
             if "week of " in m.subject:
                 monday = moment.date().toordinal() - moment.weekday()
                 named = m.subject.split("week of ", 1)[1]
