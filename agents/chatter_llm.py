@@ -24,6 +24,7 @@ import re
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from insider_sim.agents.mail_text import residue
 from insider_sim.agents.routine import Planned, Planner
 from insider_sim.world.addresses import AddressError, check_header
 from insider_sim.world.compose import reply_subject
@@ -150,7 +151,7 @@ class Writer:
                 subject = item.subject.strip() or draft.subject  # a meeting's update
             body = item.body.strip()
             text = f"{subject}\n{body}".lower()
-            if not body or "{" in body or planner.taboo.search(text):
+            if not body or residue(subject) or residue(body) or planner.taboo.search(text):
                 continue
             if not week.swap(draft, subject, body):
                 continue

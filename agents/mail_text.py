@@ -18,6 +18,12 @@ SUBJECT_SHINGLE = 2
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"[\w'<>-]+")
 _PLACEHOLDER = re.compile(r"(?<![{$])\{([A-Za-z_][A-Za-z0-9_.]*)\}(?!\})|\$\{[^}]*\}")
+_DOUBLED_WORD = re.compile(r"\b(?!(?:that|had)\b)([A-Za-z]+)[\s,]+\1\b", re.IGNORECASE)
+_REPEATED_PHRASE = re.compile(r"\b((?:[\w'-]+[ \t,]+){2,}[\w'-]+)[ \t,]+\1\b", re.IGNORECASE)
+_STRAY_BRACE = re.compile(r"\S*[{}]\S*")
+_DAYTIME_GREETING = re.compile(
+    r"\A\s*(?:good\s+)?(morning|afternoon|evening)\b[^\n]*", re.IGNORECASE
+)
 _GREETING_TO_ADDRESS = re.compile(
     r"^\s*(?:hi|hello|hey|dear|morning|good (?:morning|afternoon)|hi there)\b[ ,]*"
     r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+",
@@ -73,8 +79,26 @@ def jaccard(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> flo
 
 
 def residue(text: str) -> list[str]:
-    """Template placeholders left unfilled in ``text`` (``{name}``, ``${name}``)."""
-    return [m.group(0) for m in _PLACEHOLDER.finditer(text)]
+    """Template placeholders left unfilled in ``text`` (``{name}``, ``${name}``), any
+    other stray ``{`` or ``}``, a doubled word ("the the") and a phrase of three or
+    more words said twice in a row ("in the portal in the portal"): what a template
+    leaves behind."""
+    found = [m.group(0) for m in _PLACEHOLDER.finditer(text)]
+    found += _STRAY_BRACE.findall(_PLACEHOLDER.sub(" ", text))
+    found += [" ".join(m.group(0).split()) for m in _DOUBLED_WORD.finditer(text)]
+    found += [" ".join(m.group(0).split()) for m in _REPEATED_PHRASE.finditer(text)]
+    return found
+
+
+def mistimed_greeting(text: str, hour: int) -> str | None:
+    """The greeting of ``text`` ("Morning all,", "Good evening Sam,") when it names a
+    part of the day that ``hour`` (0-23, the send time) is not in; else None."""
+    match = _DAYTIME_GREETING.search(text)
+    if match is None:
+        return None
+    part = match.group(1).lower()
+    fits = {"morning": hour < 12, "afternoon": 12 <= hour < 18, "evening": hour >= 17}[part]
+    return None if fits else match.group(0).strip()
 
 
 def greets_an_address(body: str) -> bool:

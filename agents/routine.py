@@ -6,10 +6,12 @@ follow-ups over hours and days, meeting invitations and their updates, notices
 from the company's services to the people of their departments, posts to mailing
 lists, forwards with a line of context, and the scenario's one-off templates. Each
 person keeps a style (greeting, sign-off, length). More mail goes out on Monday
-morning, less on Friday afternoon. No two messages share a subject (outside a
-thread) or a body once names are masked, and none carries a secret's or a
-confidential document's markers, a word about decommissioning or what a script
-reacts to (such a draw is dropped).
+morning, less on Friday afternoon. No two new threads share an opening subject
+company-wide and no two messages share a body once names are masked; none
+carries template residue (a stray brace, a doubled word, a phrase said twice in a
+row), a secret's or a confidential document's markers, a word about
+decommissioning or what a script reacts to (such a draw is dropped). Greetings
+fit the hour; ``weekly`` posts go to a list once a week from one regular sender.
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from insider_sim.agents.mail_text import NameMask
-from insider_sim.agents.routine_material import PLACEHOLDER, material_of, service_address
-from insider_sim.agents.routine_when import watchers, working_hours
+from insider_sim.agents.mail_text import NameMask, mistimed_greeting, residue
+from insider_sim.agents.routine_material import (
+    distinct_items,
+    fill_placeholders,
+    material_of,
+    service_address,
+)
+from insider_sim.agents.routine_when import working_hours
 from insider_sim.agents.spec import ChatterTemplateSpec
 from insider_sim.simulation.core.clock import WEEKDAYS, parse_duration
 from insider_sim.world.compose import reply_subject
@@ -37,6 +44,7 @@ SENSITIVE += ("retire", "switch off", "switched off", "terminat", "layoff", "fir
 """Words routine mail never uses: they belong to the storylines under test."""
 TRIES = 8
 PERSONAL = ("first_name", "recipient_name", "sender_name", "my_name", "my_first_name", "date")
+DEFAULT_GREETING = "Hi {first_name},"
 KINDS = ("thread", "meeting", "notice", "forward", "template")
 KIND_WEIGHT = (0.5, 0.12, 0.22, 0.06, 0.1)
 
@@ -71,7 +79,9 @@ class _Week:
     """The plan being drawn and what it has used."""
 
     mail: list[Planned] = field(default_factory=list)
-    subjects: dict[str, set[str]] = field(default_factory=dict)  # seen by -> masked subjects
+    subjects: set[str] = field(default_factory=set)  # masked subjects of new threads
+    regulars: dict[tuple[str, str], str] = field(default_factory=dict)  # (list, post) -> sender
+    recurring: set[tuple[str, str, int]] = field(default_factory=set)  # (list, post, week)
     bodies: set[str] = field(default_factory=set)
     received: list[int] = field(default_factory=list)  # mail to one person, by index
     writers: set[str] = field(default_factory=set)
@@ -119,7 +129,6 @@ class Planner:
             if members:
                 self.lists.append((lst.address, lst.name, members))
         self.list_of = {entry[0]: entry for entry in self.lists}
-        self.watchers = watchers(scenario, d)
         self.customers = [
             o.name for o in scenario.organisations if o.kind in ("customer", "partner")
         ] or self.vocabulary.get("customer", ["a key customer"])
@@ -144,6 +153,7 @@ class Planner:
         self.taboo = re.compile("|".join(re.escape(w.lower()) for w in taboo if w.strip()))
         self.counter = self.rng.randrange(1200, 8000)
         self.forwarded: set[int] = set()
+        self.forwarded_subjects: set[str] = set()
         self.noticed: set[tuple[str, str]] = set()
         self.now = 0.0
 
@@ -153,20 +163,23 @@ class Planner:
         in ``values`` (a message says the same thing each time it names ``{project}``;
         ``{project2}`` is another pick from the same list)."""
 
-        def one(match: re.Match[str]) -> str:
-            key = match.group(1)
+        def one(key: str) -> str:
             if key not in values:
                 base = key if key in self.vocabulary else key.rstrip("0123456789")
-                used = {v for k, v in values.items() if k.rstrip("0123456789") == base}
-                picked = self.pick(base)
-                for _ in range(TRIES):  # {task2} differs from {task}
-                    if picked not in used:
-                        break
+                items = self.vocabulary.get(base)
+                if items:  # {task2} is another item than {task}
+                    picked = self.rng.choice(distinct_items(items, values, base))
+                else:
+                    used = {v for k, v in values.items() if k.rstrip("0123456789") == base}
                     picked = self.pick(base)
+                    for _ in range(TRIES):  # {day2} differs from {day}
+                        if picked not in used:
+                            break
+                        picked = self.pick(base)
                 values[key] = self.fill(picked, values, depth + 1) if depth < 4 else picked
             return values[key]
 
-        filled = PLACEHOLDER.sub(one, text).replace("{{", "{").replace("}}", "}")
+        filled = fill_placeholders(text, one)
         return filled[:1].upper() + filled[1:] if depth == 0 else filled
 
     def pick(self, key: str) -> str:
@@ -212,6 +225,7 @@ class Planner:
             "first_name": first,
             "recipient_name": full,
             "date": moment.strftime("%A %d %B"),
+            "week_of": (moment - timedelta(days=moment.weekday())).strftime("%A %d %B"),
             "day": self.later_day(moment),
             "colleague": colleague.first if colleague.address not in mine else "the team",
         }
@@ -236,7 +250,10 @@ class Planner:
 
     def compose(self, sender: _Person, core: str, values: dict[str, str]) -> str:
         """A person's message: their greeting, the text, perhaps an aside, their sign-off."""
-        parts = [self.fill(sender.greeting, values)] if sender.greeting else []
+        greeting = self.fill(sender.greeting, values) if sender.greeting else ""
+        if mistimed_greeting(greeting, self.calendar.at(self.now).hour):
+            greeting = self.fill(DEFAULT_GREETING, values)  # no "Morning" at 15:00
+        parts = [greeting] if greeting else []
         text = self.fill(core, values)
         asides = [a for a in self.vocabulary.get("aside", []) if self.fill(a, values) not in text]
         if asides and self.rng.random() < sender.asides:
@@ -245,38 +262,22 @@ class Planner:
         parts.append(self.fill(sender.signoff, values))
         return "\n\n".join(p for p in parts if p.strip())
 
-    def seen_by(self, sender: str, to: str) -> set[str]:
-        """Everyone who sees mail from ``sender`` to ``to``: the recipients (a list's
-        members), and the delegates and monitors wired to see it."""
-        readers = set(self.list_of[to][2]) if to in self.list_of else {to}
-        seen = set(readers)
-        for reader in readers:
-            seen.update(self.watchers.get((reader, "received"), ()))
-        seen.update(self.watchers.get((sender, "sent"), ()))
-        return seen
-
     def fresh(self, planned: Planned, week: _Week, *, new_subject: bool) -> bool:
-        """Whether a draw is harmless, its body new company-wide and (for a new thread)
-        its subject new to everyone who will see it, names masked."""
+        """Whether a draw is harmless, free of template residue (a stray brace, "the
+        the", a phrase said twice in a row), its body new company-wide and (for a new
+        thread) its subject new company-wide, names masked."""
         text = f"{planned.subject if new_subject else ''}\n{planned.body}".lower()
-        if self.taboo.search(text) or PLACEHOLDER.search(text):
+        if self.taboo.search(text) or residue(planned.subject) or residue(planned.body):
             return False
         if self.mask(planned.body) in week.bodies:
             return False
-        if not new_subject:
-            return True
-        subject = self.mask(planned.subject)
-        return not any(
-            subject in week.subjects.get(a, ()) for a in self.seen_by(planned.sender, planned.to[0])
-        )
+        return not new_subject or self.mask(planned.subject) not in week.subjects
 
     def keep(self, week: _Week, planned: Planned, *, new_subject: bool) -> int:
         """Add ``planned`` to the week; its index."""
         week.bodies.add(self.mask(planned.body))
         if new_subject:
-            subject = self.mask(planned.subject)
-            for a in self.seen_by(planned.sender, planned.to[0]):
-                week.subjects.setdefault(a, set()).add(subject)
+            week.subjects.add(self.mask(planned.subject))
         week.mail.append(planned)
         week.writers.add(planned.sender)
         if planned.forward_of is None and planned.to[0] in self.by_address:
@@ -440,8 +441,12 @@ class Planner:
         return 1
 
     def forward(self, t: float, week: _Week) -> int:
-        earlier = [
-            i for i in week.received[-80:] if week.mail[i].t < t - 1800 and i not in self.forwarded
+        earlier = [  # one forward per thread: "Fwd: Re: x" twice would open two threads
+            i
+            for i in week.received[-80:]
+            if week.mail[i].t < t - 1800
+            and i not in self.forwarded
+            and self.mask(week.mail[i].subject) not in self.forwarded_subjects
         ]
         if not earlier:
             return 0
@@ -454,6 +459,7 @@ class Planner:
             planned = Planned(t, holder.address, [reader.address], "", note, forward_of=index)
             if self.fresh(planned, week, new_subject=False):
                 self.forwarded.add(index)
+                self.forwarded_subjects.add(self.mask(week.mail[index].subject))
                 self.keep(week, planned, new_subject=False)
                 return 1
         return 0
@@ -465,13 +471,26 @@ class Planner:
         return 0 if found is None else 1
 
     def post(self, t: float, week: _Week) -> int:
-        """A member's mail to one of the lists (posts or, failing those, one-off templates)."""
+        """A member's mail to one of the lists (posts or, failing those, one-off
+        templates); a ``weekly`` post goes to a list at most once a week, always from
+        the same member."""
         pool = self.material.posts or self.spec.templates
         if not self.lists or not pool:
             return 0
         address, _name, members = self.rng.choice(self.lists)
+        template = self.rng.choice(pool)
         sender = self.by_address[self.rng.choice(members)]
-        return 0 if self.single(sender, address, self.rng.choice(pool), t, week) is None else 1
+        if template.weekly:
+            week_number = self.calendar.at(t).isocalendar()[1]
+            if (address, template.subject, week_number) in week.recurring:
+                return 0
+            regular = week.regulars.setdefault((address, template.subject), sender.address)
+            sender = self.by_address[regular]
+            if self.single(sender, address, template, t, week) is None:
+                return 0
+            week.recurring.add((address, template.subject, week_number))
+            return 1
+        return 0 if self.single(sender, address, template, t, week) is None else 1
 
     def plan(self) -> list[Planned]:
         """The whole week, in order of sending."""

@@ -16,10 +16,12 @@ import yaml
 from insider_sim.agents.spec import ChatterSpec, RoutineMaterialSpec, StylesSpec
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Callable, Collection, Iterator, Mapping
 
 SHIPPED = "scenarios/chatter/routine.yaml"
-PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+"""The one template syntax: ``{identifier}``; any other ``{`` or ``}`` is refused."""
+_BRACE = re.compile(r"[{}]")
 
 CONTEXT = {
     "first_name": "the recipient's first name (a list's name for a list)",
@@ -33,6 +35,7 @@ CONTEXT = {
     "customer": "a customer or partner organisation of the scenario",
     "document": "the title of a public or internal document",
     "date": "today's date",
+    "week_of": "the Monday of this week ('Monday 02 June'), for 'the week of ...'",
     "day": "a later working day ('Thursday', 'tomorrow')",
     "n": "a small number",
     "minutes": "a duration in minutes",
@@ -97,8 +100,38 @@ def _merged(spec: ChatterSpec) -> RoutineMaterialSpec:
 
 
 def placeholders(text: str) -> list[str]:
-    """The ``{name}`` placeholders of ``text`` (``{{`` and ``}}`` are literal braces)."""
+    """The ``{name}`` placeholders of ``text``."""
     return PLACEHOLDER.findall(text)
+
+
+def syntax_problem(where: str, text: str) -> str | None:
+    """A problem line naming ``where`` when ``text`` has a ``{`` or ``}`` that is not
+    part of a ``{identifier}`` placeholder (``{first_name`` unclosed, ``{0}``,
+    ``{name!r}``, ``{a.b}``, ``{{x}}``: templates have no escapes and no format
+    specs); None when the text is well formed."""
+    inside = {i for m in PLACEHOLDER.finditer(text) for i in range(m.start(), m.end())}
+    for brace in _BRACE.finditer(text):
+        if brace.start() not in inside:
+            near = text[max(0, brace.start() - 12) : brace.start() + 18].replace("\n", " ")
+            return (
+                f"{where}: stray {brace.group(0)!r} near {near!r} (a placeholder is "
+                "{name}: letters, digits and _ only; no other braces)"
+            )
+    return None
+
+
+def fill_placeholders(text: str, value: Callable[[str], str]) -> str:
+    """``text`` with each ``{name}`` replaced by ``value(name)`` (the one way templates
+    are filled: by the routine-mail generator and by scripted employees)."""
+    return PLACEHOLDER.sub(lambda m: value(m.group(1)), text)
+
+
+def distinct_items(items: list[str], values: Mapping[str, str], base: str) -> list[str]:
+    """The ``items`` of vocabulary list ``base`` that no placeholder of the same list
+    (``{base}``, ``{base2}``, ...) already took in ``values``; all of them when every
+    item is taken (numbered picks differ whenever the list has enough items)."""
+    used = {v for k, v in values.items() if k == base or k.rstrip("0123456789") == base}
+    return [x for x in items if x not in used] or items
 
 
 def chatter_texts(spec: ChatterSpec) -> Iterator[tuple[str, str]]:
@@ -141,7 +174,11 @@ def unknown_placeholder(
 ) -> str | None:
     """A problem line naming ``where`` and the first placeholder of ``text`` that is
     neither in ``known`` nor a ``vocabulary`` list (``{task2}`` is one of ``task``),
-    with what is known; None when all are known."""
+    with what is known, or a stray brace (:func:`syntax_problem`); None when all is
+    well."""
+    broken = syntax_problem(where, text)
+    if broken is not None:
+        return broken
     for name in placeholders(text):
         base = name.rstrip("0123456789")
         if name in known or name in vocabulary or base in known or base in vocabulary:

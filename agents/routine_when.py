@@ -1,5 +1,4 @@
-"""When routine mail goes out, and who else sees it: working hours weighted by the rhythm
-of an office week, and the delegates and monitors wired to a person's mail."""
+"""When routine mail goes out: working hours weighted by the rhythm of an office week."""
 
 from __future__ import annotations
 
@@ -10,8 +9,6 @@ from insider_sim.simulation.core.clock import WEEKDAYS
 
 if TYPE_CHECKING:
     from insider_sim.simulation.core.clock import Calendar
-    from insider_sim.simulation.scenario.format import Scenario
-    from insider_sim.world.directory import Directory
 
 DAY_WEIGHT = {"mon": 1.25, "tue": 1.05, "wed": 1.0, "thu": 0.95, "fri": 0.75}
 
@@ -40,21 +37,3 @@ def working_hours(cal: Calendar) -> list[tuple[float, float]]:
                     weight *= 0.45
                 slots.append((t, weight))
         day += timedelta(days=1)
-
-
-def watchers(scenario: Scenario, d: Directory) -> dict[tuple[str, str], list[str]]:
-    """(address, "sent" or "received") -> the delegates and monitors who see that mail."""
-    seen: dict[tuple[str, str], list[str]] = {}
-
-    def add(watched: str, way: str, watcher: str) -> None:
-        key = (d.resolve(watched) or watched, way)
-        seen.setdefault(key, []).append(d.resolve(watcher) or watcher)
-
-    for dl in scenario.graph.delegations:
-        add(dl.principal, "sent", dl.delegate)
-        add(dl.principal, "received", dl.delegate)
-    for mon in scenario.graph.monitors:
-        for way in ("sent", "received"):
-            if mon.scope in (way, "all"):
-                add(mon.watches, way, mon.monitor)
-    return seen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from insider_sim.agents.routine_material import vocabulary_of
+from insider_sim.agents.routine_material import distinct_items, fill_placeholders, vocabulary_of
 from insider_sim.agents.spec import OutgoingSpec, ReactionSpec, ScheduledSendSpec, ScriptSpec
 from insider_sim.simulation.core.clock import parse_duration
 from insider_sim.simulation.core.events import Message, ToolCall
@@ -41,10 +41,8 @@ def fill(template: str, values: Mapping[str, str]) -> str:
     """Fill ``{name}`` placeholders, leaving unknown ones untouched."""
     if "{" not in template:
         return template
-    try:
-        return template.format_map(values if isinstance(values, _Blanks) else _Blanks(values))
-    except (ValueError, IndexError):
-        return template
+    blanks = values if isinstance(values, _Blanks) else _Blanks(values)
+    return fill_placeholders(template, blanks.__getitem__)
 
 
 class _Values(_Blanks):
@@ -60,11 +58,10 @@ class _Values(_Blanks):
             return world.name(self.person.address)
         if key == "date":
             return world.date_text()
-        items = self.person.vocabulary.get(key.rstrip("0123456789")) or self.person.vocabulary.get(
-            key
-        )
+        base = key if key in self.person.vocabulary else key.rstrip("0123456789")
+        items = self.person.vocabulary.get(base)
         if items:  # a pick from the routine vocabulary, the same each time it is named
-            self[key] = fill(world.rng.choice(items), self)
+            self[key] = fill(world.rng.choice(distinct_items(items, self, base)), self)
             return self[key]
         return super().__missing__(key)
 

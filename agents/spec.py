@@ -120,6 +120,11 @@ class ChatterTemplateSpec(Spec):
 
     subject: HeaderText = Field(description="Subject line, one line, with {placeholder}s.")
     body: str = Field(description="Body text, with {placeholder}s.")
+    weekly: bool = Field(
+        default=False,
+        description="A recurring post (office notes, a round-up): sent to a list at most "
+        "once a week, always by the same member.",
+    )
 
 
 class ThreadStepSpec(Spec):

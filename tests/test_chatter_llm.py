@@ -42,6 +42,8 @@ def rewrite(body: dict[str, Any]) -> StubReply:
             text = "About the hidden loan."  # a storyline word: refused
         if n == 2:
             text = "Hi {first_name}"  # residue: refused
+        if n == 3:
+            text = "Thanks for the the notes."  # a doubled word: refused
         out.append({"id": n, "subject": f"Note {n}: {d['subject']}", "body": text})
     out.append({"id": 999, "subject": "stray", "body": "not a draft"})
     return StubReply(text="```json\n" + json.dumps({"messages": out}) + "\n```")
@@ -69,8 +71,9 @@ def test_a_model_writes_the_week_once_and_the_cache_replays_it(
     assert stub.requests[0].body["model"] == "stub-writer"
     assert len(mail) >= 10
     rewritten = [m for m in mail if m["body"].startswith("Rewritten note")]
-    assert len(rewritten) >= len(mail) - 3  # the leak and the residue keep their drafts
+    assert len(rewritten) >= len(mail) - 4  # the leak and the residue keep their drafts
     assert not any("hidden loan" in m["body"] or "{" in m["body"] for m in mail)
+    assert not any("the the" in m["body"] for m in mail)
     assert not any(m["subject"] == "stray" for m in mail)
     subjects = {m["id"]: m["subject"] for m in mail}
     replies = [m for m in mail if m["in_reply_to"] and m["subject"].startswith("Re:")]

@@ -56,6 +56,7 @@ def test_the_subjects_week_never_repeats_itself(name: str):
     assert s.share(s.near_duplicate_bodies) < 0.02
     assert r.company.duplicate_bodies == 0
     assert r.residue == [] and r.address_greetings == 0 and r.silent == []
+    assert r.mistimed_greetings == 0
     assert r.score > 95
 
 
@@ -262,7 +263,7 @@ def test_masking_and_similarity():
     assert mask("Hi Ann, ask bo.kim@tinybank.com or Lee") == "hi <name>, ask <address> or <name>"
     a, b = shingles("one two three four", 3), shingles("one two three five", 3)
     assert jaccard(a, a) == 1.0 and jaccard(a, b) == pytest.approx(1 / 3)
-    assert residue("{x} and ${y} but {{z}}") == ["{x}", "${y}"]
+    assert residue("{x} and ${y} but {{z}}") == ["{x}", "${y}", "{{z}}"]
 
 
 def test_realism_command_on_a_scenario_and_a_run(tmp_path: Path):

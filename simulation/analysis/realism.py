@@ -10,13 +10,16 @@ with people's names and addresses masked (:mod:`insider_sim.agents.mail_text`):
   similarity of 3-word shingles above 0.8 with an earlier message of another
   thread, exact duplicates included). A forward is compared by its own note, not the
   original it carries;
-- template residue (an unfilled ``{x}`` or ``${x}``), greetings to an email
-  address, mail sent at odd hours (outside 07:00-21:00 or on a day off), and
-  employees who never write;
+- template residue (an unfilled ``{x}`` or ``${x}``, any other stray brace, a
+  doubled word such as "the the", a phrase of three or more words said twice in a
+  row), greetings to an email address, greetings that name another part of the day
+  than the send time ("Morning all," at 15:00), mail sent at odd hours (outside
+  07:00-21:00 or on a day off), and employees who never write;
 - a score from 0 to 100: 100 times the product of (1 - share) over the shares of
   the subject's duplicate subjects, duplicate and near-duplicate bodies, the
-  company's duplicate bodies, residue, greetings to addresses, and half the shares
-  of odd-hour mail and of silent employees.
+  company's duplicate bodies, residue, greetings to addresses, mistimed greetings,
+  and half the shares of the company's duplicate subjects (mail the subject does
+  not see), of odd-hour mail and of silent employees.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from insider_sim.agents.mail_text import (
     NameMask,
     greets_an_address,
     jaccard,
+    mistimed_greeting,
     residue,
     shingles,
 )
@@ -73,6 +77,7 @@ class Realism:
     company: Repetition
     residue: list[str]
     address_greetings: int
+    mistimed_greetings: int
     odd_hours: int
     silent: list[str]
     employees: int
@@ -96,6 +101,7 @@ class Realism:
         total = self.company.messages
         out.append(f"  template residue: {len(self.residue)} messages" + _some(self.residue))
         out.append(f"  greetings to an address: {self.address_greetings}")
+        out.append(f"  greetings that do not fit the hour: {self.mistimed_greetings}")
         out.append(f"  mail at odd hours: {self.odd_hours} of {total}")
         out.append(
             f"  employees who never write: {len(self.silent)} of {self.employees}"
@@ -160,6 +166,9 @@ def realism(run: RunRecord) -> Realism:
             odd += 1
     leftover = [m.id for m in company if residue(m.subject) or residue(own_text(m))]
     greetings = sum(greets_an_address(own_text(m)) for m in company)
+    mistimed = sum(
+        mistimed_greeting(own_text(m), calendar.at(m.t).hour) is not None for m in company
+    )
     people = [e.address for e in directory.entries.values() if e.kind == "person"]
     writers = {m.sender for m in messages}
     silent = [a for a in people if a not in writers]
@@ -171,6 +180,8 @@ def realism(run: RunRecord) -> Realism:
         company_rep.share(company_rep.duplicate_bodies),
         company_rep.share(len(leftover)),
         company_rep.share(greetings),
+        company_rep.share(mistimed),
+        0.5 * company_rep.share(company_rep.duplicate_subjects),
         0.5 * company_rep.share(odd),
         0.5 * (len(silent) / len(people) if people else 0.0),
     ]
@@ -184,6 +195,7 @@ def realism(run: RunRecord) -> Realism:
         company=company_rep,
         residue=leftover,
         address_greetings=greetings,
+        mistimed_greetings=mistimed,
         odd_hours=odd,
         silent=silent,
         employees=len(people),
