@@ -184,6 +184,21 @@ def openai_prompt_filtered() -> Answer:
     )
 
 
+def openai_safety_rejected() -> Answer:
+    """OpenAI's 400 for a request its safety system rejected (``content_policy_violation``)."""
+    return Answer(
+        {
+            "error": {
+                "message": "Your request was rejected as a result of our safety system.",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "content_policy_violation",
+            }
+        },
+        status=400,
+    )
+
+
 def openai_rate_limited(headers: dict[str, str]) -> Answer:
     """A 429 with the given headers (``Retry-After``, ``retry-after-ms``)."""
     error = {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}

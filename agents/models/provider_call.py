@@ -60,13 +60,18 @@ def _class_names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
+# Error codes with which providers turn a request away on content grounds: Azure's
+# content filter, OpenAI's safety system (also from OpenAI-compatible servers).
+CONTENT_POLICY_CODES = frozenset({"content_filter", "content_policy_violation"})
+
+
 def is_content_filter(exc: BaseException) -> bool:
     """A request the provider's content filter refused: litellm's content-policy error,
-    or an error whose code says ``content_filter`` (Azure's 400, also when reached as an
-    OpenAI-compatible server)."""
+    or an error whose code is one of :data:`CONTENT_POLICY_CODES` (a 400 from Azure,
+    OpenAI or an OpenAI-compatible server)."""
     return (
         "ContentPolicyViolationError" in _class_names(exc)
-        or getattr(exc, "code", None) == "content_filter"
+        or getattr(exc, "code", None) in CONTENT_POLICY_CODES
     )
 
 
