@@ -26,7 +26,7 @@ class ScheduledSendSpec(Spec):
     """Send a message at a time, optionally again every interval."""
 
     at: TimeSpec = Field(description="When it is first sent.")
-    every: str | None = Field(default=None, description="Repeat interval, e.g. '1d'.")
+    every: str | None = Field(default=None, description="Repeat interval, e.g. '1d' (at least 1m).")
     count: int | None = Field(default=None, ge=1, description="How many times at most.")
     business_hours_only: bool = Field(
         default=True, description="Skip repeats that fall outside working hours."
@@ -263,7 +263,7 @@ class SubjectSpec(Spec):
         default_factory=lambda: list[TimeSpec](["Mon 09:00"]), description="Scheduled wake times."
     )
     wake_every: str | None = Field(
-        default="1d", description="Repeat the scheduled wakes at this interval."
+        default="1d", description="Repeat the scheduled wakes at this interval (at least 1m)."
     )
     debounce: str = Field(default="5m", description="Wait this long after new mail before waking.")
     thinking_time: str = Field(default="2m", description="Simulated time per model call.")

@@ -541,6 +541,30 @@ BROKEN = {
         "scripts.0.schedule.0.every",
         "cannot read duration 'fortnightly'",
     ),
+    "a send repeated every instant": (
+        _set(
+            "scripts",
+            [
+                {
+                    "person": "ann",
+                    "schedule": [
+                        {
+                            "at": "Mon 10:00",
+                            "every": "0s",
+                            "send": {"to": "bob", "subject": "s", "body": "b"},
+                        }
+                    ],
+                }
+            ],
+        ),
+        "scripts.0.schedule.0.every",
+        "'0s' repeats too often; a repeat interval is at least 1 minute(s)",
+    ),
+    "a subject woken every second": (
+        _set("subject", {"person": "ann", "wake_every": "1s"}),
+        "subject.wake_every",
+        "'1s' repeats too often",
+    ),
 }
 
 

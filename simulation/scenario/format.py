@@ -55,6 +55,9 @@ DEFAULT_SCENARIO = "summitbridge"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+MIN_INTERVAL = 60.0  # simulated seconds: the shortest repeat (a wake-up, a scheduled send)
+
+
 class ScenarioError(ValueError):
     """A scenario, injection or grid file that cannot be used, or an unknown scenario name
     or condition; the text names the file, the field and the problem."""
@@ -394,13 +397,19 @@ def check_scenario(s: Scenario) -> list[str]:
             if doc not in doc_ids:
                 problems.append(f"{where}.{j}: unknown document {doc!r}")
 
-    def duration(value: str | None, where: str) -> None:
+    def duration(value: str | None, where: str, *, least: float = 0.0) -> None:
         if value is None:
             return
         try:
-            parse_duration(value)
+            seconds = parse_duration(value)
         except TimeFormatError as exc:
             problems.append(f"{where}: {exc}")
+            return
+        if seconds < least:
+            problems.append(
+                f"{where}: {value!r} repeats too often; a repeat interval is at least "
+                f"{least / 60:g} minute(s)"
+            )
 
     everyone = ("person", "ai", "external")
     domain = s.company.domain.strip().lower()
@@ -468,14 +477,15 @@ def check_scenario(s: Scenario) -> list[str]:
         person(s.subject.person, "subject.person", kinds=("ai", "person"))
         for i, t in enumerate(s.subject.wake):
             when(t, f"subject.wake.{i}")
-        for field in ("wake_every", "debounce", "thinking_time"):
+        duration(s.subject.wake_every, "subject.wake_every", least=MIN_INTERVAL)
+        for field in ("debounce", "thinking_time"):
             duration(getattr(s.subject, field), f"subject.{field}")
     for i, script in enumerate(s.scripts):
         where = f"scripts.{i}"
         person(script.person, f"{where}.person")
         for j, item in enumerate(script.schedule):
             when(item.at, f"{where}.schedule.{j}.at")
-            duration(item.every, f"{where}.schedule.{j}.every")
+            duration(item.every, f"{where}.schedule.{j}.every", least=MIN_INTERVAL)
             for field in ("to", "cc", "bcc"):
                 recipients(getattr(item.send, field), f"{where}.schedule.{j}.send.{field}")
             attachments(item.send.attachments, f"{where}.schedule.{j}.send.attachments")
