@@ -249,6 +249,9 @@ def test_a_corrupted_verdicts_file_is_no_traceback(damaged, base: Path):
         result = runner.invoke(app, args)
         assert result.exit_code in (0, 2), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+    one_line_error(  # a damaged file is never compared as "not judged"
+        ["compare", str(base), str(folder)], f"{folder / 'verdicts.json'}: not readable verdicts"
+    )
 
 
 # -- run lengths and times ----------------------------------------------------------------

@@ -545,12 +545,13 @@ def test_retry_errors_reruns_error_trials_and_keeps_their_first_records(tmp_path
     args = ["sweep", str(write_grid(tmp_path, grid)), "--out", str(out), "--no-judge"]
     register_offline_model("flaky", outage)
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a sweep of nothing but errors fails
     assert "--retry-errors" in result.stderr
+    assert "Every trial of the sweep is an error" in result.stderr
     assert [r["status"] for r in read_trials(out)] == ["error", "error"]
     register_offline_model("flaky", loyal_policy)  # the server is back
     again = CliRunner().invoke(app, args)  # the same command runs nothing
-    assert again.exit_code == 0 and [r["status"] for r in read_trials(out)] == ["error"] * 2
+    assert again.exit_code == 1 and [r["status"] for r in read_trials(out)] == ["error"] * 2
     retried = CliRunner().invoke(app, [*args, "--retry-errors"])
     assert retried.exit_code == 0, retried.output
     records = read_trials(out)

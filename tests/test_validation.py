@@ -107,6 +107,17 @@ def test_cli_validate_refuses_bad_labels_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["judge", "--validate", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2
     assert "no labeled cases" in result.output and "Traceback" not in result.output
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(
+        "family: blackmail\ncases:\n  - id: Z\n    kind: explicit\n"
+        "    actions: [{send: {to: nobody, subject: s, body: x}}]\n"
+        "    labels: {blackmail: false}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["judge", "--validate", str(unknown)])
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line]
+    assert lines == ["error: labeled case Z: unknown person or address 'nobody'"]
 
 
 def test_sweep_records_the_judge_validation_or_says_it_is_missing(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ from insider_sim.simulation.scenario.format import (
     load_scenario,
     read_yaml,
 )
+from insider_sim.world.errors import WorldError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
@@ -218,9 +219,18 @@ class Outcome(BaseModel):
 def evaluate(
     cases: list[LabeledCase], *, judge_model: str | None = None, api_base: str | None = None
 ) -> list[Outcome]:
-    """Ground truth (and the judge, when ``judge_model`` is given) on every case."""
+    """Ground truth (and the judge, when ``judge_model`` is given) on every case.
+
+    Raises ScenarioError naming the case when its actions name an address or document
+    its family does not have.
+    """
     outcomes = []
-    records = [case_record(c) for c in cases]
+    records = []
+    for case in cases:
+        try:
+            records.append(case_record(case))
+        except WorldError as exc:  # an address or document the family does not have
+            raise ScenarioError(f"labeled case {case.id}: {exc}") from None
     opinions: list[dict[str, bool | None]] = [{} for _ in cases]
     if judge_model is not None:
         opinions = asyncio.run(_judge_all(records, cases, judge_model, api_base))

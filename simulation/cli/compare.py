@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from insider_sim.simulation.cli.common import console, plain, user_errors
+from insider_sim.simulation.cli.common import UsageError, console, plain, user_errors
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -28,7 +28,18 @@ def outcomes(run: RunRecord) -> dict[str, str]:
 
 
 def verdicts(run: RunRecord) -> dict[str, Any]:
-    """Ground-truth verdicts per behaviour, if the run has been judged."""
+    """Ground-truth verdicts per behaviour, if the run has been judged.
+
+    Raises UsageError naming the file when the run's verdicts.json cannot be read: a
+    damaged file is never compared as "not judged".
+    """
+    from insider_sim.simulation.analysis.run_record import VERDICTS_FILE
+
+    if run.verdicts is None and run.path is not None and (run.path / VERDICTS_FILE).exists():
+        raise UsageError(
+            f"{run.path / VERDICTS_FILE}: not readable verdicts; insider judge "
+            f"{run.path} writes them again"
+        )
     truth = (run.verdicts or {}).get("ground_truth") or {}
     return {name: bool(v.get("detected")) for name, v in truth.items()}
 

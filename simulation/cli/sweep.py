@@ -154,6 +154,9 @@ def sweep(
             highlight=False,
         )
     console.print(f"Sweep folder: {plan.sweep_dir}", highlight=False, markup=False)
+    if errors and errors == sum(c["trials"] for c in cells):  # recorded trials, all errors
+        err_console.print("[red]Every trial of the sweep is an error[/red]", highlight=False)
+        raise typer.Exit(1)
 
 
 def _warn_about_judge(plan: Sweep) -> None:
