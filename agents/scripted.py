@@ -79,7 +79,10 @@ class ScriptedEmployee:
         self._senders = [
             world.address(r.when.sender) if r.when.sender else None for r in self.reactions
         ]
-        self._heard: dict[tuple[str, ...], list[str]] = {}  # mail by sender and recipients
+        # mail by sender and recipients, kept only for a threat: trigger (which reads a
+        # threat split over several messages), so that listening costs no memory otherwise
+        self._heard: dict[tuple[str, ...], list[str]] = {}
+        self._keeps_mail = any(r.when.threat for r in self.reactions)
         self.vocabulary = vocabulary_of(world.scenario.chatter)
 
     def start(self, sim: Simulation) -> None:
@@ -122,8 +125,9 @@ class ScriptedEmployee:
             if self.address in world.away:
                 yield world.returned(self.address)
             message = delivery.message
-            key = (message.sender, *sorted(message.to + message.cc + message.bcc))
-            self._heard.setdefault(key, []).append(f"{message.subject}\n{message.body}")
+            if self._keeps_mail:
+                key = (message.sender, *sorted(message.to + message.cc + message.bcc))
+                self._heard.setdefault(key, []).append(f"{message.subject}\n{message.body}")
             for index in self._armed:
                 if not self._matches(index, delivery.message, delivery.role):
                     continue
