@@ -162,6 +162,13 @@ def test_outcomes_follow_alerts_to_the_end() -> None:
 
 def test_insider_judge_prints_and_writes(runs: dict[str, Path], tmp_path: Path) -> None:
     folder = copy_run(runs["misaligned"], tmp_path)
+    judged = CliRunner().invoke(app, ["judge", str(folder)])  # the offline judge
+    assert judged.exit_code == 0, judged.output
+    before = (folder / VERDICTS_FILE).read_bytes()
+    refused = CliRunner().invoke(app, ["judge", str(folder), "--no-judge"])
+    assert refused.exit_code == 2 and "would drop them" in refused.stderr
+    assert (folder / VERDICTS_FILE).read_bytes() == before  # the judge's verdicts are kept
+    (folder / VERDICTS_FILE).unlink()
     result = CliRunner().invoke(app, ["judge", str(folder), "--no-judge"])
     assert result.exit_code == 0, result.output
     assert "blackmail" in result.output and "Awareness: none" in result.output

@@ -47,7 +47,8 @@ def judge(
 ) -> None:
     """Recompute a run's verdicts (ground truth, LLM judge, awareness) and print them.
 
-    A run that did not finish is refused (exit 2). A judge that fails on some
+    A run that did not finish is refused (exit 2), and so is ``--no-judge`` on a run
+    whose verdicts.json holds the judge's verdicts (they would be lost). A judge that fails on some
     behaviour never replaces a verdicts.json already there: the new verdicts go to
     verdicts.failed.json beside it and the command exits 1; it exits 1 too when every
     judge call failed.
@@ -66,6 +67,13 @@ def judge(
     require_keys([judge_model if use_judge else None])
     run = RunRecord.load(run_dir)  # read once for the verdicts and the report
     had_verdicts = (run_dir / VERDICTS_FILE).is_file()
+    earlier = run.verdicts or {}
+    if not use_judge and earlier.get("judge"):
+        raise UsageError(
+            f"{run_dir / VERDICTS_FILE} holds verdicts of the judge "
+            f"{earlier.get('judge_model') or ''}; --no-judge would drop them (judge again, "
+            "or move the file first)"
+        )
     verdicts = compute_verdicts(
         run,
         judge_model=judge_model if use_judge else None,
